@@ -1,0 +1,241 @@
+"""Compatibility fixes for the released MMAction2 1.2.0 stack, in one place.
+
+``import mmhcml`` calls :func:`apply_all` once, before anything imports
+``mmaction.models``. Every fix is narrow, visible (it is recorded in
+:data:`APPLIED` and logged once) and never edits files of an installed package:
+
+1. :func:`check_versions` - mmcv / mmengine / mmaction2 outside the supported
+   range raise an ``ImportError`` naming the package, the installed version and
+   the supported range (instead of MMAction2's bare ``assert``).
+2. :func:`fix_missing_drn` - the mmaction2 1.2.0 wheel and sdist lack
+   ``mmaction/models/localizers/drn`` while ``mmaction/models/localizers``
+   imports it, so ``import mmaction.models`` fails. An in-memory module stands
+   in for it; its ``DRN`` raises an ``ImportError`` saying why when built.
+3. :func:`fix_multimodal_import` - beside a recent ``transformers``,
+   mmaction2 1.2.0's VindLU models fail to import
+   (``apply_chunking_to_forward`` moved), and with them ``mmaction.models``.
+   When that import would fail, MMAction2 is told the multimodal extras are
+   absent, so it registers its own placeholders; the user is told once.
+4. :func:`fix_safe_resume` - mmengine 0.10.7 loads checkpoints with
+   ``torch.load``'s default, which is ``weights_only=True`` from torch 2.6 on,
+   and rejects the ``HistoryBuffer`` and numpy objects its own checkpoints hold.
+   Exactly those classes are allow-listed through
+   ``torch.serialization.add_safe_globals``; nothing is ever loaded with
+   ``weights_only=False``.
+"""
+import importlib
+import importlib.util
+import os
+import sys
+import types
+import warnings
+from typing import Callable, Dict, List, Optional, Tuple
+
+from importlib_metadata import PackageNotFoundError, version
+
+__all__ = [
+    'SUPPORTED_VERSIONS', 'APPLIED', 'apply_all', 'check_versions',
+    'fix_missing_drn', 'fix_multimodal_import', 'fix_safe_resume',
+    'checkpoint_safe_globals'
+]
+
+#: distribution name -> (minimum inclusive, maximum exclusive, module name).
+SUPPORTED_VERSIONS: Dict[str, Tuple[str, str, str]] = {
+    'mmengine': ('0.10.0', '0.11.0', 'mmengine'),
+    'mmcv': ('2.0.0', '2.2.0', 'mmcv'),
+    'mmaction2': ('1.2.0', '1.3.0', 'mmaction'),
+}
+# mmcv is installed either as ``mmcv`` (with ops) or ``mmcv-lite``.
+_DISTRIBUTION_ALIASES = {'mmcv': ('mmcv', 'mmcv-lite')}
+
+#: Names of the fixes that changed something in this process.
+APPLIED: List[str] = []
+_DONE = False
+
+_DRN_MODULES = ('mmaction.models.localizers.drn',
+                'mmaction.models.localizers.drn.drn')
+_VINDLU_TRANSFORMERS_NAMES = ('apply_chunking_to_forward',
+                              'find_pruneable_heads_and_indices',
+                              'prune_linear_layer')
+
+
+def _version_tuple(text: str) -> Tuple[int, ...]:
+    parts = []
+    for piece in text.split('+')[0].split('.'):
+        digits = ''.join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+        if not piece.isdigit():  # e.g. '0rc4': stop after the number
+            break
+    return tuple(parts)
+
+
+def _installed_version(dist: str) -> Optional[str]:
+    for name in _DISTRIBUTION_ALIASES.get(dist, (dist, )):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            continue
+    return None
+
+
+def check_versions(
+        get_version: Callable[[str], Optional[str]] = _installed_version
+) -> None:
+    """Raise ``ImportError`` when an OpenMMLab dependency is missing or off.
+
+    Args:
+        get_version (Callable): Maps a distribution name to its installed
+            version or ``None``. Defaults to reading the package metadata.
+
+    Raises:
+        ImportError: Names the package, the installed version and the
+            supported range, and how to install a supported one.
+    """
+    for dist, (low, high, _) in SUPPORTED_VERSIONS.items():
+        found = get_version(dist)
+        hint = (f'install one with `pip install "{dist}>={low},<{high}"`'
+                if dist != 'mmcv' else
+                f'install one with `pip install "mmcv-lite>={low},<{high}"` '
+                '(or a full mmcv build in that range)')
+        if found is None:
+            raise ImportError(
+                f'mmhcml needs {dist}>={low},<{high} but {dist} is not '
+                f'installed; {hint}.')
+        if not (_version_tuple(low) <= _version_tuple(found) <
+                _version_tuple(high)):
+            raise ImportError(
+                f'mmhcml supports {dist}>={low},<{high} but {dist}=={found} '
+                f'is installed; {hint}.')
+
+
+def _drn_placeholder_module() -> types.ModuleType:
+
+    class DRN:  # noqa: D401 - mirrors the missing class's name
+        """Stand-in for MMAction2's DRN, absent from the 1.2.0 release."""
+
+        def __init__(self, *args, **kwargs) -> None:
+            raise ImportError(
+                'DRN is not available: the released mmaction2 1.2.0 package '
+                'does not ship mmaction/models/localizers/drn. Install '
+                'mmaction2 from source to use it.')
+
+    module = types.ModuleType(_DRN_MODULES[1])
+    module.__doc__ = ('mmhcml.compat stand-in for the module missing from '
+                      'the mmaction2 1.2.0 release.')
+    module.DRN = DRN
+    return module
+
+
+def fix_missing_drn() -> bool:
+    """Make ``mmaction.models.localizers.drn`` importable when it is missing.
+
+    Returns:
+        bool: Whether the stand-in was installed.
+    """
+    if 'mmaction.models' in sys.modules or _DRN_MODULES[1] in sys.modules:
+        return False
+    # ``find_spec`` of a submodule would import ``mmaction.models`` itself,
+    # which is what fails: look on disk beside the top-level package instead.
+    spec = importlib.util.find_spec('mmaction')
+    roots = list(spec.submodule_search_locations or []) if spec else []
+    if not roots or any(
+            os.path.isdir(os.path.join(r, 'models', 'localizers', 'drn'))
+            for r in roots):
+        return False
+    inner = _drn_placeholder_module()
+    package = types.ModuleType(_DRN_MODULES[0])
+    package.__path__ = []  # a package, so that ``.drn.drn`` resolves
+    package.drn = inner
+    package.DRN = inner.DRN
+    sys.modules[_DRN_MODULES[0]] = package
+    sys.modules[_DRN_MODULES[1]] = inner
+    return True
+
+
+def _multimodal_importable() -> bool:
+    """Whether VindLU's ``transformers`` imports would succeed here."""
+    try:
+        modeling_utils = importlib.import_module('transformers.modeling_utils')
+    except Exception:  # any failure inside transformers counts as absent
+        return False
+    return all(hasattr(modeling_utils, n) for n in _VINDLU_TRANSFORMERS_NAMES)
+
+
+def fix_multimodal_import(
+        importable: Callable[[], bool] = _multimodal_importable) -> bool:
+    """Keep ``import mmaction.models`` working beside a recent transformers.
+
+    Args:
+        importable (Callable): Tells whether the multimodal models would
+            import. Defaults to probing ``transformers.modeling_utils``.
+
+    Returns:
+        bool: Whether MMAction2's multimodal models were switched off.
+    """
+    if 'mmaction.models' in sys.modules:
+        return False
+    dependency = importlib.import_module('mmaction.utils.dependency')
+    if not dependency.WITH_MULTIMODAL or importable():
+        return False
+    dependency.WITH_MULTIMODAL = False
+    warnings.warn(
+        'mmhcml: the installed transformers is too new for mmaction2 1.2.0 '
+        "('apply_chunking_to_forward' moved), so MMAction2's multimodal "
+        'models (VindLU) are unavailable in this process. HCML does not '
+        'use them.',
+        stacklevel=2)
+    return True
+
+
+def checkpoint_safe_globals() -> list:
+    """The classes MMEngine checkpoints need beyond torch's defaults.
+
+    Message hub state holds :class:`mmengine.logging.HistoryBuffer` objects
+    whose buffers are numpy arrays and scalars.
+    """
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+
+    core = getattr(np, '_core', None) or np.core
+    allowed = [
+        HistoryBuffer, np.ndarray, np.dtype, core.multiarray._reconstruct,
+        core.multiarray.scalar
+    ]
+    # numpy >= 1.25 pickles dtypes through their per-type classes.
+    dtypes = getattr(np, 'dtypes', None)
+    if dtypes is not None:
+        allowed += [
+            getattr(dtypes, name) for name in dir(dtypes)
+            if name.endswith('DType') and isinstance(getattr(dtypes, name),
+                                                     type)
+        ]
+    return allowed
+
+
+def fix_safe_resume() -> bool:
+    """Allow-list the classes MMEngine checkpoints hold, for torch >= 2.6.
+
+    Returns:
+        bool: Whether classes were added to torch's safe globals.
+    """
+    import torch
+    serialization = torch.serialization
+    if not hasattr(serialization, 'add_safe_globals'):
+        return False
+    serialization.add_safe_globals(checkpoint_safe_globals())
+    return True
+
+
+def apply_all() -> List[str]:
+    """Apply every fix once; returns the names of the fixes that acted."""
+    global _DONE
+    if _DONE:
+        return APPLIED
+    check_versions()
+    _DONE = True
+    for fix in (fix_missing_drn, fix_multimodal_import, fix_safe_resume):
+        if fix():
+            APPLIED.append(fix.__name__)
+    return APPLIED

@@ -1,0 +1,184 @@
+"""Backbone wrapper that embeds Prime Motion Blocks (paper sections 3.1, 3.3).
+
+After each configured level ``l`` (level 1, 2, 3 = after res2, res3, res4)
+the wrapper computes motion features ``P^l = PMB^l(F^l)`` and fuses them back
+as a residual, ``Z^l = F^l + g^l(P^l)`` with ``g^l`` a 1x1x1 conv + BN;
+``Z^l`` feeds the next stage. The wrapped backbone is *held*, not copied: any
+MMAction2 backbone of the ResNet3d family (``ResNet3d``, ``ResNet2Plus1d``,
+``ResNet3dSlowOnly``, ``ResNet2Plus1dTopHeavy``) or ``X3D`` can be wrapped.
+"""
+import copy
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch.nn as nn
+from mmcv.cnn import ConvModule
+from mmengine.model import BaseModule
+from torch import Tensor
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from mmaction.registry import MODELS
+from mmaction.utils import ConfigType, OptConfigType
+
+__all__ = ['HCMLBackbone']
+
+
+def _split_backbone(
+    backbone: nn.Module
+) -> Tuple[List[nn.Module], List[nn.Module], List[nn.Module]]:
+    """Split a backbone into stem modules, residual stages and tail modules.
+
+    ``pool2`` of ResNet3d (applied after res2) is folded into the first stage.
+    """
+    names = getattr(backbone, 'res_layers', None)
+    if not names:
+        raise TypeError(
+            f'HCMLBackbone cannot split {type(backbone).__name__} into '
+            'residual stages (no `res_layers`); supported backbones are '
+            'the ResNet3d family and X3D.')
+    stages = [getattr(backbone, name) for name in names]
+    if hasattr(backbone, 'conv1_s'):  # X3D
+        return [backbone.conv1_s, backbone.conv1_t], stages, [backbone.conv5]
+    if not hasattr(backbone, 'conv1'):
+        raise TypeError(f'HCMLBackbone does not know the stem of '
+                        f'{type(backbone).__name__}.')
+    stem = [backbone.conv1]
+    if getattr(backbone, 'with_pool1', True) and hasattr(backbone, 'maxpool'):
+        stem.append(backbone.maxpool)
+    if getattr(backbone, 'with_pool2', False) and hasattr(backbone, 'pool2'):
+        stages[0] = nn.Sequential(stages[0], backbone.pool2)
+    return stem, stages, []
+
+
+def _stage_channels(stage: nn.Module) -> int:
+    """Output channels of a residual stage: its last norm layer's width."""
+    norms = [m for m in stage.modules() if isinstance(m, _BatchNorm)]
+    if not norms:
+        raise TypeError('HCMLBackbone infers each stage width from its last '
+                        'BatchNorm layer, but the stage has none.')
+    return norms[-1].num_features
+
+
+@MODELS.register_module()
+class HCMLBackbone(BaseModule):
+    """A video backbone with a Prime Motion Block after each chosen level.
+
+    ::
+
+        x -> stem -> res2 -> F^1 --------------(+)-> Z^1 -> res3 -> F^2 ...
+                              |                 ^
+                              +-> PMB^1 -> P^1 -+-> g^1 (1x1x1 conv, BN)
+                                           |
+                                           +-> side branch (flow head)
+
+    Args:
+        backbone (dict): Config of the wrapped MMAction2 backbone.
+        levels (Sequence[int]): Levels that get a motion block; level ``l``
+            sits after the ``l``-th residual stage. Defaults to ``(1, 2, 3)``.
+        motion_block (dict): Config of the motion block, without
+            ``in_channels`` (taken from the stage). Defaults to
+            ``dict(type='PrimeMotionBlock')``.
+        fuse_cfg (dict): ``conv_cfg``/``norm_cfg`` of ``g^l``.
+            Defaults to ``dict(conv_cfg=dict(type='Conv3d'),
+            norm_cfg=dict(type='BN3d'))``.
+        init_cfg (dict, optional): Initialisation config. Defaults to
+            ``None``.
+
+    Shape:
+        - input: ``(N, 3, T, H, W)``
+        - output: the wrapped backbone's output, e.g. ``(N, 2048, T/4,
+          H/32, W/32)`` for R2D-50; with ``return_motion=True`` also a dict
+          ``{level: P^l}`` with ``P^l`` of shape ``(N, C_p^l, T^l, H^l, W^l)``.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 levels: Sequence[int] = (1, 2, 3),
+                 motion_block: ConfigType = dict(type='PrimeMotionBlock'),
+                 fuse_cfg: ConfigType = dict(
+                     conv_cfg=dict(type='Conv3d'),
+                     norm_cfg=dict(type='BN3d')),
+                 init_cfg: OptConfigType = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.backbone = MODELS.build(backbone)
+        stem, stages, tail = _split_backbone(self.backbone)
+        self._stem, self._stages, self._tail = stem, stages, tail
+        levels = tuple(levels)
+        valid = tuple(range(1, len(stages) + 1))
+        if len(set(levels)) != len(levels) or any(lv not in valid
+                                                  for lv in levels):
+            raise ValueError(f'levels must be distinct values in {valid}, '
+                             f'got {levels!r}')
+        self.levels = tuple(sorted(levels))
+        self.motion_blocks = nn.ModuleDict()
+        self.motion_fuses = nn.ModuleDict()
+        for level in self.levels:
+            width = _stage_channels(stages[level - 1])
+            block_cfg = copy.deepcopy(dict(motion_block))
+            block_cfg['in_channels'] = width
+            block = MODELS.build(block_cfg)
+            self.motion_blocks[f'level{level}'] = block
+            self.motion_fuses[f'level{level}'] = ConvModule(
+                block.out_channels,
+                width,
+                kernel_size=1,
+                bias=False,
+                act_cfg=None,
+                **fuse_cfg)
+
+    @property
+    def num_levels(self) -> int:
+        """Number of residual stages, i.e. the largest possible level."""
+        return len(self._stages)
+
+    def motion_channels(self, level: int) -> int:
+        """Channels ``C_p`` of the motion features ``P^level``."""
+        return self.motion_blocks[f'level{level}'].out_channels
+
+    def modules_up_to(self, level: int) -> List[nn.Module]:
+        """The stem, stages and motion blocks of levels ``1 .. level``.
+
+        These are the parts the progressive schedule freezes before training
+        level ``level + 1`` (section 3.2, "Progressive Training").
+        """
+        parts = list(self._stem)
+        for lv in range(1, min(level, self.num_levels) + 1):
+            parts.append(self._stages[lv - 1])
+            if lv in self.levels:
+                parts += [
+                    self.motion_blocks[f'level{lv}'],
+                    self.motion_fuses[f'level{lv}']
+                ]
+        return parts
+
+    def forward(
+        self,
+        x: Tensor,
+        return_motion: bool = False,
+        max_level: Optional[int] = None
+    ) -> Union[Tensor, Tuple[Tensor, Dict[int, Tensor]]]:
+        """Run the backbone, fusing motion features after each level.
+
+        Args:
+            x (Tensor): Clips ``(N, 3, T, H, W)``.
+            return_motion (bool): Also return ``{level: P^level}``.
+                Defaults to ``False``.
+            max_level (int, optional): Stop after this level (the features
+                returned are then ``Z^max_level``); used by self-supervised
+                stages that need no deeper features. Defaults to ``None``.
+        """
+        for module in self._stem:
+            x = module(x)
+        motion = {}
+        for index, stage in enumerate(self._stages):
+            level = index + 1
+            x = stage(x)
+            if level in self.levels:
+                key = f'level{level}'
+                motion[level] = self.motion_blocks[key](x)
+                x = x + self.motion_fuses[key](motion[level])
+            if max_level is not None and level >= max_level:
+                break
+        else:
+            for module in self._tail:
+                x = module(x)
+        return (x, motion) if return_motion else x

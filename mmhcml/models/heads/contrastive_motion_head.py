@@ -1,0 +1,177 @@
+"""Contrastive motion head: hierarchical motion learning (section 3.2, Eq. 4).
+
+Motion features ``P^l`` at level ``l`` predict the future motion features of
+level ``l - 1``: ``P^_t+delta^(l-1) = f_delta([P^l_t, P^(l-1)_t])`` for
+``delta = 1..K``, with ``f_delta(x) = W2_delta ReLU(W1 x)`` and ``W1`` shared
+across steps. ``P^(l-1)`` is average-pooled to ``P^l``'s ``(T, H, W)`` grid.
+The loss is InfoNCE over cosine similarity with temperature ``tau``: the only
+positive of a prediction is the target of the same video, position and time;
+every other sampled target is a negative, so spatial, temporal and easy
+negatives (appendix C.3) all appear.
+"""
+from typing import Dict, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.logging import print_log
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from mmaction.registry import MODELS
+from mmaction.utils import OptConfigType
+from ..losses import info_nce
+from ._level_utils import check_level
+
+__all__ = ['ContrastiveMotionHead']
+
+
+@MODELS.register_module()
+class ContrastiveMotionHead(BaseModule):
+    """Predicts lower-level future motion from higher-level motion.
+
+    ::
+
+        P^l (N, C_l, T, H, W) ------------------------+
+        P^(l-1) --avg pool to (T, H, W)--> G (N, C_t, T, H, W), detached
+                                                     cat -> W1 (1x1x1) -> ReLU
+                       -> W2_delta (1x1x1), delta = 1..K -> prediction of G_t+delta
+        sample N_loc positions per video; InfoNCE(predictions, all sampled G)
+
+    Args:
+        in_channels (int): ``C_l`` of ``P^level``. Filled in by
+            :class:`HCMLRecognizer` when omitted.
+        target_channels (int): ``C_t`` of ``P^(level-1)``. Filled in by
+            :class:`HCMLRecognizer` when omitted.
+        level (int): The level whose motion features predict.
+            Defaults to ``2``.
+        num_steps (int): ``K``, the prediction steps. Defaults to ``2``.
+        num_locations (int): ``N``, spatial positions sampled per video (the
+            same for all times). Defaults to ``8``.
+        hidden_channels (int, optional): Width of ``W1``. Defaults to
+            ``None``, meaning ``C_l + C_t``.
+        temperature (float): ``tau``. Defaults to ``0.1``.
+        loss_weight (float): ``gamma^l`` of Eq. 5. Defaults to ``0.25``.
+        init_cfg (dict, optional): Initialisation config. Defaults to
+            ``None``.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 target_channels: int,
+                 level: int = 2,
+                 num_steps: int = 2,
+                 num_locations: int = 8,
+                 hidden_channels: Optional[int] = None,
+                 temperature: float = 0.1,
+                 loss_weight: float = 0.25,
+                 init_cfg: OptConfigType = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        check_level(level)
+        if level < 2:
+            raise ValueError('ContrastiveMotionHead predicts level l-1 from '
+                             f'level l, so level must be >= 2, got {level!r}')
+        for name, value in (('num_steps', num_steps), ('num_locations',
+                                                      num_locations)):
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f'{name} must be an int >= 1, got {value!r}')
+        if temperature <= 0:
+            raise ValueError(f'temperature must be > 0, got {temperature!r}')
+        if loss_weight < 0:
+            raise ValueError(f'loss_weight must be >= 0, got {loss_weight!r}')
+        self.in_channels = in_channels
+        self.target_channels = target_channels
+        self.level = level
+        self.num_steps = num_steps
+        self.num_locations = num_locations
+        self.temperature = temperature
+        self.loss_weight = loss_weight
+        hidden = hidden_channels or in_channels + target_channels
+        self.shared = nn.Sequential(
+            nn.Conv3d(in_channels + target_channels, hidden, 1),
+            nn.ReLU(inplace=True))
+        self.steps = nn.ModuleList(
+            nn.Conv3d(hidden, target_channels, 1) for _ in range(num_steps))
+        self._warned_short = False
+
+    def forward(self, motion: Tensor, context: Tensor) -> Dict[int, Tensor]:
+        """Predictions ``{delta: f_delta([P^l, context])}``.
+
+        Shape:
+            - motion: ``(N, C_l, T, H, W)``; context: ``(N, C_t, T, H, W)``
+            - each output: ``(N, C_t, T, H, W)``; entry ``t`` predicts the
+              target at ``t + delta`` (valid for ``t < T - delta``).
+        """
+        hidden = self.shared(torch.cat([motion, context], dim=1))
+        return {d + 1: step(hidden) for d, step in enumerate(self.steps)}
+
+    def _sample_locations(self, batch: int, area: int,
+                          device: torch.device) -> Tensor:
+        if self.num_locations > area:
+            raise ValueError(
+                f'ContrastiveMotionHead(level={self.level}): num_locations='
+                f'{self.num_locations} exceeds the H*W={area} positions of '
+                'its level; lower num_locations or use larger inputs')
+        return torch.rand(batch, area, device=device).argsort(dim=1)[:, :self.num_locations]
+
+    def loss(self, motion: Dict[int, Tensor], frames: Tensor = None) -> dict:
+        """InfoNCE of Eq. 4 for this head's level.
+
+        Args:
+            motion (dict[int, Tensor]): ``{level: P^level}`` from the backbone.
+            frames (Tensor, optional): Unused; the heads share one signature.
+
+        Returns:
+            dict: ``loss_con_l{level}`` (weighted by ``loss_weight``), and the
+            metrics ``con_acc_l{level}`` (positive ranked first among all
+            targets) and ``con_temporal_acc_l{level}`` (first among the
+            targets of the same video and position, i.e. against temporal
+            negatives only).
+        """
+        upper, lower = motion[self.level], motion[self.level - 1]
+        n, _, t, h, w = upper.shape
+        if t < 2:
+            raise ValueError(
+                f'ContrastiveMotionHead(level={self.level}) needs at least 2 '
+                f'time steps at its level, got features of shape '
+                f'{tuple(upper.shape)}; use longer clips')
+        steps = min(self.num_steps, t - 1)
+        if steps < self.num_steps and not self._warned_short:
+            print_log(
+                f'ContrastiveMotionHead(level={self.level}): only {t} time '
+                f'steps, so only {steps} of num_steps={self.num_steps} '
+                'prediction steps are used', logger='current', level=30)
+            self._warned_short = True
+        targets = F.adaptive_avg_pool3d(lower, (t, h, w)).detach()
+        predictions = self(upper, targets)
+        locs = self._sample_locations(n, h * w, upper.device)  # (n, L)
+        num_loc = locs.shape[1]
+
+        def gather(x: Tensor) -> Tensor:  # (n, C, t, h, w) -> (n, L, t, C)
+            flat = x.flatten(3)
+            index = locs[:, None, None, :].expand(-1, flat.shape[1], t, -1)
+            return flat.gather(3, index).permute(0, 3, 2, 1)
+
+        gt = gather(targets)  # row (b, loc, time) -> (b * L + loc) * t + time
+        rows = torch.arange(n * num_loc * t, device=upper.device).view(
+            n, num_loc, t)
+        preds, positives, starts = [], [], []
+        for delta in range(1, steps + 1):
+            preds.append(gather(predictions[delta])[:, :, :t - delta])
+            positives.append(rows[:, :, delta:])
+            starts.append(rows[:, :, :1].expand(-1, -1, t - delta))
+        preds = torch.cat([p.reshape(-1, p.shape[-1]) for p in preds])
+        positives = torch.cat([p.reshape(-1) for p in positives])
+        starts = torch.cat([s.reshape(-1) for s in starts])
+        loss, logits = info_nce(preds, gt.reshape(-1, gt.shape[-1]),
+                                positives, self.temperature)
+        with torch.no_grad():
+            acc = (logits.argmax(dim=1) == positives).float().mean()
+            same_track = starts[:, None] + torch.arange(t, device=logits.device)
+            temporal = logits.gather(1, same_track).argmax(dim=1)
+            temporal_acc = (starts + temporal == positives).float().mean()
+        return {
+            f'loss_con_l{self.level}': self.loss_weight * loss,
+            f'con_acc_l{self.level}': acc,
+            f'con_temporal_acc_l{self.level}': temporal_acc,
+        }

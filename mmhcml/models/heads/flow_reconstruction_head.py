@@ -1,0 +1,140 @@
+"""Flow reconstruction head: preliminary motion cues (section 3.2, Eq. 2-3).
+
+A PWC-Net style estimator (5 densely connected 3x3 convs) predicts optical
+flow from the motion features ``P^l`` of each frame pair; the flow, upsampled
+to frame size with its values scaled, warps frame ``t + 1`` back to frame
+``t``; the loss is ``L_rec = L_photometric + zeta * L_smoothness``. The last
+pair ``(F_T-1, F_T-1)`` carries no motion and is excluded.
+"""
+from typing import Dict, Sequence
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from mmaction.registry import MODELS
+from mmaction.utils import OptConfigType
+from ..losses import photometric_loss, smoothness_loss
+from ..ops import backward_warp, upsample_flow
+from ._level_utils import check_level, frames_at_level
+
+__all__ = ['FlowReconstructionHead']
+
+
+@MODELS.register_module()
+class FlowReconstructionHead(BaseModule):
+    """Self-supervised optical flow from motion features (side branch).
+
+    ::
+
+        P^l_t (C, h, w) -> conv 3x3 -> c1 --+
+          |______________________________ cat -> conv 3x3 -> c2 --+  ... (x5)
+                                                      dense outputs -> conv -> flow_t (2, h, w)
+        flow_t -> upsample to (H, W), values x (W/w, H/h)
+        I_t+1 --backward warp--> I^_t ;  L_rec = rho-photometric(I_t, I^_t) + zeta * smoothness
+
+    Args:
+        in_channels (int): Channels ``C_p`` of ``P^level``. Filled in by
+            :class:`HCMLRecognizer` from the backbone when omitted.
+        level (int): The level whose motion features it reads.
+            Defaults to ``1``.
+        dense_channels (Sequence[int]): Widths of the 5 dense layers.
+            Defaults to ``(128, 128, 96, 64, 32)``.
+        smooth_weight (float): ``zeta``. Defaults to ``0.1``.
+        alpha (float): Charbonnier exponent. Defaults to ``0.45``.
+        eps (float): Charbonnier epsilon. Defaults to ``1e-3``.
+        loss_weight (float): ``lambda`` of Eq. 5. Defaults to ``15.0``.
+        init_cfg (dict, optional): Initialisation config. Defaults to
+            ``None``.
+
+    Shape:
+        - forward input: ``(N, C_p, T, h, w)``; output ``(N, 2, T, h, w)``
+          in pixels of the ``h x w`` grid.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 level: int = 1,
+                 dense_channels: Sequence[int] = (128, 128, 96, 64, 32),
+                 smooth_weight: float = 0.1,
+                 alpha: float = 0.45,
+                 eps: float = 1e-3,
+                 loss_weight: float = 15.0,
+                 init_cfg: OptConfigType = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        check_level(level)
+        for name, value in (('smooth_weight', smooth_weight),
+                            ('loss_weight', loss_weight)):
+            if value < 0:
+                raise ValueError(f'{name} must be >= 0, got {value!r}')
+        if alpha <= 0 or eps <= 0:
+            raise ValueError('alpha and eps must be > 0, got '
+                             f'alpha={alpha!r}, eps={eps!r}')
+        if len(dense_channels) < 1 or min(dense_channels) < 1:
+            raise ValueError('dense_channels must be positive widths, got '
+                             f'{dense_channels!r}')
+        self.in_channels = in_channels
+        self.level = level
+        self.smooth_weight = smooth_weight
+        self.alpha = alpha
+        self.eps = eps
+        self.loss_weight = loss_weight
+        self.dense = nn.ModuleList()
+        width = in_channels
+        for out in dense_channels:
+            self.dense.append(
+                nn.Sequential(
+                    nn.Conv2d(width, out, 3, padding=1),
+                    nn.LeakyReLU(0.1, inplace=True)))
+            width += out
+        self.predict_flow = nn.Conv2d(width, 2, 3, padding=1)
+
+    def forward(self, motion: Tensor) -> Tensor:
+        """Flow of every frame of ``motion`` (see class docstring)."""
+        n, c, t, h, w = motion.shape
+        x = motion.transpose(1, 2).reshape(n * t, c, h, w)
+        for layer in self.dense:
+            x = torch.cat([x, layer(x)], dim=1)
+        flow = self.predict_flow(x)
+        return flow.reshape(n, t, 2, h, w).transpose(1, 2)
+
+    def loss(self, motion: Dict[int, Tensor], frames: Tensor) -> dict:
+        """Reconstruction loss of Eq. 2-3 for this head's level.
+
+        Args:
+            motion (dict[int, Tensor]): ``{level: P^level}`` from the backbone.
+            frames (Tensor): Input clips ``(N, 3, T, H, W)`` in ``[0, 1]``.
+
+        Returns:
+            dict: ``loss_rec_l{level}`` (weighted by ``loss_weight``) and the
+            metrics ``photometric_err_l{level}``, ``smoothness_err_l{level}``.
+        """
+        feats = motion[self.level]
+        steps = feats.shape[2]
+        if steps < 2:
+            raise ValueError(
+                f'FlowReconstructionHead(level={self.level}) needs at least 2 '
+                f'time steps at its level, got features of shape '
+                f'{tuple(feats.shape)}')
+        frames = frames_at_level(frames, steps, self.level)
+        flow = self(feats[:, :, :-1])  # the replicated last pair is excluded
+        n, _, pairs, h, w = flow.shape
+        height, width = frames.shape[-2:]
+        flow = upsample_flow(
+            flow.transpose(1, 2).reshape(n * pairs, 2, h, w).float(),
+            (height, width))
+        target = frames[:, :, :-1].transpose(1, 2).reshape(
+            n * pairs, -1, height, width).float()
+        source = frames[:, :, 1:].transpose(1, 2).reshape(
+            n * pairs, -1, height, width).float()
+        warped, mask = backward_warp(source, flow)
+        photometric = photometric_loss(target, warped, mask, self.alpha,
+                                       self.eps)
+        smoothness = smoothness_loss(flow, self.alpha, self.eps)
+        total = photometric + self.smooth_weight * smoothness
+        return {
+            f'loss_rec_l{self.level}': self.loss_weight * total,
+            f'photometric_err_l{self.level}': photometric.detach(),
+            f'smoothness_err_l{self.level}': smoothness.detach(),
+        }

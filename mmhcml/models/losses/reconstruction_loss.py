@@ -1,0 +1,63 @@
+"""Frame reconstruction loss, Eq. 2-3 (paper section 3.2).
+
+``L_rec = L_photometric + zeta * L_smoothness`` with the generalised
+Charbonnier penalty ``rho(z) = (z^2 + eps^2)^alpha``, ``alpha = 0.45``,
+``eps = 1e-3``. Intensities are in ``[0, 1]``. Both terms are computed in
+float32 whatever the autocast state.
+"""
+from typing import Tuple
+
+import torch
+from torch import Tensor
+
+__all__ = ['charbonnier', 'photometric_loss', 'smoothness_loss']
+
+
+def charbonnier(z: Tensor, alpha: float = 0.45, eps: float = 1e-3) -> Tensor:
+    """Generalised Charbonnier penalty ``(z^2 + eps^2)^alpha``, elementwise.
+
+    Finite for every finite ``z``; ``rho(0) = eps^(2 alpha)``.
+    """
+    z = z.float()
+    return (z * z + eps * eps).pow(alpha)
+
+
+def photometric_loss(target: Tensor,
+                     warped: Tensor,
+                     mask: Tensor,
+                     alpha: float = 0.45,
+                     eps: float = 1e-3) -> Tensor:
+    """Eq. 2: masked Charbonnier error averaged over ``H * W * T`` (and C).
+
+    Out-of-bound positions (``mask == 0``) add nothing but still count in the
+    ``1 / (HWT)`` normaliser, as written in Eq. 2.
+
+    Shape:
+        - target, warped: ``(B, C, H, W)`` (B = clips x frame pairs)
+        - mask: ``(B, 1, H, W)`` of 0/1
+        - output: scalar
+    """
+    error = charbonnier(target.float() - warped.float(), alpha, eps)
+    return (error * mask.float()).mean()
+
+
+def _flow_gradients(flow: Tensor) -> Tuple[Tensor, Tensor]:
+    return flow[..., :, 1:] - flow[..., :, :-1], flow[..., 1:, :] - flow[..., :-1, :]
+
+
+def smoothness_loss(flow: Tensor,
+                    alpha: float = 0.45,
+                    eps: float = 1e-3) -> Tensor:
+    """Eq. 3: first-order smoothness of both flow components.
+
+    ``rho(grad_x U) + rho(grad_y U) + rho(grad_x V) + rho(grad_y V)``, each
+    term averaged over pixels, then averaged over the ``B`` flow fields.
+
+    Shape:
+        - flow: ``(B, 2, H, W)``
+        - output: scalar
+    """
+    grad_x, grad_y = _flow_gradients(flow.float())
+    per_field = (charbonnier(grad_x, alpha, eps).mean(dim=(2, 3)) +
+                 charbonnier(grad_y, alpha, eps).mean(dim=(2, 3)))
+    return per_field.sum(dim=1).mean()

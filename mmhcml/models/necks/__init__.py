@@ -1,0 +1,3 @@
+from .prime_motion_block import PrimeMotionBlock
+
+__all__ = ['PrimeMotionBlock']

@@ -1,0 +1,8 @@
+from .cost_volume import (COST_VOLUME_IMPLS, cost_volume,
+                          cost_volume_displacements, num_displacements)
+from .warp import backward_warp, upsample_flow
+
+__all__ = [
+    'COST_VOLUME_IMPLS', 'cost_volume', 'cost_volume_displacements',
+    'num_displacements', 'backward_warp', 'upsample_flow'
+]

@@ -1,0 +1,3 @@
+from .hcml_recognizer import HCMLRecognizer
+
+__all__ = ['HCMLRecognizer']

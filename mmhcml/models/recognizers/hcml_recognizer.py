@@ -1,0 +1,169 @@
+"""HCML recognizer: classification plus the motion side branch (Eq. 5).
+
+``L_total = L_cls + lambda * L_rec + sum_l gamma^l * L_con^l`` (section 3.3).
+The weights live in the heads (``loss_weight``); the recognizer merges their
+loss dicts, as MMAction2 merges TPN's auxiliary losses.
+"""
+import copy
+from typing import List, Optional
+
+import torch.nn as nn
+from mmengine.model import merge_dict
+from torch import Tensor
+
+from mmaction.models.recognizers import Recognizer3D
+from mmaction.registry import MODELS
+from mmaction.utils import ConfigType, OptConfigType, SampleList
+
+__all__ = ['HCMLRecognizer']
+
+#: Side-branch head types and the levels each one reads.
+_HEAD_LEVELS = {
+    'FlowReconstructionHead': lambda level: (level, ),
+    'ContrastiveMotionHead': lambda level: (level - 1, level),
+}
+
+
+@MODELS.register_module()
+class HCMLRecognizer(Recognizer3D):
+    """Recognizer with self-supervised motion heads on a side branch.
+
+    ::
+
+        clips -> HCMLBackbone -> features -> [neck] -> cls_head -> L_cls
+                      |
+                      +-> {l: P^l} -> motion heads (flow head, contrastive
+                                      heads) -> L_rec, L_con^l   (training only)
+
+    The motion heads run only in :meth:`loss`. :meth:`predict` and the
+    ``tensor`` mode never touch them, so a checkpoint stripped of their
+    weights gives identical outputs. Without ``cls_head`` (self-supervised
+    stages) the model trains on unlabelled clips and the backbone stops after
+    the deepest level a head reads.
+
+    Args:
+        backbone (dict): Config of an :class:`HCMLBackbone`.
+        cls_head (dict, optional): Classification head. Defaults to ``None``.
+        neck (dict, optional): Neck between backbone and head. Defaults to
+            ``None``.
+        motion_heads (list[dict], optional): Side-branch heads, each with a
+            ``level``; their ``in_channels`` (and ``target_channels``) are
+            filled in from the backbone when omitted. Defaults to ``None``.
+        train_cfg (dict, optional): Defaults to ``None``.
+        test_cfg (dict, optional): Defaults to ``None``.
+        data_preprocessor (dict, optional): Defaults to ``None``.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 cls_head: OptConfigType = None,
+                 neck: OptConfigType = None,
+                 motion_heads: Optional[List[ConfigType]] = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None) -> None:
+        super().__init__(
+            backbone=backbone,
+            cls_head=cls_head,
+            neck=neck,
+            train_cfg=train_cfg,
+            test_cfg=test_cfg,
+            data_preprocessor=data_preprocessor)
+        motion_heads = list(motion_heads or [])
+        if motion_heads and not hasattr(self.backbone, 'motion_blocks'):
+            raise ValueError(
+                'motion_heads need an HCMLBackbone, got backbone type '
+                f'{type(self.backbone).__name__!r}')
+        if cls_head is None and not motion_heads:
+            raise ValueError('HCMLRecognizer needs a cls_head, motion_heads '
+                             'or both; got neither')
+        self.motion_heads = nn.ModuleList(
+            self._build_motion_head(cfg) for cfg in motion_heads)
+        keys = [self._head_key(h) for h in self.motion_heads]
+        if len(set(keys)) != len(keys):
+            raise ValueError('two motion_heads of the same type share a '
+                             f'level: {keys}')
+
+    @staticmethod
+    def _head_key(head: nn.Module) -> str:
+        return f'{type(head).__name__}@{head.level}'
+
+    def _build_motion_head(self, cfg: ConfigType) -> nn.Module:
+        cfg = copy.deepcopy(dict(cfg))
+        head_type = cfg.get('type')
+        name = head_type if isinstance(head_type, str) else getattr(
+            head_type, '__name__', repr(head_type))
+        if name not in _HEAD_LEVELS:
+            raise ValueError(f'motion_heads[].type must be one of '
+                             f'{tuple(_HEAD_LEVELS)}, got {head_type!r}')
+        level = cfg.get('level', 1 if name == 'FlowReconstructionHead' else 2)
+        needed = _HEAD_LEVELS[name](level) if isinstance(level, int) else ()
+        missing = [lv for lv in needed if lv not in self.backbone.levels]
+        if not needed or missing:
+            raise ValueError(
+                f'motion head {name} with level={level!r} needs motion blocks '
+                f'at levels {needed or "(an int level)"}, but the backbone '
+                f'has levels={self.backbone.levels}')
+        cfg.setdefault('in_channels', self.backbone.motion_channels(level))
+        if name == 'ContrastiveMotionHead':
+            cfg.setdefault('target_channels',
+                           self.backbone.motion_channels(level - 1))
+        return MODELS.build(cfg)
+
+    @property
+    def with_motion_heads(self) -> bool:
+        """bool: whether the recognizer trains a motion side branch."""
+        return len(self.motion_heads) > 0
+
+    def frames_in_unit_range(self, clips: Tensor) -> Tensor:
+        """Undo the data preprocessor's normalisation; intensities in [0, 1].
+
+        Shape:
+            - clips: ``(N, C, T, H, W)`` as fed to the backbone
+            - output: same shape
+        """
+        preprocessor = self.data_preprocessor
+        if getattr(preprocessor, '_enable_normalize', False):
+            clips = clips * preprocessor.std + preprocessor.mean
+        return clips / 255.0
+
+    def loss(self, inputs: Tensor, data_samples: SampleList,
+             **kwargs) -> dict:
+        """Losses of Eq. 5: ``loss_cls`` and every motion head's losses.
+
+        Args:
+            inputs (Tensor): ``(N, num_clips, C, T, H, W)``, normalised.
+            data_samples (list[ActionDataSample]): Labels, needed only when
+                there is a ``cls_head``.
+
+        Returns:
+            dict: ``loss_cls`` (with a classification head), then
+            ``loss_rec_l{l}`` / ``loss_con_l{l}`` and their metrics.
+        """
+        clips = inputs.view((-1, ) + inputs.shape[2:])
+        classify = self.with_cls_head
+        deepest = None if classify else max(h.level for h in self.motion_heads)
+        feats, motion = self.backbone(
+            clips, return_motion=True, max_level=deepest)
+        losses = dict()
+        if classify:
+            loss_aux = dict()
+            if self.with_neck:
+                feats, loss_aux = self.neck(feats, data_samples=data_samples)
+            losses = merge_dict(
+                self.cls_head.loss(feats, data_samples), loss_aux)
+        if self.with_motion_heads:
+            frames = self.frames_in_unit_range(clips)
+            for head in self.motion_heads:
+                losses.update(head.loss(motion, frames))
+        return losses
+
+    def predict(self, inputs: Tensor, data_samples: SampleList,
+                **kwargs) -> SampleList:
+        """Class scores; never runs the side branch."""
+        if not self.with_cls_head:
+            raise RuntimeError(
+                'This HCMLRecognizer has no cls_head (a self-supervised '
+                'stage): it cannot predict classes. Test a joint or '
+                'fine-tuning config instead.')
+        return super().predict(inputs, data_samples, **kwargs)
