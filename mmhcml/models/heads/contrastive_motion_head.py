@@ -9,7 +9,7 @@ positive of a prediction is the target of the same video, position and time;
 every other sampled target is a negative, so spatial, temporal and easy
 negatives (appendix C.3) all appear.
 """
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -23,7 +23,30 @@ from mmaction.utils import OptConfigType
 from ..losses import info_nce
 from ._level_utils import check_level
 
-__all__ = ['ContrastiveMotionHead']
+__all__ = ['ContrastiveMotionHead', 'prediction_rows']
+
+
+def prediction_rows(batch: int, num_locations: int, steps: int,
+                    num_deltas: int, device=None) -> Tuple[Tensor, Tensor]:
+    """Target rows of the positive, and of the first time step of its track.
+
+    Targets are laid out as rows ``(b * L + loc) * T + time``; predictions
+    as ``delta`` blocks, each ``(b, loc, time < T - delta)`` in row-major
+    order, predicting the target at ``time + delta``. The targets of the same
+    video and position (one "track") are rows ``start .. start + T - 1``: the
+    positive and the ``T - 1`` temporal negatives.
+
+    Returns:
+        tuple[Tensor, Tensor]: ``positives`` and ``starts``, each ``(P,)``.
+    """
+    rows = torch.arange(
+        batch * num_locations * steps, device=device).view(
+            batch, num_locations, steps)
+    positives, starts = [], []
+    for delta in range(1, num_deltas + 1):
+        positives.append(rows[:, :, delta:].reshape(-1))
+        starts.append(rows[:, :, :1].expand(-1, -1, steps - delta).reshape(-1))
+    return torch.cat(positives), torch.cat(starts)
 
 
 @MODELS.register_module()
@@ -153,16 +176,12 @@ class ContrastiveMotionHead(BaseModule):
             return flat.gather(3, index).permute(0, 3, 2, 1)
 
         gt = gather(targets)  # row (b, loc, time) -> (b * L + loc) * t + time
-        rows = torch.arange(n * num_loc * t, device=upper.device).view(
-            n, num_loc, t)
-        preds, positives, starts = [], [], []
-        for delta in range(1, steps + 1):
-            preds.append(gather(predictions[delta])[:, :, :t - delta])
-            positives.append(rows[:, :, delta:])
-            starts.append(rows[:, :, :1].expand(-1, -1, t - delta))
-        preds = torch.cat([p.reshape(-1, p.shape[-1]) for p in preds])
-        positives = torch.cat([p.reshape(-1) for p in positives])
-        starts = torch.cat([s.reshape(-1) for s in starts])
+        preds = torch.cat([
+            gather(predictions[d])[:, :, :t - d].reshape(-1, gt.shape[-1])
+            for d in range(1, steps + 1)
+        ])
+        positives, starts = prediction_rows(n, num_loc, t, steps,
+                                            upper.device)
         loss, logits = info_nce(preds, gt.reshape(-1, gt.shape[-1]),
                                 positives, self.temperature)
         with torch.no_grad():

@@ -1,0 +1,39 @@
+# HCML on R2D-50: Prime Motion Blocks after res2, res3, res4 (levels 1-3),
+# the flow reconstruction head at level 1 and contrastive heads at levels 2
+# and 3; Eq. 5 weights lambda = 15, gamma^2 = gamma^3 = 0.25.
+_base_ = './r2d50.py'
+
+motion_block = dict(
+    type='PrimeMotionBlock',
+    reduction=4,
+    max_displacement=6,
+    stride=2,
+    cost_volume_impl='fast')
+
+motion_heads = [
+    dict(type='FlowReconstructionHead', level=1, loss_weight=15.0),
+    dict(
+        type='ContrastiveMotionHead',
+        level=2,
+        num_steps=2,
+        num_locations=8,
+        temperature=0.1,
+        loss_weight=0.25),
+    dict(
+        type='ContrastiveMotionHead',
+        level=3,
+        num_steps=2,
+        num_locations=8,
+        temperature=0.1,
+        loss_weight=0.25),
+]
+
+model = dict(
+    type='HCMLRecognizer',
+    backbone=dict(
+        _delete_=True,
+        type='HCMLBackbone',
+        backbone={{_base_.r2d50}},
+        levels=(1, 2, 3),
+        motion_block=motion_block),
+    motion_heads=motion_heads)

@@ -1,0 +1,69 @@
+"""Shared fixtures: tiny HCML models and rendered videos."""
+import copy
+import warnings
+
+import pytest
+import torch
+
+warnings.filterwarnings('ignore', message='Fail to import ``MultiScaleDeformableAttention')
+
+import mmhcml  # noqa: E402,F401  (applies compat, registers components)
+from mmengine.registry import init_default_scope  # noqa: E402
+
+init_default_scope('mmaction')
+
+#: A ResNet3d-18 of width 8 with R2D's layout (1x3x3 convs, 1x7x7 stem).
+TINY_R2D = dict(
+    type='ResNet3d',
+    depth=18,
+    base_channels=8,
+    pretrained=None,
+    pretrained2d=False,
+    conv1_kernel=(1, 7, 7),
+    inflate=(0, 0, 0, 0),
+    temporal_strides=(1, 2, 2, 1),
+    with_pool2=False,
+    zero_init_residual=False)
+
+TINY_PREPROCESSOR = dict(
+    type='ActionDataPreprocessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    format_shape='NCTHW')
+
+
+def tiny_model_cfg(num_classes=4, with_cls_head=True, heads=('rec', 'con2',
+                                                            'con3'),
+                   temporal_strides=(1, 2, 2, 1), levels=(1, 2, 3)):
+    """Config of a tiny HCMLRecognizer (widths 2-16 in the motion blocks)."""
+    backbone = copy.deepcopy(TINY_R2D)
+    backbone['temporal_strides'] = temporal_strides
+    motion_heads = []
+    if 'rec' in heads:
+        motion_heads.append(
+            dict(type='FlowReconstructionHead', level=1,
+                 dense_channels=(8, 8, 8, 8, 8)))
+    for level in (2, 3):
+        if f'con{level}' in heads:
+            motion_heads.append(
+                dict(type='ContrastiveMotionHead', level=level, num_steps=1,
+                     num_locations=4))
+    cfg = dict(
+        type='HCMLRecognizer',
+        backbone=dict(
+            type='HCMLBackbone',
+            backbone=backbone,
+            levels=levels,
+            motion_block=dict(type='PrimeMotionBlock', reduction=2,
+                              max_displacement=2, stride=1)),
+        motion_heads=motion_heads,
+        data_preprocessor=TINY_PREPROCESSOR)
+    if with_cls_head:
+        cfg['cls_head'] = dict(type='I3DHead', num_classes=num_classes,
+                               in_channels=64)
+    return cfg
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    torch.manual_seed(0)

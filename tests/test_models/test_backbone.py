@@ -1,0 +1,121 @@
+import copy
+
+import pytest
+import torch
+from mmengine import Config
+
+from mmaction.registry import MODELS
+from tests.conftest import TINY_R2D
+
+BASES = 'configs/hcml/_base_/models/'
+
+
+def build_wrapper(backbone=None, **kwargs):
+    cfg = dict(type='HCMLBackbone', backbone=backbone or copy.deepcopy(TINY_R2D),
+               motion_block=dict(type='PrimeMotionBlock', reduction=2,
+                                 max_displacement=2, stride=1))
+    cfg.update(kwargs)
+    return MODELS.build(cfg)
+
+
+@pytest.mark.parametrize('t', [2, 4, 8])
+def test_shapes_for_clip_lengths(t):
+    backbone = copy.deepcopy(TINY_R2D)
+    backbone['temporal_strides'] = (1, 1, 1, 1)
+    model = build_wrapper(backbone)
+    out, motion = model(torch.randn(2, 3, t, 64, 64), return_motion=True)
+    assert out.shape == (2, 64, t, 2, 2)
+    assert motion[1].shape == (2, 4, t, 16, 16)
+    assert motion[2].shape == (2, 8, t, 8, 8)
+    assert motion[3].shape == (2, 16, t, 4, 4)
+
+
+def test_r2d_layout_halves_time_at_res3_and_res4():
+    model = build_wrapper()
+    out, motion = model(torch.randn(1, 3, 8, 64, 64), return_motion=True)
+    assert [motion[lv].shape[2] for lv in (1, 2, 3)] == [8, 4, 2]
+    assert out.shape[2] == 2
+
+
+def test_prime_motion_block_shape_and_channels():
+    pmb = MODELS.build(dict(type='PrimeMotionBlock', in_channels=16))
+    assert pmb.num_costs == 49 and pmb.reduced_channels == 4
+    out = pmb(torch.randn(2, 16, 4, 10, 10))
+    assert out.shape == (2, 4, 4, 10, 10)
+    assert sum(p.numel() for p in pmb.parameters()) > 0
+    # the cost volume itself is parameter free: only reduce, norms and fuse
+    assert {n.split('.')[0] for n, _ in pmb.named_parameters()} == {
+        'reduce', 'cost_norm', 'fuse'}
+
+
+def test_last_frame_is_paired_with_itself():
+    pmb = MODELS.build(dict(type='PrimeMotionBlock', in_channels=4,
+                            reduction=1, max_displacement=2, stride=1))
+    feats = torch.randn(1, 4, 3, 6, 6)
+    costs = pmb.temporal_cost_volume(feats)
+    centre = costs[0, 12]  # displacement (0, 0)
+    torch.testing.assert_close(centre[-1], torch.ones(6, 6))
+    assert not torch.allclose(centre[0], torch.ones(6, 6))
+
+
+def test_motion_fuses_into_the_next_stage():
+    model = build_wrapper(levels=(1, ))
+    x = torch.randn(1, 3, 4, 32, 32)
+    model.eval()
+    before = model(x)
+    with torch.no_grad():
+        model.motion_fuses.level1.bn.weight.zero_()
+        model.motion_fuses.level1.bn.bias.zero_()
+    plain = model.backbone(x)  # eval mode already (model.eval())
+    torch.testing.assert_close(model(x), plain)
+    assert not torch.allclose(before, plain)
+
+
+@pytest.mark.parametrize('levels', [(0, ), (1, 5), (2, 2)])
+def test_invalid_levels(levels):
+    with pytest.raises(ValueError, match='levels'):
+        build_wrapper(levels=levels)
+
+
+def test_pmb_rejects_one_frame_and_bad_reduction():
+    pmb = MODELS.build(dict(type='PrimeMotionBlock', in_channels=8))
+    with pytest.raises(ValueError, match='at least 2 frames'):
+        pmb(torch.randn(1, 8, 1, 4, 4))
+    with pytest.raises(ValueError, match='reduction'):
+        MODELS.build(dict(type='PrimeMotionBlock', in_channels=8, reduction=3))
+
+
+def test_wraps_x3d_another_mmaction2_backbone():
+    x3d = dict(type='X3D', gamma_w=0.5, gamma_b=1.0, gamma_d=0.5,
+               pretrained=None)
+    model = build_wrapper(x3d)
+    x = torch.randn(1, 3, 4, 32, 32)
+    out, motion = model(x, return_motion=True)
+    assert out.shape[:2] == model.backbone(x).shape[:2]
+    assert set(motion) == {1, 2, 3}
+    assert motion[1].shape[2:] == (4, 8, 8)
+
+
+def test_rejects_backbone_without_stages():
+    with pytest.raises(TypeError, match='res_layers'):
+        build_wrapper(dict(type='C3D', pretrained=None))
+
+
+def test_paper_backbones_match_table8():
+    r2d = Config.fromfile(BASES + 'backbones.py')
+    for name, depth, temporal in (('r2d50', 50, 0), ('r2plus1d101', 101, 23 + 3)):
+        model = build_wrapper(dict(r2d[name]))
+        model.eval()
+        blocks = [len(s) for s in model._stages]
+        assert blocks == ([3, 4, 6, 3] if depth == 50 else [3, 4, 23, 3])
+        kernels = [m.kernel_size for m in model.modules()
+                   if isinstance(m, torch.nn.Conv3d)]
+        assert sum(k == (3, 1, 1) for k in kernels) == temporal
+        assert all(k[0] == 1 for k in kernels if k != (3, 1, 1))
+        if depth == 50:
+            with torch.no_grad():
+                out, motion = model(torch.randn(1, 3, 8, 64, 64),
+                                    return_motion=True)
+            assert out.shape == (1, 2048, 2, 2, 2)
+            assert [tuple(motion[lv].shape[1:3]) for lv in (1, 2, 3)] == [
+                (128, 8), (256, 4), (512, 2)]  # C / beta, beta = 2 here

@@ -1,0 +1,127 @@
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mmaction.registry import MODELS
+from mmhcml.models.heads.contrastive_motion_head import prediction_rows
+from mmhcml.models.losses import info_nce
+
+
+def test_equal_logits_give_log_of_target_count():
+    preds = torch.ones(5, 3)
+    targets = torch.ones(7, 3)
+    loss, _ = info_nce(preds, targets, torch.arange(5))
+    assert loss.item() == pytest.approx(math.log(7), rel=1e-5)
+
+
+def test_perfect_predictions_beat_shuffled_ones():
+    targets = torch.randn(12, 16)
+    positives = torch.arange(12)
+    perfect, _ = info_nce(targets.clone(), targets, positives)
+    shuffled, _ = info_nce(targets[torch.randperm(12)], targets, positives)
+    assert perfect < shuffled
+    assert perfect < 0.1
+
+
+def test_info_nce_rejects_bad_temperature():
+    with pytest.raises(ValueError, match='temperature'):
+        info_nce(torch.ones(1, 2), torch.ones(1, 2), torch.zeros(1).long(), 0)
+
+
+def test_prediction_rows_positive_and_negative_sets():
+    b, n_loc, t, k = 3, 4, 5, 2
+    positives, starts = prediction_rows(b, n_loc, t, k)
+    assert len(positives) == b * n_loc * (t - 1 + t - 2)
+    # decode each target row into (video, location, time)
+    video = lambda r: r // (n_loc * t)  # noqa: E731
+    track = lambda r: r // t  # noqa: E731
+    i = 0
+    for delta in range(1, k + 1):
+        for bb in range(b):
+            for loc in range(n_loc):
+                for time in range(t - delta):
+                    pos = positives[i].item()
+                    assert video(pos) == bb and track(pos) == bb * n_loc + loc
+                    assert pos % t == time + delta
+                    assert starts[i].item() == (bb * n_loc + loc) * t
+                    i += 1
+    # per prediction: T-1 temporal, (N-1)T spatial, (B-1)NT easy negatives
+    rows = torch.arange(b * n_loc * t)
+    pos = positives[0]
+    temporal = ((track(rows) == track(pos)) & (rows != pos)).sum()
+    spatial = ((video(rows) == video(pos)) & (track(rows) != track(pos))).sum()
+    easy = (video(rows) != video(pos)).sum()
+    assert (temporal, spatial, easy) == (t - 1, (n_loc - 1) * t,
+                                         (b - 1) * n_loc * t)
+
+
+def build_head(**kwargs):
+    cfg = dict(type='ContrastiveMotionHead', in_channels=4, target_channels=6,
+               level=2, num_steps=2, num_locations=3, temperature=0.05)
+    cfg.update(kwargs)
+    return MODELS.build(cfg)
+
+
+def test_oracle_predictions_pick_every_positive(monkeypatch):
+    head = build_head()
+    b, t, h, w = 2, 5, 4, 4
+    lower = torch.randn(b, 6, t, h, w)
+
+    def oracle(motion, context):
+        # context is P^(l-1) pooled to P^l's grid: shift it back in time
+        return {d: torch.roll(context, shifts=-d, dims=2) for d in (1, 2)}
+
+    monkeypatch.setattr(head, 'forward', oracle)
+    out = head.loss({1: lower, 2: torch.randn(b, 4, t, h, w)})
+    assert out['con_acc_l2'].item() == 1.0
+    assert out['con_temporal_acc_l2'].item() == 1.0
+    monkeypatch.setattr(
+        head, 'forward',
+        lambda m, c: {d: torch.roll(c, shifts=-d + 1, dims=2) for d in (1, 2)})
+    wrong = head.loss({1: lower, 2: torch.randn(b, 4, t, h, w)})
+    assert wrong['con_temporal_acc_l2'].item() < 0.5
+    assert wrong['loss_con_l2'] > out['loss_con_l2']
+
+
+def test_loss_pools_lower_level_and_trains_only_upper():
+    head = build_head(level=3)
+    lower = torch.randn(2, 6, 8, 8, 8, requires_grad=True)
+    upper = torch.randn(2, 4, 4, 4, 4, requires_grad=True)
+    out = head.loss({2: lower, 3: upper})
+    assert set(out) == {'loss_con_l3', 'con_acc_l3', 'con_temporal_acc_l3'}
+    out['loss_con_l3'].backward()
+    assert lower.grad is None  # targets and context are detached
+    assert upper.grad is not None and upper.grad.abs().sum() > 0
+    assert all(p.grad is not None for p in head.parameters())
+
+
+def test_w1_is_shared_and_each_step_has_its_own_w2():
+    head = build_head(num_steps=3)
+    assert isinstance(head.shared[0], torch.nn.Conv3d)
+    assert len(head.steps) == 3
+    assert len({id(s.weight) for s in head.steps}) == 3
+
+
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(level=1), 'level'),
+    (dict(num_locations=0), 'num_locations'),
+    (dict(temperature=0.0), 'temperature'),
+    (dict(loss_weight=-0.5), 'loss_weight'),
+])
+def test_config_validation(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        build_head(**kwargs)
+
+
+def test_too_many_locations_is_reported():
+    head = build_head(num_locations=20)
+    with pytest.raises(ValueError, match='num_locations=20 exceeds the H\\*W=16'):
+        head.loss({1: torch.randn(1, 6, 4, 4, 4), 2: torch.randn(1, 4, 4, 4, 4)})
+
+
+def test_single_time_step_is_reported():
+    head = build_head()
+    with pytest.raises(ValueError, match='at least 2 time steps'):
+        head.loss({1: torch.randn(1, 6, 1, 4, 4), 2: torch.randn(1, 4, 1, 4, 4)})

@@ -1,0 +1,101 @@
+import pytest
+import torch
+
+from mmaction.registry import MODELS
+from mmaction.structures import ActionDataSample
+from tests.conftest import tiny_model_cfg
+
+
+def samples(n, labelled=True):
+    return [ActionDataSample().set_gt_label(i % 4) if labelled else
+            ActionDataSample() for i in range(n)]
+
+
+def clips(n=2, t=8, size=64):
+    return torch.randn(n, 1, 3, t, size, size)
+
+
+def test_losses_of_eq5_and_every_parameter_gets_a_gradient():
+    model = MODELS.build(tiny_model_cfg())
+    losses = model(clips(), samples(2), mode='loss')
+    assert {'loss_cls', 'loss_rec_l1', 'loss_con_l2', 'loss_con_l3',
+            'con_acc_l2', 'con_temporal_acc_l3', 'photometric_err_l1'} <= set(losses)
+    parsed, _ = model.parse_losses(losses)
+    parsed.backward()
+    missing = [n for n, p in model.named_parameters()
+               if p.requires_grad and (p.grad is None or not p.grad.abs().sum())]
+    assert missing == []
+
+
+def test_self_supervised_stage_needs_no_labels_and_stops_early(monkeypatch):
+    model = MODELS.build(tiny_model_cfg(with_cls_head=False, heads=('rec', )))
+    res3 = model.backbone._stages[1]
+    monkeypatch.setattr(res3, 'forward', lambda x: pytest.fail('ran res3'))
+    losses = model(clips(), samples(2, labelled=False), mode='loss')
+    assert set(losses) == {'loss_rec_l1', 'photometric_err_l1',
+                           'smoothness_err_l1'}
+    with pytest.raises(RuntimeError, match='no cls_head'):
+        model.eval()
+        model(clips(), samples(2), mode='predict')
+
+
+def test_inference_never_runs_the_side_branch(monkeypatch):
+    model = MODELS.build(tiny_model_cfg()).eval()
+    for head in model.motion_heads:
+        monkeypatch.setattr(head, 'forward',
+                            lambda *a, **k: pytest.fail('side branch ran'))
+    with torch.no_grad():
+        out = model(clips(), samples(2), mode='predict')
+        model(clips(), mode='tensor')
+    assert len(out) == 2
+
+
+def test_output_unchanged_without_side_branch_weights():
+    full = MODELS.build(tiny_model_cfg())
+    deploy = MODELS.build(tiny_model_cfg(heads=()))
+    state = {k: v for k, v in full.state_dict().items()
+             if not k.startswith('motion_heads.')}
+    assert len(state) < len(full.state_dict())
+    deploy.load_state_dict(state, strict=True)
+    full.eval(), deploy.eval()
+    x = clips()
+    with torch.no_grad():
+        a = full(x, samples(2), mode='predict')
+        b = deploy(x, samples(2), mode='predict')
+    for sa, sb in zip(a, b):
+        torch.testing.assert_close(sa.pred_score, sb.pred_score)
+
+
+def test_frames_are_mapped_back_to_unit_range():
+    model = MODELS.build(tiny_model_cfg())
+    raw = torch.randint(0, 256, (2, 3, 4, 8, 8)).float()
+    dp = model.data_preprocessor
+    normalised = (raw - dp.mean) / dp.std
+    torch.testing.assert_close(model.frames_in_unit_range(normalised),
+                               raw / 255.0)
+
+
+@pytest.mark.parametrize('t', [2, 4, 8])
+def test_training_shapes_for_clip_lengths(t):
+    cfg = tiny_model_cfg(temporal_strides=(1, 1, 1, 1))
+    model = MODELS.build(cfg)
+    losses = model(clips(t=t), samples(2), mode='loss')
+    assert all(torch.isfinite(v).all() for v in losses.values())
+
+
+@pytest.mark.parametrize('heads,levels,match', [
+    (('con2', ), (2, 3), 'levels'),
+    (('rec', ), (2, 3), 'levels'),
+])
+def test_heads_need_their_levels(heads, levels, match):
+    with pytest.raises(ValueError, match=match):
+        MODELS.build(tiny_model_cfg(heads=heads, levels=levels))
+
+
+def test_unknown_head_type_and_empty_model_are_refused():
+    cfg = tiny_model_cfg()
+    cfg['motion_heads'].append(dict(type='I3DHead', level=1))
+    with pytest.raises(ValueError, match='motion_heads'):
+        MODELS.build(cfg)
+    with pytest.raises(ValueError, match='neither'):
+        MODELS.build(tiny_model_cfg(with_cls_head=False, heads=()))
