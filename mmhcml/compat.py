@@ -14,7 +14,7 @@
 3. :func:`fix_multimodal_import` - beside a recent ``transformers``,
    mmaction2 1.2.0's VindLU models fail to import
    (``apply_chunking_to_forward`` moved), and with them ``mmaction.models``.
-   When that import would fail, MMAction2 is told the multimodal extras are
+   When their imports would fail, MMAction2 is told the multimodal extras are
    absent, so it registers its own placeholders; the user is told once.
 4. :func:`fix_safe_resume` - mmengine 0.10.7 loads checkpoints with
    ``torch.load``'s default, which is ``weights_only=True`` from torch 2.6 on,
@@ -26,6 +26,7 @@
 import importlib
 import importlib.util
 import os
+import pickle
 import sys
 import types
 import warnings
@@ -54,9 +55,15 @@ _DONE = False
 
 _DRN_MODULES = ('mmaction.models.localizers.drn',
                 'mmaction.models.localizers.drn.drn')
-_VINDLU_TRANSFORMERS_NAMES = ('apply_chunking_to_forward',
-                              'find_pruneable_heads_and_indices',
-                              'prune_linear_layer')
+#: What mmaction2 1.2.0's VindLU imports from third-party packages.
+_VINDLU_IMPORTS = (
+    ('transformers.modeling_utils',
+     ('PreTrainedModel', 'apply_chunking_to_forward',
+      'find_pruneable_heads_and_indices', 'prune_linear_layer')),
+    ('transformers.models.beit.modeling_beit', ('BeitAttention', 'BeitLayer')),
+    ('timm.models.layers', ('DropPath', )),
+    ('einops', ()),
+)
 
 
 def _version_tuple(text: str) -> Tuple[int, ...]:
@@ -154,22 +161,32 @@ def fix_missing_drn() -> bool:
     return True
 
 
-def _multimodal_importable() -> bool:
-    """Whether VindLU's ``transformers`` imports would succeed here."""
-    try:
-        modeling_utils = importlib.import_module('transformers.modeling_utils')
-    except Exception:  # any failure inside transformers counts as absent
-        return False
-    return all(hasattr(modeling_utils, n) for n in _VINDLU_TRANSFORMERS_NAMES)
+def _multimodal_import_error() -> Optional[str]:
+    """Why VindLU's third-party imports would fail here, or ``None``."""
+    for module_name, names in _VINDLU_IMPORTS:
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as error:  # any failure inside the package counts
+            return f'{type(error).__name__}: {error}'
+        missing = [n for n in names if not hasattr(module, n)]
+        if missing:
+            return (f"cannot import name {missing[0]!r} from "
+                    f"{module_name!r}")
+    return None
 
 
 def fix_multimodal_import(
-        importable: Callable[[], bool] = _multimodal_importable) -> bool:
-    """Keep ``import mmaction.models`` working beside a recent transformers.
+        probe: Callable[[], Optional[str]] = _multimodal_import_error
+) -> bool:
+    """Keep ``import mmaction.models`` working when VindLU cannot import.
+
+    MMAction2 decides from the ``transformers`` version alone; a recent
+    ``transformers`` (or one without ``timm``) then breaks the whole of
+    ``mmaction.models``. Here the actual imports are probed first.
 
     Args:
-        importable (Callable): Tells whether the multimodal models would
-            import. Defaults to probing ``transformers.modeling_utils``.
+        probe (Callable): Returns why the multimodal models would fail to
+            import, or ``None``. Defaults to probing their imports.
 
     Returns:
         bool: Whether MMAction2's multimodal models were switched off.
@@ -177,23 +194,43 @@ def fix_multimodal_import(
     if 'mmaction.models' in sys.modules:
         return False
     dependency = importlib.import_module('mmaction.utils.dependency')
-    if not dependency.WITH_MULTIMODAL or importable():
+    if not dependency.WITH_MULTIMODAL:
+        return False
+    reason = probe()
+    if reason is None:
         return False
     dependency.WITH_MULTIMODAL = False
     warnings.warn(
-        'mmhcml: the installed transformers is too new for mmaction2 1.2.0 '
-        "('apply_chunking_to_forward' moved), so MMAction2's multimodal "
-        'models (VindLU) are unavailable in this process. HCML does not '
-        'use them.',
+        "mmhcml: MMAction2's multimodal models (VindLU) are unavailable in "
+        f'this process because their imports fail ({reason}); with '
+        'mmaction2 1.2.0 this happens beside a recent transformers. HCML does '
+        'not use them.',
         stacklevel=2)
     return True
 
 
+def _history_buffer_method(owner: type, name: str):
+    """The only ``getattr`` a checkpoint may call: a HistoryBuffer statistic.
+
+    MMEngine pickles :class:`HistoryBuffer`'s registered statistics methods
+    as ``getattr(HistoryBuffer, 'mean')``. Allow-listing the builtin
+    ``getattr`` would hand a checkpoint every attribute of every loaded
+    object; this stand-in answers just those lookups and refuses the rest.
+    """
+    from mmengine.logging import HistoryBuffer
+    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+        return HistoryBuffer._statistics_methods[name]
+    raise pickle.UnpicklingError(
+        f'checkpoint asks for getattr({owner!r}, {name!r}); mmhcml only '
+        'allows the statistics methods of mmengine HistoryBuffer')
+
+
 def checkpoint_safe_globals() -> list:
-    """The classes MMEngine checkpoints need beyond torch's defaults.
+    """The globals MMEngine checkpoints need beyond torch's defaults.
 
     Message hub state holds :class:`mmengine.logging.HistoryBuffer` objects
-    whose buffers are numpy arrays and scalars.
+    whose buffers are numpy arrays and scalars, and whose statistics methods
+    are pickled through ``getattr`` (answered by a restricted stand-in).
     """
     import numpy as np
     from mmengine.logging import HistoryBuffer
@@ -201,7 +238,8 @@ def checkpoint_safe_globals() -> list:
     core = getattr(np, '_core', None) or np.core
     allowed = [
         HistoryBuffer, np.ndarray, np.dtype, core.multiarray._reconstruct,
-        core.multiarray.scalar
+        core.multiarray.scalar, (_history_buffer_method, 'builtins.getattr'),
+        (_history_buffer_method, '__builtin__.getattr')
     ]
     # numpy >= 1.25 pickles dtypes through their per-type classes.
     dtypes = getattr(np, 'dtypes', None)
