@@ -6,7 +6,9 @@
 
 1. :func:`check_versions` - mmcv / mmengine / mmaction2 outside the supported
    range raise an ``ImportError`` naming the package, the installed version and
-   the supported range (instead of MMAction2's bare ``assert``).
+   the supported range (instead of MMAction2's bare ``assert``); so does a
+   setuptools >= 81, whose missing ``pkg_resources`` breaks mmengine's
+   ``mmaction::`` config inheritance.
 2. :func:`fix_missing_drn` - the mmaction2 1.2.0 wheel and sdist lack
    ``mmaction/models/localizers/drn`` while ``mmaction/models/localizers``
    imports it, so ``import mmaction.models`` fails. An in-memory module stands
@@ -45,9 +47,14 @@ SUPPORTED_VERSIONS: Dict[str, Tuple[str, str, str]] = {
     'mmengine': ('0.10.0', '0.11.0', 'mmengine'),
     'mmcv': ('2.0.0', '2.2.0', 'mmcv'),
     'mmaction2': ('1.2.0', '1.3.0', 'mmaction'),
+    # mmengine 0.10.7 resolves ``mmaction::`` config bases through
+    # ``pkg_resources``, which setuptools 81 removed.
+    'setuptools': ('40.0.0', '81.0.0', 'pkg_resources'),
 }
 # mmcv is installed either as ``mmcv`` (with ops) or ``mmcv-lite``.
 _DISTRIBUTION_ALIASES = {'mmcv': ('mmcv', 'mmcv-lite')}
+
+_HISTORY_BUFFER_STATISTICS = frozenset(('min', 'max', 'current', 'mean'))
 
 #: Names of the fixes that changed something in this process.
 APPLIED: List[str] = []
@@ -218,8 +225,10 @@ def _history_buffer_method(owner: type, name: str):
     object; this stand-in answers just those lookups and refuses the rest.
     """
     from mmengine.logging import HistoryBuffer
-    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
-        return HistoryBuffer._statistics_methods[name]
+    # the defaults exist on the class before any buffer registers them
+    allowed = _HISTORY_BUFFER_STATISTICS | set(HistoryBuffer._statistics_methods)
+    if owner is HistoryBuffer and name in allowed:
+        return getattr(HistoryBuffer, name)
     raise pickle.UnpicklingError(
         f'checkpoint asks for getattr({owner!r}, {name!r}); mmhcml only '
         'allows the statistics methods of mmengine HistoryBuffer')

@@ -1,0 +1,73 @@
+# The synthetic motion benchmark rendered by tools/data/render_synthetic.py
+# (14 classes defined by motion alone, 16 frames of 64x64 per clip).
+# No horizontal flip: it would swap the left/right classes.
+dataset_type = 'VideoDataset'
+data_root = 'data/synthetic_motion'
+clip_len = 8
+
+file_client_args = dict(io_backend='disk')
+train_pipeline = [
+    dict(type='DecordInit', **file_client_args),
+    dict(type='SampleFrames', clip_len=clip_len, frame_interval=1,
+         num_clips=1),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(64, 64), keep_ratio=False),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')
+]
+val_pipeline = [
+    dict(type='DecordInit', **file_client_args),
+    dict(type='SampleFrames', clip_len=clip_len, frame_interval=1,
+         num_clips=1, test_mode=True),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(64, 64), keep_ratio=False),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')
+]
+# Multi-view testing as for Kinetics-400: 10 clips x 3 crops = 30 views.
+test_pipeline = [
+    dict(type='DecordInit', **file_client_args),
+    dict(type='SampleFrames', clip_len=clip_len, frame_interval=1,
+         num_clips=10, test_mode=True),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 64)),
+    dict(type='ThreeCrop', crop_size=64),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')
+]
+
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=f'{data_root}/train.txt',
+        data_prefix=dict(video=f'{data_root}/videos'),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=f'{data_root}/val.txt',
+        data_prefix=dict(video=f'{data_root}/videos'),
+        pipeline=val_pipeline,
+        test_mode=True))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        ann_file=f'{data_root}/val.txt',
+        data_prefix=dict(video=f'{data_root}/videos'),
+        pipeline=test_pipeline,
+        test_mode=True))
+
+val_evaluator = dict(type='AccMetric')
+test_evaluator = val_evaluator

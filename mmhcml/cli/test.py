@@ -1,0 +1,81 @@
+"""Test a checkpoint (30-view testing etc.): ``tools/test.py`` delegates here.
+
+Arguments follow MMAction2's ``tools/test.py``; ``--dump`` writes the
+predictions to a pickle file.
+"""
+import argparse
+import os
+import os.path as osp
+from typing import List, Optional
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+import mmhcml  # noqa: F401  (compat fixes, registration)
+
+__all__ = ['parse_args', 'merge_args', 'main']
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test an action recognizer')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs and metrics')
+    parser.add_argument(
+        '--dump',
+        type=str,
+        help='dump the predictions to this pickle file (.pkl or .pickle)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, key=value')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Fold the command-line arguments into the config."""
+    if cfg.get('test_dataloader') is None or cfg.get('test_cfg') is None:
+        raise ValueError(f'{args.config} has no test_dataloader/test_cfg: it '
+                         'is a self-supervised stage config; test a joint or '
+                         'fine-tuning config instead')
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(
+            f'checkpoint {args.checkpoint!r} does not exist')
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.dump is not None:
+        if not args.dump.endswith(('.pkl', '.pickle')):
+            raise ValueError(
+                f'--dump must end with .pkl or .pickle, got {args.dump!r}')
+        dump_metric = dict(type='DumpResults', out_file_path=args.dump)
+        evaluator = cfg.test_evaluator
+        if isinstance(evaluator, (list, tuple)):
+            cfg.test_evaluator = [*evaluator, dump_metric]
+        else:
+            cfg.test_evaluator = [evaluator, dump_metric]
+    cfg.load_from = args.checkpoint
+    return cfg
+
+
+def main(argv: Optional[List[str]] = None) -> dict:
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg = merge_args(cfg, args)
+    runner = Runner.from_cfg(cfg)
+    return runner.test()
