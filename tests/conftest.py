@@ -67,3 +67,27 @@ def tiny_model_cfg(num_classes=4, with_cls_head=True, heads=('rec', 'con2',
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)
+
+
+@pytest.fixture(scope='session')
+def rendered_benchmark(tmp_path_factory):
+    """A tiny synthetic motion benchmark: 1 train and 1 val clip per class."""
+    from mmhcml.datasets.synthetic_motion import render_benchmark
+    root = tmp_path_factory.mktemp('synthetic_motion')
+    info = render_benchmark(root, num_train_per_class=1, num_val_per_class=1,
+                            num_unlabelled=4, num_frames=8, size=64, seed=0,
+                            progress=False)
+    info['root'] = str(root)
+    return info
+
+
+def data_overrides(info):
+    """--cfg-options pointing every dataloader of a config at ``info``."""
+    root = info['root']
+    out = []
+    for loader, ann in (('train', 'train'), ('val', 'val'), ('test', 'val')):
+        out += [f'{loader}_dataloader.dataset.ann_file={root}/{ann}.txt',
+                f'{loader}_dataloader.dataset.data_prefix.video={root}/videos',
+                f'{loader}_dataloader.num_workers=0',
+                f'{loader}_dataloader.persistent_workers=False']
+    return out

@@ -8,6 +8,7 @@ motion_block = dict(
     reduction=4,
     max_displacement=6,
     stride=2,
+    fuse_kernel=1,
     cost_volume_impl='fast')
 
 motion_heads = [

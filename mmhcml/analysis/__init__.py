@@ -1,0 +1,3 @@
+from .complexity import cost_volume_flops, model_complexity
+
+__all__ = ['cost_volume_flops', 'model_complexity']
