@@ -27,6 +27,15 @@ def test_losses_of_eq5_and_every_parameter_gets_a_gradient():
     assert missing == []
 
 
+def test_motion_heads_are_keyed_by_kind_and_level():
+    model = MODELS.build(tiny_model_cfg())
+    assert list(model.motion_heads) == ['rec_l1', 'con_l2', 'con_l3']
+    cfg = tiny_model_cfg()
+    cfg['motion_heads'].append(dict(type='ContrastiveMotionHead', level=2))
+    with pytest.raises(ValueError, match="'con_l2'"):
+        MODELS.build(cfg)
+
+
 def test_self_supervised_stage_needs_no_labels_and_stops_early(monkeypatch):
     model = MODELS.build(tiny_model_cfg(with_cls_head=False, heads=('rec', )))
     res3 = model.backbone._stages[1]
@@ -41,7 +50,7 @@ def test_self_supervised_stage_needs_no_labels_and_stops_early(monkeypatch):
 
 def test_inference_never_runs_the_side_branch(monkeypatch):
     model = MODELS.build(tiny_model_cfg()).eval()
-    for head in model.motion_heads:
+    for head in model.motion_heads.values():
         monkeypatch.setattr(head, 'forward',
                             lambda *a, **k: pytest.fail('side branch ran'))
     with torch.no_grad():

@@ -17,6 +17,11 @@ from mmaction.utils import ConfigType, OptConfigType, SampleList
 
 __all__ = ['HCMLRecognizer']
 
+#: Side-branch head types and the prefix of their key in ``motion_heads``.
+_HEAD_KEYS = {
+    'FlowReconstructionHead': 'rec',
+    'ContrastiveMotionHead': 'con',
+}
 #: Side-branch head types and the levels each one reads.
 _HEAD_LEVELS = {
     'FlowReconstructionHead': lambda level: (level, ),
@@ -48,7 +53,9 @@ class HCMLRecognizer(Recognizer3D):
             ``None``.
         motion_heads (list[dict], optional): Side-branch heads, each with a
             ``level``; their ``in_channels`` (and ``target_channels``) are
-            filled in from the backbone when omitted. Defaults to ``None``.
+            filled in from the backbone when omitted. They are kept in a
+            ``ModuleDict`` keyed ``rec_l{level}`` / ``con_l{level}``.
+            Defaults to ``None``.
         train_cfg (dict, optional): Defaults to ``None``.
         test_cfg (dict, optional): Defaults to ``None``.
         data_preprocessor (dict, optional): Defaults to ``None``.
@@ -77,16 +84,16 @@ class HCMLRecognizer(Recognizer3D):
         if cls_head is None and not motion_heads:
             raise ValueError('HCMLRecognizer needs a cls_head, motion_heads '
                              'or both; got neither')
-        self.motion_heads = nn.ModuleList(
-            self._build_motion_head(cfg) for cfg in motion_heads)
-        keys = [self._head_key(h) for h in self.motion_heads]
-        if len(set(keys)) != len(keys):
-            raise ValueError('two motion_heads of the same type share a '
-                             f'level: {keys}')
-
-    @staticmethod
-    def _head_key(head: nn.Module) -> str:
-        return f'{type(head).__name__}@{head.level}'
+        # Keyed by kind and level (``rec_l1``, ``con_l2``), so checkpoints of
+        # different stages agree on the names of the heads they share.
+        self.motion_heads = nn.ModuleDict()
+        for cfg in motion_heads:
+            head = self._build_motion_head(cfg)
+            key = f'{_HEAD_KEYS[type(head).__name__]}_l{head.level}'
+            if key in self.motion_heads:
+                raise ValueError('two motion_heads of the same type share '
+                                 f'level {head.level}: {key!r}')
+            self.motion_heads[key] = head
 
     def _build_motion_head(self, cfg: ConfigType) -> nn.Module:
         cfg = copy.deepcopy(dict(cfg))
@@ -142,7 +149,8 @@ class HCMLRecognizer(Recognizer3D):
         """
         clips = inputs.view((-1, ) + inputs.shape[2:])
         classify = self.with_cls_head
-        deepest = None if classify else max(h.level for h in self.motion_heads)
+        deepest = None if classify else max(
+            h.level for h in self.motion_heads.values())
         feats, motion = self.backbone(
             clips, return_motion=True, max_level=deepest)
         losses = dict()
@@ -154,7 +162,7 @@ class HCMLRecognizer(Recognizer3D):
                 self.cls_head.loss(feats, data_samples), loss_aux)
         if self.with_motion_heads:
             frames = self.frames_in_unit_range(clips)
-            for head in self.motion_heads:
+            for head in self.motion_heads.values():
                 losses.update(head.loss(motion, frames))
         return losses
 
