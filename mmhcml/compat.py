@@ -24,6 +24,11 @@
    Exactly those classes are allow-listed through
    ``torch.serialization.add_safe_globals``; nothing is ever loaded with
    ``weights_only=False``.
+5. :func:`fix_cpu_distributed` - mmengine 0.10.7's PyTorch launcher calls
+   ``torch.cuda.set_device`` unconditionally, so distributed runs of CPU
+   processes (``gloo``) fail on a machine without CUDA. There, the process
+   group is initialised without it; asking for ``nccl`` without CUDA gets an
+   error that names the fix.
 """
 import importlib
 import importlib.util
@@ -39,7 +44,7 @@ from importlib_metadata import PackageNotFoundError, version
 __all__ = [
     'SUPPORTED_VERSIONS', 'APPLIED', 'apply_all', 'check_versions',
     'fix_missing_drn', 'fix_multimodal_import', 'fix_safe_resume',
-    'checkpoint_safe_globals'
+    'fix_cpu_distributed', 'checkpoint_safe_globals'
 ]
 
 #: distribution name -> (minimum inclusive, maximum exclusive, module name).
@@ -275,6 +280,35 @@ def fix_safe_resume() -> bool:
     return True
 
 
+def fix_cpu_distributed() -> bool:
+    """Let mmengine's PyTorch launcher start CPU-only process groups.
+
+    Returns:
+        bool: Whether the launcher was wrapped (only without CUDA).
+    """
+    import torch
+    if torch.cuda.is_available():
+        return False
+    dist_utils = importlib.import_module('mmengine.dist.utils')
+    original = dist_utils._init_dist_pytorch
+    if getattr(original, '_mmhcml_cpu', False):
+        return False
+
+    def _init_dist_pytorch(backend, init_backend='torch', **kwargs):
+        if backend == 'nccl':
+            raise ValueError(
+                "env_cfg.dist_cfg.backend='nccl' needs CUDA GPUs, and none "
+                "is available: use backend='gloo' for CPU processes, e.g. "
+                '--cfg-options env_cfg.dist_cfg.backend=gloo')
+        if init_backend != 'torch':
+            return original(backend, init_backend=init_backend, **kwargs)
+        torch.distributed.init_process_group(backend=backend, **kwargs)
+
+    _init_dist_pytorch._mmhcml_cpu = True
+    dist_utils._init_dist_pytorch = _init_dist_pytorch
+    return True
+
+
 def apply_all() -> List[str]:
     """Apply every fix once; returns the names of the fixes that acted."""
     global _DONE
@@ -282,7 +316,8 @@ def apply_all() -> List[str]:
         return APPLIED
     check_versions()
     _DONE = True
-    for fix in (fix_missing_drn, fix_multimodal_import, fix_safe_resume):
+    for fix in (fix_missing_drn, fix_multimodal_import, fix_safe_resume,
+                fix_cpu_distributed):
         if fix():
             APPLIED.append(fix.__name__)
     return APPLIED

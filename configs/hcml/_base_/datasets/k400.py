@@ -1,0 +1,97 @@
+# Kinetics-400 (videos, 400 classes), appendix D.2: T=16 frames with stride
+# 2 and short side in [256, 320] for R2D-50; T=32 and [256, 340] for
+# R(2+1)D-101; random 224 crop, horizontal flip.
+# Validation (ablations): 1 clip, centre crop 224. Testing: 10 clips x 3
+# crops of 256x256 = 30 views.
+dataset_type = 'VideoDataset'
+data_root = 'data/kinetics400/videos_train'
+data_root_val = 'data/kinetics400/videos_val'
+ann_file_train = 'data/kinetics400/kinetics400_train_list_videos.txt'
+ann_file_val = 'data/kinetics400/kinetics400_val_list_videos.txt'
+num_classes = 400
+file_client_args = dict(io_backend='disk')
+
+decode = [dict(type='DecordDecode')]
+init = dict(type='DecordInit', **file_client_args)
+sample = dict(type='SampleFrames', clip_len=16, frame_interval=2, num_clips=1)
+sample_val = dict(sample, test_mode=True)
+sample_test = dict(sample, num_clips=10, test_mode=True)
+sample_r2plus1d101 = dict(sample, clip_len=32)
+sample_val_r2plus1d101 = dict(sample_val, clip_len=32)
+sample_test_r2plus1d101 = dict(sample_test, clip_len=32)
+crop_flip = [dict(type='RandomCrop', size=224), dict(type='Flip', flip_ratio=0.5)]
+crop_flip_unlabelled = [
+    dict(type='RandomCrop', size=224),
+    dict(type='Flip', flip_ratio=0.5)
+]
+pack = [
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')
+]
+rescale = [dict(type='RandomRescale', scale_range=(256, 320))]
+rescale_r2plus1d101 = [dict(type='RandomRescale', scale_range=(256, 340))]
+
+train_pipeline = [init, sample, *decode, *rescale, *crop_flip, *pack]
+unlabelled_pipeline = [init, sample, *decode, *rescale, *crop_flip_unlabelled, *pack]
+train_pipeline_r2plus1d101 = [
+    init, sample_r2plus1d101, *decode, *rescale_r2plus1d101, *crop_flip, *pack
+]
+unlabelled_pipeline_r2plus1d101 = [
+    init, sample_r2plus1d101, *decode, *rescale_r2plus1d101,
+    *crop_flip_unlabelled, *pack
+]
+val_pipeline = [
+    init, sample_val, *decode,
+    dict(type='Resize', scale=(-1, 256)),
+    dict(type='CenterCrop', crop_size=224), *pack
+]
+test_pipeline = [
+    init, sample_test, *decode,
+    dict(type='Resize', scale=(-1, 256)),
+    dict(type='ThreeCrop', crop_size=256), *pack
+]
+# the same views of longer clips: swap the sampler (entry 1) only
+val_pipeline_r2plus1d101 = [init, sample_val_r2plus1d101, *val_pipeline[2:]]
+test_pipeline_r2plus1d101 = [init, sample_test_r2plus1d101, *test_pipeline[2:]]
+
+dataset_kwargs = dict(
+    type=dataset_type,
+    data_prefix=dict(video=data_root))
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        ann_file=ann_file_train, pipeline=train_pipeline, **dataset_kwargs))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        ann_file=ann_file_val,
+        pipeline=val_pipeline,
+        test_mode=True,
+        **dict(dataset_kwargs, data_prefix=dict(video=data_root_val))))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        ann_file=ann_file_val,
+        pipeline=test_pipeline,
+        test_mode=True,
+        **dict(dataset_kwargs, data_prefix=dict(video=data_root_val))))
+# the training split without its labels, for the self-supervised stages
+unlabelled_dataset = dict(
+    _delete_=True,
+    type='UnlabelledVideoDataset',
+    ann_file=ann_file_train,
+    data_prefix=dict(video=data_root),
+    data_type='video',
+    pipeline=unlabelled_pipeline)
+
+val_evaluator = dict(type='AccMetric')
+test_evaluator = val_evaluator

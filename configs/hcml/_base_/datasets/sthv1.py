@@ -1,0 +1,99 @@
+# Something-Something V1 (rawframes, 174 classes), appendix D.2: T=32 frames
+# with stride 1, short side in [256, 320] (R2D-50) or [256, 340]
+# (R(2+1)D-101), random 224 crop, horizontal flip with MMAction2's label map
+# for the left/right classes (no label map for unlabelled clips).
+# Validation (ablations): 1 clip, centre crop 224. Testing: 3 clips x 3 crops
+# of 256x256 = 9 views.
+dataset_type = 'RawframeDataset'
+data_root = 'data/sthv1/rawframes'
+ann_file_train = 'data/sthv1/sthv1_train_list_rawframes.txt'
+ann_file_val = 'data/sthv1/sthv1_val_list_rawframes.txt'
+num_classes = 174
+sthv1_flip_label_map = {2: 4, 4: 2, 30: 41, 41: 30, 52: 66, 66: 52}
+file_client_args = dict(io_backend='disk')
+
+decode = [dict(type='RawFrameDecode', **file_client_args)]
+sample = dict(type='SampleFrames', clip_len=32, frame_interval=1, num_clips=1)
+sample_val = dict(sample, test_mode=True)
+sample_test = dict(sample, num_clips=3, test_mode=True)
+crop_flip = [
+    dict(type='RandomCrop', size=224),
+    dict(type='Flip', flip_ratio=0.5, flip_label_map=sthv1_flip_label_map)
+]
+crop_flip_unlabelled = [
+    dict(type='RandomCrop', size=224),
+    dict(type='Flip', flip_ratio=0.5)
+]
+pack = [
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')
+]
+rescale = [dict(type='RandomRescale', scale_range=(256, 320))]
+rescale_r2plus1d101 = [dict(type='RandomRescale', scale_range=(256, 340))]
+
+train_pipeline = [sample, *decode, *rescale, *crop_flip, *pack]
+unlabelled_pipeline = [sample, *decode, *rescale, *crop_flip_unlabelled, *pack]
+train_pipeline_r2plus1d101 = [
+    sample, *decode, *rescale_r2plus1d101, *crop_flip, *pack
+]
+unlabelled_pipeline_r2plus1d101 = [
+    sample, *decode, *rescale_r2plus1d101, *crop_flip_unlabelled, *pack
+]
+val_pipeline = [
+    sample_val, *decode,
+    dict(type='Resize', scale=(-1, 256)),
+    dict(type='CenterCrop', crop_size=224), *pack
+]
+test_pipeline = [
+    sample_test, *decode,
+    dict(type='Resize', scale=(-1, 256)),
+    dict(type='ThreeCrop', crop_size=256), *pack
+]
+# R(2+1)D-101 sees the same clips at test time
+val_pipeline_r2plus1d101 = val_pipeline
+test_pipeline_r2plus1d101 = test_pipeline
+
+dataset_kwargs = dict(
+    type=dataset_type,
+    data_prefix=dict(img=data_root),
+    filename_tmpl='{:05}.jpg')
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        ann_file=ann_file_train, pipeline=train_pipeline, **dataset_kwargs))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        ann_file=ann_file_val,
+        pipeline=val_pipeline,
+        test_mode=True,
+        **dataset_kwargs))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        ann_file=ann_file_val,
+        pipeline=test_pipeline,
+        test_mode=True,
+        **dataset_kwargs))
+# the training split without its labels, for the self-supervised stages
+unlabelled_dataset = dict(
+    _delete_=True,
+    type='UnlabelledVideoDataset',
+    ann_file=ann_file_train,
+    data_prefix=dict(img=data_root),
+    data_type='rawframes',
+    filename_tmpl='{:05}.jpg',
+    start_index=1,
+    pipeline=unlabelled_pipeline)
+
+val_evaluator = dict(type='AccMetric')
+test_evaluator = val_evaluator

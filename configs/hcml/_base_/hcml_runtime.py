@@ -1,0 +1,19 @@
+# Runtime and optimisation shared by every HCML config (appendix D.2):
+# synchronised SGD with momentum 0.9, lr 0.0025 per GPU at 8 clips per GPU,
+# i.e. lr 0.02 for the reference 8 GPUs x 8 clips = 64 (pass --auto-scale-lr
+# to scale it linearly to another total batch), linear warm-up then cosine.
+_base_ = ['mmaction::_base_/default_runtime.py']
+custom_imports = dict(imports=['mmhcml'], allow_failed_imports=False)
+
+optim_wrapper = dict(
+    optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4),
+    clip_grad=dict(max_norm=40, norm_type=2))
+auto_scale_lr = dict(enable=False, base_batch_size=64)
+
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=200, val_begin=1,
+                 val_interval=5)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')
+
+default_hooks = dict(
+    checkpoint=dict(interval=5, max_keep_ckpts=3, save_best='auto'))

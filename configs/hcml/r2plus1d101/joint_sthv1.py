@@ -1,0 +1,32 @@
+# Joint training on Something-V1 with the R(2+1)D-101 backbone of Table 8
+# (top-heavy temporal convs in res4 and res5); short side in [256, 340] (D.2).
+#   tools/dist_train.sh configs/hcml/r2plus1d101/joint_sthv1.py 8
+_base_ = ['../joint_sthv1.py']
+work_dir = 'work_dirs/r2plus1d101/joint_sthv1'
+
+model = dict(backbone=dict(backbone={{_base_.r2plus1d101}}))
+train_dataloader = dict(
+    dataset=dict(pipeline={{_base_.train_pipeline_r2plus1d101}}))
+val_dataloader = dict(
+    dataset=dict(pipeline={{_base_.val_pipeline_r2plus1d101}}))
+test_dataloader = dict(
+    dataset=dict(pipeline={{_base_.test_pipeline_r2plus1d101}}))
+
+custom_hooks = [
+    dict(
+        type='LoadStageCheckpointHook',
+        stages=[
+            dict(
+                name='r2plus1d101/stage1_sthv1',
+                work_dir='work_dirs/r2plus1d101/stage1_sthv1',
+                config='configs/hcml/r2plus1d101/stage1_sthv1.py'),
+            dict(
+                name='r2plus1d101/stage2_sthv1',
+                work_dir='work_dirs/r2plus1d101/stage2_sthv1',
+                config='configs/hcml/r2plus1d101/stage2_sthv1.py'),
+            dict(
+                name='r2plus1d101/stage3_sthv1',
+                work_dir='work_dirs/r2plus1d101/stage3_sthv1',
+                config='configs/hcml/r2plus1d101/stage3_sthv1.py')
+        ])
+]

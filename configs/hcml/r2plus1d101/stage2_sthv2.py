@@ -1,0 +1,21 @@
+# Stage 2 on Something-V2 with the R(2+1)D-101 backbone of Table 8
+# (top-heavy temporal convs in res4 and res5); short side in [256, 340] (D.2).
+#   tools/dist_train.sh configs/hcml/r2plus1d101/stage2_sthv2.py 8
+_base_ = ['../stage2_sthv2.py']
+work_dir = 'work_dirs/r2plus1d101/stage2_sthv2'
+
+model = dict(backbone=dict(backbone={{_base_.r2plus1d101}}))
+train_dataloader = dict(
+    dataset=dict(pipeline={{_base_.unlabelled_pipeline_r2plus1d101}}))
+
+custom_hooks = [
+    dict(type='ProgressiveFreezeHook', frozen_levels=1),
+    dict(
+        type='LoadStageCheckpointHook',
+        stages=[
+            dict(
+                name='r2plus1d101/stage1_sthv2',
+                work_dir='work_dirs/r2plus1d101/stage1_sthv2',
+                config='configs/hcml/r2plus1d101/stage1_sthv2.py')
+        ])
+]

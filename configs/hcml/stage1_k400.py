@@ -1,0 +1,39 @@
+# Stage 1 of the progressive schedule on Kinetics-400 (section 3.2): the stem,
+# res2, PMB-1 and the flow reconstruction head learn from L_rec (Eq. 2-3) on
+# unlabelled clips. Global (synchronised) BN when distributed (D.2).
+#   tools/dist_train.sh configs/hcml/stage1_k400.py 8
+_base_ = ['./_base_/hcml_k400.py']
+work_dir = 'work_dirs/stage1_k400'
+
+model = dict(
+    cls_head=None,
+    motion_heads=[
+        dict(type='FlowReconstructionHead', level=1, loss_weight=1.0)
+    ])
+
+train_dataloader = dict(dataset={{_base_.unlabelled_dataset}})
+val_dataloader = None
+val_cfg = None
+val_evaluator = None
+test_dataloader = None
+test_cfg = None
+test_evaluator = None
+
+train_cfg = dict(
+    _delete_=True,
+    type='EpochBasedTrainLoop',
+    max_epochs=80)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0,
+         end=10, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=0, by_epoch=True,
+         begin=10, end=80,
+         T_max=70)
+]
+default_hooks = dict(checkpoint=dict(save_best=None))
+
+# global BN in the self-supervised stages (D.2); plain BN in one process
+sync_bn = 'torch'
+# The deeper stages never run here and lower levels are frozen after DDP
+# wraps the model: DDP must not wait for their gradients.
+find_unused_parameters = True

@@ -1,0 +1,28 @@
+# Stage 2 of the progressive schedule on Kinetics-400 (section 3.2): levels
+# 1..1 are frozen (parameters and BN statistics) and res3, PMB-2 and
+# the level-2 predictors learn from L_con^2 (Eq. 4), starting from stage 1.
+#   tools/dist_train.sh configs/hcml/stage2_k400.py 8
+_base_ = ['./stage1_k400.py']
+work_dir = 'work_dirs/stage2_k400'
+
+model = dict(motion_heads=[
+    dict(
+        type='ContrastiveMotionHead',
+        level=2,
+        num_steps=2,
+        num_locations=8,
+        temperature=0.1,
+        loss_weight=1.0)
+])
+
+custom_hooks = [
+    dict(type='ProgressiveFreezeHook', frozen_levels=1),
+    dict(
+        type='LoadStageCheckpointHook',
+        stages=[
+            dict(
+                name='stage1_k400',
+                work_dir='work_dirs/stage1_k400',
+                config='configs/hcml/stage1_k400.py')
+        ])
+]

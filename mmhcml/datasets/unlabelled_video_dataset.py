@@ -1,0 +1,109 @@
+"""Unlabelled videos for the self-supervised stages (section 3.2, D.2).
+
+The self-supervised stages learn motion from raw clips, so their dataset
+needs no labels: a plain list of video files or of rawframe folders, one per
+line. MMAction2 annotation lists work too (``path label`` or
+``frame_dir total_frames label``): everything after the path is ignored,
+except a rawframe folder's frame count, which saves counting its files.
+"""
+import os
+import os.path as osp
+from typing import Callable, List, Optional, Union
+
+from mmengine.fileio import exists, list_from_file
+
+from mmaction.datasets import BaseActionDataset
+from mmaction.registry import DATASETS
+from mmaction.utils import ConfigType
+
+__all__ = ['UnlabelledVideoDataset', 'DATA_TYPES']
+
+#: Allowed values of ``data_type``.
+DATA_TYPES = ('video', 'rawframes')
+
+
+@DATASETS.register_module()
+class UnlabelledVideoDataset(BaseActionDataset):
+    """A list of videos (or rawframe folders) without labels.
+
+    Args:
+        ann_file (str): Text file, one video path or rawframe folder per
+            line, relative to ``data_prefix``.
+        pipeline (list): Data transforms, as for ``VideoDataset`` /
+            ``RawframeDataset``.
+        data_prefix (dict): ``dict(video=...)`` for videos or
+            ``dict(img=...)`` for rawframes. Defaults to ``dict(video='')``.
+        data_type (str): ``'video'`` or ``'rawframes'``. Defaults to
+            ``'video'``.
+        filename_tmpl (str): Frame file name template of rawframe folders.
+            Defaults to ``'img_{:05}.jpg'``.
+        start_index (int): Index of the first frame. Defaults to ``0`` for
+            videos; Something-V1 rawframes start at ``1``.
+        **kwargs: Other arguments of :class:`BaseActionDataset`.
+    """
+
+    def __init__(self,
+                 ann_file: str,
+                 pipeline: List[Union[ConfigType, Callable]],
+                 data_prefix: ConfigType = dict(video=''),
+                 data_type: str = 'video',
+                 filename_tmpl: str = 'img_{:05}.jpg',
+                 start_index: int = 0,
+                 **kwargs) -> None:
+        if data_type not in DATA_TYPES:
+            raise ValueError(f'data_type must be one of {DATA_TYPES}, got '
+                             f'{data_type!r}')
+        key = 'video' if data_type == 'video' else 'img'
+        if key not in data_prefix:
+            raise ValueError(f'data_type={data_type!r} needs data_prefix='
+                             f'dict({key}=...), got {dict(data_prefix)!r}')
+        self.data_type = data_type
+        self.filename_tmpl = filename_tmpl
+        super().__init__(
+            ann_file,
+            pipeline=pipeline,
+            data_prefix=data_prefix,
+            start_index=start_index,
+            **kwargs)
+
+    def _count_frames(self, frame_dir: str, line_no: int) -> int:
+        if not osp.isdir(frame_dir):
+            raise FileNotFoundError(
+                f'{self.ann_file}:{line_no}: rawframe folder {frame_dir!r} '
+                'does not exist')
+        suffix = osp.splitext(self.filename_tmpl)[1]
+        return sum(1 for f in os.listdir(frame_dir) if f.endswith(suffix))
+
+    def load_data_list(self) -> List[dict]:
+        """One ``dict(filename=...)`` or ``dict(frame_dir, total_frames)``
+        per line; raises on an empty list."""
+        if not exists(self.ann_file):
+            raise FileNotFoundError(
+                f'annotation file {self.ann_file!r} does not exist')
+        data_list = []
+        for line_no, line in enumerate(list_from_file(self.ann_file), 1):
+            fields = line.split()
+            if not fields:
+                continue
+            if self.data_type == 'video':
+                data_list.append(
+                    dict(
+                        filename=osp.join(self.data_prefix['video'],
+                                          fields[0])))
+                continue
+            frame_dir = osp.join(self.data_prefix['img'], fields[0])
+            if len(fields) > 1 and fields[1].isdigit():
+                total = int(fields[1])
+            else:
+                total = self._count_frames(frame_dir, line_no)
+            data_list.append(dict(frame_dir=frame_dir, total_frames=total,
+                                  filename_tmpl=self.filename_tmpl))
+        if not data_list:
+            raise ValueError(f'annotation file {self.ann_file!r} lists no '
+                             'videos')
+        return data_list
+
+    def get_data_info(self, idx: int) -> dict:
+        info = super().get_data_info(idx)
+        info.setdefault('filename_tmpl', self.filename_tmpl)
+        return info

@@ -1,0 +1,4 @@
+from .load_stage_checkpoint_hook import LoadStageCheckpointHook
+from .progressive_freeze_hook import ProgressiveFreezeHook
+
+__all__ = ['LoadStageCheckpointHook', 'ProgressiveFreezeHook']

@@ -1,0 +1,125 @@
+"""Stage chaining of the progressive schedule (section 3.2, appendix D.2).
+
+Stage 2 starts from stage 1's final weights, stage 3 from stage 2's, and
+joint training from all three (the backbone of stage 3 and the motion head
+each stage trained).
+"""
+import os.path as osp
+from typing import Dict, List, Sequence
+
+import torch
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmengine.runner import find_latest_checkpoint
+from mmengine.runner.checkpoint import _load_checkpoint
+
+from mmaction.registry import HOOKS
+
+__all__ = ['LoadStageCheckpointHook', 'check_backbone_keys']
+
+
+def check_backbone_keys(model_state: Dict[str, torch.Tensor],
+                        checkpoint_state: Dict[str, torch.Tensor],
+                        source: str) -> None:
+    """Raise ``ValueError`` unless the backbone keys and shapes agree.
+
+    The error lists the missing and unexpected keys, and shape mismatches,
+    so that a checkpoint of the wrong stage or backbone is recognisable.
+    """
+    ours = {k: v for k, v in model_state.items() if k.startswith('backbone.')}
+    theirs = {
+        k: v
+        for k, v in checkpoint_state.items() if k.startswith('backbone.')
+    }
+    missing = sorted(set(ours) - set(theirs))
+    unexpected = sorted(set(theirs) - set(ours))
+    mismatched = sorted(k for k in set(ours) & set(theirs)
+                        if ours[k].shape != theirs[k].shape)
+    if missing or unexpected or mismatched:
+
+        def show(keys):
+            head = ', '.join(keys[:8])
+            return f'{head}, ... ({len(keys)} in all)' if len(keys) > 8 else (
+                head or '-')
+
+        raise ValueError(
+            f'{source} does not fit this model\'s backbone (a checkpoint of '
+            f'another backbone or schedule?)\n  missing keys: {show(missing)}'
+            f'\n  unexpected keys: {show(unexpected)}\n  shape mismatches: '
+            f'{show(mismatched)}')
+
+
+@HOOKS.register_module()
+class LoadStageCheckpointHook(Hook):
+    """Load the final checkpoints of earlier stages before training starts.
+
+    Each stage's final checkpoint is the one its ``work_dir/last_checkpoint``
+    names (written by MMEngine's ``CheckpointHook``). Stages load in order,
+    so later ones win; the backbone of each must match this model exactly,
+    motion heads are taken where this model has them and skipped otherwise.
+    Nothing is loaded when the run resumes from a checkpoint of its own.
+
+    Note:
+        ``priority = 'VERY_HIGH'``: the weights must be in place in
+        ``before_run``, before ``load_or_resume`` (which, when resuming,
+        restores the current stage over them) and before training.
+
+    Args:
+        stages (Sequence[dict]): Each ``dict(name=..., work_dir=...)``,
+            optionally with ``config`` (shown in the error message).
+    """
+
+    priority = 'VERY_HIGH'
+
+    def __init__(self, stages: Sequence[dict]) -> None:
+        if not stages:
+            raise ValueError('stages must name at least one earlier stage, '
+                             f'got {stages!r}')
+        for stage in stages:
+            if not isinstance(stage, dict) or not {'name', 'work_dir'
+                                                   } <= set(stage):
+                raise ValueError('each stage needs name and work_dir, got '
+                                 f'{stage!r}')
+        self.stages: List[dict] = [dict(s) for s in stages]
+
+    @staticmethod
+    def final_checkpoint(stage: dict) -> str:
+        """Path of a stage's final checkpoint; raises if it is not there."""
+        pointer = osp.join(stage['work_dir'], 'last_checkpoint')
+        path = find_latest_checkpoint(stage['work_dir'])
+        if path is None or not osp.isfile(path):
+            config = stage.get('config', f'the {stage["name"]} config')
+            raise FileNotFoundError(
+                f'the final checkpoint of {stage["name"]} is missing: no '
+                f'{pointer} naming an existing checkpoint (found '
+                f'{path!r}). Train {stage["name"]} first (python '
+                f'tools/train.py {config}) or point work_dir at its run.')
+        return path
+
+    def before_run(self, runner) -> None:
+        if getattr(runner, '_resume', False) and find_latest_checkpoint(
+                runner.work_dir):
+            runner.logger.info('LoadStageCheckpointHook: resuming this '
+                               'stage, earlier stages are not loaded')
+            return
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        for stage in self.stages:
+            path = self.final_checkpoint(stage)
+            checkpoint = _load_checkpoint(path, map_location='cpu')
+            state = checkpoint.get('state_dict', checkpoint)
+            own = model.state_dict()
+            check_backbone_keys(own, state, f'{stage["name"]} checkpoint {path}')
+            usable = {
+                k: v
+                for k, v in state.items()
+                if k in own and own[k].shape == v.shape
+            }
+            skipped = sorted(set(state) - set(usable))
+            model.load_state_dict(usable, strict=False)
+            runner.logger.info(
+                f'LoadStageCheckpointHook: loaded {len(usable)} tensors of '
+                f'{stage["name"]} from {path}'
+                + (f'; skipped {len(skipped)} this model does not have '
+                   f'({", ".join(skipped[:4])}{", ..." if len(skipped) > 4 else ""})'
+                   if skipped else ''))
