@@ -71,3 +71,10 @@ test_dataloader = dict(
 
 val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
+# the unlabelled split, for the self-supervised stages
+unlabelled_dataset = dict(
+    _delete_=True,
+    type='UnlabelledVideoDataset',
+    ann_file=f'{data_root}/unlabelled.txt',
+    data_prefix=dict(video=f'{data_root}/videos'),
+    pipeline=train_pipeline)

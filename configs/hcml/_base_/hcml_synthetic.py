@@ -1,0 +1,38 @@
+# HCML on the synthetic motion benchmark (tools/data/render_synthetic.py):
+# a CPU-sized R2D (ResNet-18 blocks of width 16, R2D layout: 1x3x3 convs,
+# temporal stride 2 at res3 and res4) on 8-frame 64x64 clips, runtime and
+# data. Stage, joint and baseline configs under configs/hcml/synthetic/.
+_base_ = [
+    './hcml_runtime.py', './models/hcml_r2d50.py',
+    './datasets/synthetic_motion.py'
+]
+num_classes = 14
+
+model = dict(
+    backbone=dict(
+        backbone=dict(depth=18, base_channels=16),
+        motion_block=dict(reduction=2, max_displacement=4, stride=1)),
+    cls_head=dict(num_classes=num_classes, in_channels=128,
+                  dropout_ratio=0.2),
+    motion_heads=[
+        dict(type='FlowReconstructionHead', level=1,
+             dense_channels=(32, 32, 24, 16, 8), loss_weight=15.0),
+        dict(type='ContrastiveMotionHead', level=2, num_steps=2,
+             num_locations=8, loss_weight=0.25),
+        dict(type='ContrastiveMotionHead', level=3, num_steps=1,
+             num_locations=8, loss_weight=0.25),
+    ])
+
+# lr for 8 clips on one device
+optim_wrapper = dict(optimizer=dict(lr=0.05))
+auto_scale_lr = dict(base_batch_size=8)
+train_cfg = dict(max_epochs=12, val_interval=2)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
+         convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min=0, by_epoch=True, begin=1,
+         end=12, T_max=11)
+]
+default_hooks = dict(
+    logger=dict(interval=10),
+    checkpoint=dict(interval=2, max_keep_ckpts=1))

@@ -1,0 +1,20 @@
+# Stage 2 on the synthetic motion benchmark: levels 1..1 frozen, res3, PMB-2 and
+# the level-2 predictors learn from L_con^2 (Eq. 4), starting from stage 1.
+_base_ = ['./stage1_synthetic.py']
+work_dir = 'work_dirs/synthetic/stage2_synthetic'
+
+model = dict(motion_heads=[
+    dict(type='ContrastiveMotionHead', level=2, num_steps=2,
+         num_locations=8, loss_weight=1.0)
+])
+custom_hooks = [
+    dict(type='ProgressiveFreezeHook', frozen_levels=1),
+    dict(
+        type='LoadStageCheckpointHook',
+        stages=[
+            dict(
+                name='stage1_synthetic',
+                work_dir='work_dirs/synthetic/stage1_synthetic',
+                config='configs/hcml/synthetic/stage1_synthetic.py')
+        ])
+]
