@@ -67,7 +67,7 @@ def save_panel_figure(out_file: str,
     height, width = panel_figure_size(rows, cols, panel_px, title_px, band)
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
-    font_pt = 0.6 * title_px * 72 / dpi
+    font_pt = 0.5 * title_px * 72 / dpi
     top = height
     for r, row in enumerate(images):
         if row_titles is not None:

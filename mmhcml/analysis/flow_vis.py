@@ -112,7 +112,10 @@ def flow_to_color(flow: Union[np.ndarray, Tensor],
 
 def flow_heads_by_level(model: nn.Module) -> Dict[int, nn.Module]:
     """``{level: FlowReconstructionHead}`` of a recognizer (may be empty)."""
-    heads = getattr(model, 'motion_heads', None) or []
+    heads = getattr(model, 'motion_heads', None)
+    if heads is None:
+        return {}
+    heads = heads.values() if isinstance(heads, nn.ModuleDict) else heads
     return {
         head.level: head
         for head in heads if isinstance(head, FlowReconstructionHead)
@@ -172,9 +175,9 @@ def load_flow_model(config: str,
     model = build_model(config, cfg_options)
     levels = check_flow_levels(model, levels)
     heads = flow_heads_by_level(model)
-    index = {id(head): i for i, head in enumerate(model.motion_heads)}
+    names = {id(module): name for name, module in model.named_modules()}
     load_weights(model, checkpoint,
-                 [f'motion_heads.{index[id(heads[lv])]}.' for lv in levels])
+                 [f'{names[id(heads[lv])]}.' for lv in levels])
     return model.to(device).eval(), levels
 
 

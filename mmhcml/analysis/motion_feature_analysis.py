@@ -51,7 +51,9 @@ def feature_dataloader_cfgs(cfg: Config) -> Tuple[dict, dict]:
     if template is None or train_cfg is None:
         raise ValueError('motion-feature analysis needs a config with a '
                          'train_dataloader and a val_dataloader (or '
-                         'test_dataloader); use a joint or fine-tuning config')
+                         'test_dataloader); a self-supervised stage has '
+                         'none: take the data from a fine-tuning or joint '
+                         'config (--data-config)')
     train_dataset = train_cfg['dataset']
     if 'ann_file' not in train_dataset:
         raise ValueError('train_dataloader.dataset has no ann_file (a '

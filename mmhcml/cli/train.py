@@ -10,6 +10,7 @@ import os.path as osp
 from typing import List, Optional
 
 from mmengine.config import Config, DictAction
+import torch
 from mmengine.runner import Runner
 
 import mmhcml  # noqa: F401  (compat fixes, registration)
@@ -73,6 +74,16 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.val_dataloader = None
         cfg.val_evaluator = None
     cfg.launcher = args.launcher
+    if args.launcher != 'none' and not torch.cuda.is_available():
+        # CPU processes (gloo): DDP must get no device ids. With a wrapper
+        # config MMEngine ignores the top-level find_unused_parameters, so
+        # carry it over.
+        wrapper = cfg.get('model_wrapper_cfg') or dict(
+            type='MMDistributedDataParallel')
+        wrapper.setdefault('device_ids', None)
+        wrapper.setdefault('find_unused_parameters',
+                           cfg.get('find_unused_parameters', False))
+        cfg.model_wrapper_cfg = wrapper
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:

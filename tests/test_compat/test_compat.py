@@ -167,3 +167,12 @@ def test_version_check_names_package_and_range(dist, found, match):
     with pytest.raises(ImportError, match=match):
         compat.check_versions(get_version=versions.get)
     compat.check_versions(get_version=good.get)
+
+
+def test_cpu_launcher_refuses_nccl_with_a_fix(monkeypatch):
+    import mmengine.dist.utils as dist_utils
+    if torch.cuda.is_available():
+        pytest.skip('the fix only acts without CUDA')
+    assert getattr(dist_utils._init_dist_pytorch, '_mmhcml_cpu', False)
+    with pytest.raises(ValueError, match="backend='gloo'"):
+        dist_utils._init_dist_pytorch('nccl')

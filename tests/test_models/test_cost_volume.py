@@ -7,7 +7,7 @@ import torch
 from mmhcml.models.ops import (cost_volume, cost_volume_displacements,
                                num_displacements)
 
-IMPLS = ('reference', 'fast')
+IMPLS = ('reference', 'fast', 'auto')  # every path that runs on a CPU
 
 
 def brute_force(f1, f2, d, s):
@@ -68,8 +68,9 @@ def test_fast_equals_reference_in_value_and_gradient():
         out = cost_volume(f1, f2, 6, 2, impl=impl)
         g1, g2 = torch.autograd.grad((out * weight).sum(), (f1, f2))
         grads[impl] = (out.detach(), g1, g2)
-    for ref, fast in zip(grads['reference'], grads['fast']):
-        torch.testing.assert_close(fast, ref, rtol=1e-5, atol=1e-5)
+    for impl in IMPLS[1:]:
+        for ref, fast in zip(grads['reference'], grads[impl]):
+            torch.testing.assert_close(fast, ref, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize('impl', IMPLS)
@@ -98,6 +99,7 @@ def test_half_inputs_keep_their_dtype():
 
 @pytest.mark.parametrize('kwargs,match', [
     (dict(impl='cuda'), 'impl'),
+    (dict(impl='compile'), 'impl'),
     (dict(max_displacement=-1), 'max_displacement'),
     (dict(stride=0), 'stride'),
 ])

@@ -60,9 +60,10 @@ class LoadStageCheckpointHook(Hook):
     Nothing is loaded when the run resumes from a checkpoint of its own.
 
     Note:
-        ``priority = 'VERY_HIGH'``: the weights must be in place in
-        ``before_run``, before ``load_or_resume`` (which, when resuming,
-        restores the current stage over them) and before training.
+        The weights are loaded in ``before_train``: MMEngine initialises the
+        model's weights *after* ``before_run``, which would overwrite them.
+        ``priority = 'VERY_HIGH'`` puts them in place before any other hook
+        sees the model at the start of training.
 
     Args:
         stages (Sequence[dict]): Each ``dict(name=..., work_dir=...)``,
@@ -96,7 +97,7 @@ class LoadStageCheckpointHook(Hook):
                 f'tools/train.py {config}) or point work_dir at its run.')
         return path
 
-    def before_run(self, runner) -> None:
+    def before_train(self, runner) -> None:
         if getattr(runner, '_resume', False) and find_latest_checkpoint(
                 runner.work_dir):
             runner.logger.info('LoadStageCheckpointHook: resuming this '

@@ -12,26 +12,42 @@ Positions outside ``F_t+1`` count as zero vectors and give similarity 0.
 Channels are ordered row-major over ``(dy, dx)``: channel ``k`` is
 ``dy = -r + s * (k // m), dx = -r + s * (k % m)`` with ``m = 2*floor(d/s)+1``.
 
-Two implementations with equal output:
+Implementations with equal output (``impl``):
 
 * ``'reference'`` follows Eq. 1 literally: one cosine similarity per
   displacement on a zero-padded copy of ``F_t+1``, differentiated by autograd.
-* ``'fast'`` normalises each map once and correlates the unit vectors with a
-  hand-written backward that keeps no intermediate tensors: memory is the
-  inputs plus the output.
+* ``'fast'`` (pure PyTorch) keeps only the inputs, their inverse norms and
+  the output for the backward pass. It works on chunks of frame pairs small
+  enough to stay in cache: each chunk is normalised, correlated one
+  displacement at a time and, in the backward pass, normalised again and
+  differentiated by hand, so the extra memory is a few chunk-sized buffers.
+* ``'triton'`` (CUDA, :mod:`.cost_volume_triton`) computes all displacements
+  of a block of pixels in one program with the normalisation folded in.
+* ``'auto'`` is ``'triton'`` for CUDA tensors when Triton is installed and
+  ``'fast'`` otherwise.
+
+``tools/analysis/benchmark_cost_volume.py`` times them against an
+``unfold``-based implementation; ``docs/benchmark.md`` has the figures.
 """
 from typing import List, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.autograd.function import once_differentiable
+
+from .cost_volume_triton import triton_available, triton_cost_volume
 
 __all__ = [
     'COST_VOLUME_IMPLS', 'cost_volume', 'cost_volume_displacements',
     'num_displacements'
 ]
 
-COST_VOLUME_IMPLS = ('reference', 'fast')
+COST_VOLUME_IMPLS = ('reference', 'fast', 'triton', 'auto')
+
+#: Bytes of one input chunk of the ``'fast'`` path: cache-sized on CPU
+#: (measured best at 2-4 MiB), large on GPUs where launches dominate.
+FAST_CHUNK_BYTES = {'cpu': 4 << 20, 'cuda': 256 << 20}
 
 
 def num_displacements(max_displacement: int, stride: int) -> int:
@@ -69,36 +85,68 @@ def _overlap(shift: int, size: int) -> Tuple[slice, slice]:
     return slice(lo, max(lo, hi)), slice(lo + shift, max(lo, hi) + shift)
 
 
-class _UnitCorrelation(torch.autograd.Function):
-    """Local correlation of two maps, inputs already unit-normalised."""
+def _inverse_norms(feat: Tensor, eps: float) -> Tuple[Tensor, Tensor]:
+    """``1 / max(||F||, eps)`` over channels and the mask ``||F|| > eps``."""
+    norm = torch.linalg.vector_norm(feat, dim=1, keepdim=True)
+    return norm.clamp_min(eps).reciprocal(), (norm > eps).to(feat.dtype)
+
+
+def _chunk_size(feat: Tensor) -> int:
+    """Frame pairs per chunk of the ``'fast'`` path."""
+    budget = FAST_CHUNK_BYTES.get(feat.device.type, FAST_CHUNK_BYTES['cuda'])
+    return max(1, budget // max(1, feat[0].numel() * feat.element_size()))
+
+
+class _CosineCorrelation(torch.autograd.Function):
+    """Eq. 1 on chunks; saves inputs, inverse norms and output only."""
 
     @staticmethod
-    def forward(ctx, unit1: Tensor, unit2: Tensor,
-                offsets: Tuple[Tuple[int, int], ...]) -> Tensor:
-        n, _, h, w = unit1.shape
-        out = unit1.new_zeros((n, len(offsets), h, w))
-        for k, (dy, dx) in enumerate(offsets):
-            (oy, sy), (ox, sx) = _overlap(dy, h), _overlap(dx, w)
-            out[:, k, oy, ox] = (unit1[:, :, oy, ox] *
-                                 unit2[:, :, sy, sx]).sum(1)
-        ctx.save_for_backward(unit1, unit2)
-        ctx.offsets = offsets
+    def forward(ctx, feat1: Tensor, feat2: Tensor,
+                offsets: Tuple[Tuple[int, int], ...], eps: float) -> Tensor:
+        n, _, h, w = feat1.shape
+        inv1, live1 = _inverse_norms(feat1, eps)
+        inv2, live2 = _inverse_norms(feat2, eps)
+        out = feat1.new_zeros((n, len(offsets), h, w))
+        step = _chunk_size(feat1)
+        for i in range(0, n, step):
+            unit1, unit2 = feat1[i:i + step] * inv1[i:i + step], \
+                feat2[i:i + step] * inv2[i:i + step]
+            for k, (dy, dx) in enumerate(offsets):
+                (oy, sy), (ox, sx) = _overlap(dy, h), _overlap(dx, w)
+                out[i:i + step, k, oy, ox] = (unit1[:, :, oy, ox] *
+                                              unit2[:, :, sy, sx]).sum(1)
+        ctx.save_for_backward(feat1, feat2, inv1, inv2, live1, live2)
+        ctx.offsets, ctx.step = offsets, step
         return out
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, grad_out: Tensor):
-        unit1, unit2 = ctx.saved_tensors
-        _, _, h, w = unit1.shape
-        grad1 = torch.zeros_like(unit1) if ctx.needs_input_grad[0] else None
-        grad2 = torch.zeros_like(unit2) if ctx.needs_input_grad[1] else None
-        for k, (dy, dx) in enumerate(ctx.offsets):
-            (oy, sy), (ox, sx) = _overlap(dy, h), _overlap(dx, w)
-            g = grad_out[:, k:k + 1, oy, ox]
-            if grad1 is not None:
-                grad1[:, :, oy, ox].addcmul_(g, unit2[:, :, sy, sx])
-            if grad2 is not None:
-                grad2[:, :, sy, sx].addcmul_(g, unit1[:, :, oy, ox])
-        return grad1, grad2, None
+        feat1, feat2, inv1, inv2, live1, live2 = ctx.saved_tensors
+        h, w = feat1.shape[-2:]
+        need1, need2 = ctx.needs_input_grad[:2]
+        grad1 = torch.empty_like(feat1) if need1 else None
+        grad2 = torch.empty_like(feat2) if need2 else None
+        step = ctx.step
+        for i in range(0, feat1.shape[0], step):
+            part = slice(i, i + step)
+            unit1, unit2 = feat1[part] * inv1[part], feat2[part] * inv2[part]
+            g1 = grad1[part].zero_() if need1 else None
+            g2 = grad2[part].zero_() if need2 else None
+            for k, (dy, dx) in enumerate(ctx.offsets):
+                (oy, sy), (ox, sx) = _overlap(dy, h), _overlap(dx, w)
+                g = grad_out[part, k:k + 1, oy, ox]
+                if need1:
+                    g1[:, :, oy, ox].addcmul_(g, unit2[:, :, sy, sx])
+                if need2:
+                    g2[:, :, sy, sx].addcmul_(g, unit1[:, :, oy, ox])
+            # through u = F / max(||F||, eps): dF = (du - u <u, du>) / ||F||
+            for g, unit, inv, live in ((g1, unit1, inv1[part], live1[part]),
+                                       (g2, unit2, inv2[part], live2[part])):
+                if g is not None:
+                    radial = (g * unit).sum(1, keepdim=True).mul_(live)
+                    g.sub_(unit.mul_(radial)).mul_(inv)
+        return grad1, grad2, None, None
 
 
 def _reference(feat1: Tensor, feat2: Tensor, offsets, radius: int,
@@ -129,8 +177,9 @@ def cost_volume(feat1: Tensor,
             feature pixels. Defaults to ``6``.
         stride (int): ``s``, the step between displacements. Defaults to
             ``2``.
-        impl (str): ``'reference'`` or ``'fast'``; equal outputs. Defaults
-            to ``'fast'``.
+        impl (str): ``'reference'``, ``'fast'``, ``'triton'`` (CUDA
+            tensors only) or ``'auto'``; equal outputs. Defaults to
+            ``'fast'``.
         eps (float): Lower bound of each vector norm, so zero vectors give
             similarity 0 instead of dividing by zero. Defaults to ``1e-8``.
 
@@ -141,7 +190,12 @@ def cost_volume(feat1: Tensor,
           float32 and returned in their own dtype.
     """
     _check_inputs(feat1, feat2, max_displacement, stride, impl)
+    if impl == 'auto':
+        impl = 'triton' if feat1.is_cuda and triton_available() else 'fast'
     dtype = feat1.dtype
+    if impl == 'triton':  # reads half inputs directly, accumulates in fp32
+        return triton_cost_volume(feat1, feat2, max_displacement, stride,
+                                  eps).to(dtype)
     if dtype in (torch.float16, torch.bfloat16):
         feat1, feat2 = feat1.float(), feat2.float()
     offsets = tuple(cost_volume_displacements(max_displacement, stride))
@@ -149,7 +203,5 @@ def cost_volume(feat1: Tensor,
         radius = (max_displacement // stride) * stride
         out = _reference(feat1, feat2, offsets, radius, eps)
     else:
-        unit1 = F.normalize(feat1, dim=1, eps=eps)
-        unit2 = F.normalize(feat2, dim=1, eps=eps)
-        out = _UnitCorrelation.apply(unit1, unit2, offsets)
+        out = _CosineCorrelation.apply(feat1, feat2, offsets, eps)
     return out.to(dtype)

@@ -1,0 +1,140 @@
+"""Timing and peak-memory helpers for the benchmarks of docs/benchmark.md.
+
+The paper claims HCML adds little cost at inference because the side branch
+is dropped (section 3.3); these helpers measure it on the machine at hand.
+
+* :func:`time_it` synchronises CUDA before and after every timed call.
+* :class:`PeakMemory` reports the peak memory *increase* inside its block:
+  on CUDA ``torch.cuda.max_memory_allocated`` after
+  ``torch.cuda.reset_peak_memory_stats``; on CPU the kernel's peak resident
+  set size (``VmHWM``), reset through ``/proc/self/clear_refs`` after
+  ``malloc_trim`` returned freed heap pages, minus the resident size at the
+  start. Where ``clear_refs`` cannot be written, a thread samples ``VmRSS``
+  every millisecond instead (``method`` says which was used).
+"""
+import ctypes
+import platform
+import statistics
+import threading
+import time
+from typing import Callable, Dict, List, Optional
+
+import torch
+
+__all__ = ['PeakMemory', 'device_name', 'synchronize', 'time_it']
+
+
+def device_name(device: str) -> str:
+    """``torch.cuda.get_device_name`` or the CPU model from /proc/cpuinfo."""
+    if torch.device(device).type == 'cuda':
+        return torch.cuda.get_device_name(torch.device(device))
+    model = platform.processor() or 'unknown CPU'
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    model = line.split(':', 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f'{model} ({torch.get_num_threads()} threads)'
+
+
+def synchronize(device: str) -> None:
+    """Wait for queued CUDA work; nothing on CPU."""
+    if torch.device(device).type == 'cuda':
+        torch.cuda.synchronize(torch.device(device))
+
+
+def time_it(fn: Callable[[], object],
+            device: str,
+            iters: int = 10,
+            warmup: int = 3) -> Dict[str, float]:
+    """Run ``fn`` ``warmup`` times, then time ``iters`` calls one by one.
+
+    Returns:
+        dict: ``median_ms``, ``mean_ms``, ``min_ms`` over the timed calls.
+    """
+    if iters < 1 or warmup < 0:
+        raise ValueError(f'iters must be >= 1 and warmup >= 0, got '
+                         f'iters={iters!r}, warmup={warmup!r}')
+    for _ in range(warmup):
+        fn()
+    times: List[float] = []
+    for _ in range(iters):
+        synchronize(device)
+        start = time.perf_counter()
+        fn()
+        synchronize(device)
+        times.append((time.perf_counter() - start) * 1e3)
+    return dict(median_ms=statistics.median(times),
+                mean_ms=statistics.fmean(times), min_ms=min(times))
+
+
+def _status_bytes(key: str) -> int:
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(key + ':'):
+                return int(line.split()[1]) * 1024
+    raise OSError(f'{key} not in /proc/self/status')
+
+
+class PeakMemory:
+    """Context manager: peak memory increase (bytes) inside the block.
+
+    Args:
+        device (str): ``'cpu'`` or a CUDA device.
+
+    Attributes:
+        peak_bytes (int): Peak increase over the memory in use on entry.
+        method (str): How it was measured.
+    """
+
+    def __init__(self, device: str) -> None:
+        self.device = torch.device(device)
+        self.peak_bytes = 0
+        self.method = ''
+        self._start = 0
+        self._sampler: Optional[threading.Thread] = None
+        self._stop = threading.Event()
+        self._sampled = 0
+
+    def __enter__(self) -> 'PeakMemory':
+        if self.device.type == 'cuda':
+            synchronize(str(self.device))
+            torch.cuda.reset_peak_memory_stats(self.device)
+            self._start = torch.cuda.memory_allocated(self.device)
+            self.method = 'cuda max_memory_allocated'
+            return self
+        try:
+            ctypes.CDLL('libc.so.6').malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+        self._start = _status_bytes('VmRSS')
+        try:
+            with open('/proc/self/clear_refs', 'w') as f:
+                f.write('5')
+            self.method = 'cpu peak RSS (VmHWM reset via clear_refs)'
+        except OSError:
+            self.method = 'cpu RSS sampled every 1 ms'
+            self._sampled = self._start
+            self._sampler = threading.Thread(target=self._sample, daemon=True)
+            self._sampler.start()
+        return self
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self._sampled = max(self._sampled, _status_bytes('VmRSS'))
+            time.sleep(1e-3)
+
+    def __exit__(self, *exc) -> None:
+        if self.device.type == 'cuda':
+            synchronize(str(self.device))
+            peak = torch.cuda.max_memory_allocated(self.device)
+        elif self._sampler is not None:
+            self._stop.set()
+            self._sampler.join()
+            peak = max(self._sampled, _status_bytes('VmRSS'))
+        else:
+            peak = _status_bytes('VmHWM')
+        self.peak_bytes = max(0, peak - self._start)

@@ -1,0 +1,119 @@
+"""The 'fast', 'triton' and 'auto' cost volume paths: equality, memory."""
+import importlib
+
+import pytest
+import torch
+
+from mmhcml.models.ops import cost_volume
+from mmhcml.models.ops import cost_volume_triton as cvt
+
+# the package exports the function under the module's name
+cv_module = importlib.import_module('mmhcml.models.ops.cost_volume')
+
+needs_triton = pytest.mark.skipif(not cvt.triton_available(),
+                                  reason='triton is not installed')
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(),
+                                reason='no CUDA device')
+
+
+def values_and_grads(impl, f1, f2, d, s, weight):
+    a, b = (f.detach().clone().requires_grad_() for f in (f1, f2))
+    out = cost_volume(a, b, d, s, impl=impl)
+    return (out.detach(), ) + torch.autograd.grad((out * weight).sum(),
+                                                  (a, b))
+
+
+def inputs(shape, d, s, device='cpu', dtype=torch.float32):
+    f1, f2 = (torch.randn(shape, dtype=dtype, device=device)
+              for _ in range(2))
+    m = (2 * (d // s) + 1)**2
+    weight = torch.randn(shape[0], m, *shape[2:], dtype=dtype, device=device)
+    return f1, f2, weight
+
+
+def assert_same(impl, ref_impl, f1, f2, d, s, weight, tol):
+    for got, want in zip(values_and_grads(impl, f1, f2, d, s, weight),
+                         values_and_grads(ref_impl, f1, f2, d, s, weight)):
+        torch.testing.assert_close(got, want, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize('chunk_bytes', [1, 200, 1 << 30])
+def test_fast_chunks_give_the_same_result(monkeypatch, chunk_bytes):
+    # 1 byte: one frame pair per chunk; 200: uneven chunks of 2 + 1 pair.
+    monkeypatch.setitem(cv_module.FAST_CHUNK_BYTES, 'cpu', chunk_bytes)
+    f1, f2, weight = inputs((5, 3, 6, 7), 2, 1)
+    assert_same('fast', 'reference', f1, f2, 2, 1, weight, 1e-5)
+
+
+def test_fast_saves_only_inputs_and_norm_maps():
+    f1 = torch.randn(4, 16, 10, 10, requires_grad=True)
+    f2 = torch.randn(4, 16, 10, 10, requires_grad=True)
+    out = cost_volume(f1, f2, 6, 2, impl='fast')
+    saved = out.grad_fn.saved_tensors
+    assert any(t is f1 for t in saved) and any(t is f2 for t in saved)
+    extra = sum(t.numel() for t in saved if t is not f1 and t is not f2)
+    assert extra <= 4 * f1[:, 0].numel()  # 2 inverse norms + 2 masks
+
+
+def test_fast_rejects_double_backward():
+    f1 = torch.randn(1, 2, 4, 4, dtype=torch.float64, requires_grad=True)
+    out = cost_volume(f1, f1.detach(), 2, 1, impl='fast')
+    (g, ) = torch.autograd.grad(out.sum(), f1, create_graph=True)
+    with pytest.raises(RuntimeError):
+        g.sum().backward()
+
+
+def test_auto_uses_fast_on_cpu(monkeypatch):
+    monkeypatch.setattr(cv_module, 'triton_available', lambda: True)
+    monkeypatch.setattr(cv_module, 'triton_cost_volume',
+                        lambda *a, **k: pytest.fail('triton on CPU'))
+    f = torch.randn(1, 2, 5, 5, requires_grad=True)
+    out = cost_volume(f, f, 2, 1, impl='auto')
+    assert type(out.grad_fn).__name__.startswith('_CosineCorrelation')
+
+
+def test_triton_without_the_package_says_so(monkeypatch):
+    monkeypatch.setattr(cvt, 'triton_available', lambda: False)
+    f = torch.randn(1, 2, 4, 4)
+    with pytest.raises(ImportError, match='triton'):
+        cost_volume(f, f, impl='triton')
+
+
+@needs_triton
+def test_triton_refuses_cpu_tensors(monkeypatch):
+    monkeypatch.setenv('TRITON_INTERPRET', '0')
+    f = torch.randn(1, 2, 4, 4)
+    with pytest.raises(ValueError, match="CUDA tensors.*'cpu'"):
+        cost_volume(f, f, impl='triton')
+
+
+@needs_triton
+@pytest.mark.parametrize('shape,d,s', [((2, 5, 7, 9), 6, 2),
+                                       ((2, 3, 6, 5), 2, 1),
+                                       ((1, 4, 5, 11), 3, 2),
+                                       ((1, 2, 4, 4), 0, 1),
+                                       ((1, 3, 70, 3), 1, 1)])
+def test_triton_interpreted_equals_reference(monkeypatch, shape, d, s):
+    # 70 x 3 = 210 pixels: more than one block of BLOCK_P = 64
+    monkeypatch.setenv('TRITON_INTERPRET', '1')
+    f1, f2, weight = inputs(shape, d, s, dtype=torch.float64)
+    f2[0, :, 0, 0] = 0  # a zero vector: similarity 0, finite gradient
+    assert_same('triton', 'reference', f1, f2, d, s, weight, 1e-5)
+
+
+@needs_triton
+def test_triton_interpreted_keeps_half_dtype(monkeypatch):
+    monkeypatch.setenv('TRITON_INTERPRET', '1')
+    f = torch.randn(1, 4, 6, 6).to(torch.bfloat16)
+    out = cost_volume(f, f, 2, 1, impl='triton')
+    assert out.dtype == torch.bfloat16
+    torch.testing.assert_close(out.float(),
+                               cost_volume(f, f, 2, 1).float())
+
+
+@needs_cuda
+@needs_triton
+@pytest.mark.parametrize('impl', ['fast', 'triton', 'auto'])
+def test_cuda_paths_equal_reference(impl):
+    f1, f2, weight = inputs((4, 32, 14, 14), 6, 2, device='cuda')
+    assert_same(impl, 'reference', f1, f2, 6, 2, weight, 1e-4)

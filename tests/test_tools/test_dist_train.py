@@ -1,0 +1,68 @@
+"""tools/dist_train.sh with 2 CPU processes (gloo) keeps the ranks in sync."""
+import os
+import os.path as osp
+import subprocess
+import textwrap
+
+import torch
+
+from tests.conftest import data_overrides
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+DUMP_HOOK = '''
+import torch
+from mmengine.dist import get_rank
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmaction.registry import HOOKS
+
+
+@HOOKS.register_module()
+class DumpRankStateHook(Hook):
+    def __init__(self, out_dir):
+        self.out_dir = out_dir
+
+    def after_run(self, runner):
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        torch.save(model.state_dict(), f'{self.out_dir}/rank{get_rank()}.pth')
+'''
+
+
+def test_two_cpu_processes_end_with_identical_parameters(rendered_benchmark,
+                                                         tmp_path):
+    (tmp_path / 'rank_dump_hook.py').write_text(DUMP_HOOK)
+    config = tmp_path / 'dist_tiny.py'
+    base = osp.join(ROOT, 'configs/hcml/synthetic/hcml_tiny_joint_synthetic.py')
+    config.write_text(textwrap.dedent(f'''
+        _base_ = [{base!r}]
+        custom_imports = dict(imports=['mmhcml', 'rank_dump_hook'],
+                              allow_failed_imports=False)
+        env_cfg = dict(dist_cfg=dict(backend='gloo'))
+        custom_hooks = [dict(type='DumpRankStateHook', out_dir={str(tmp_path)!r})]
+        train_cfg = dict(max_epochs=1)
+        train_dataloader = dict(batch_size=2)
+        val_cfg = None
+        val_dataloader = None
+        val_evaluator = None
+        default_hooks = dict(checkpoint=dict(save_best=None))
+    '''))
+    env = dict(os.environ, PYTHONPATH=f'{tmp_path}{os.pathsep}'
+               f'{os.environ.get("PYTHONPATH", "")}', PORT='29533',
+               OMP_NUM_THREADS='1')
+    result = subprocess.run(
+        ['bash', osp.join(ROOT, 'tools/dist_train.sh'), str(config), '2',
+         '--work-dir', str(tmp_path / 'work'), '--cfg-options',
+         *[o for o in data_overrides(rendered_benchmark)
+           if o.startswith('train_dataloader')]],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    # 14 clips, 2 per batch on each of 2 ranks: 4 iterations (last partial)
+    assert 'Epoch(train) [1][4/4]' in result.stdout + result.stderr
+    rank0 = torch.load(tmp_path / 'rank0.pth')
+    rank1 = torch.load(tmp_path / 'rank1.pth')
+    assert rank0.keys() == rank1.keys()
+    different = [k for k in rank0
+                 if k.endswith(('weight', 'bias'))
+                 and not torch.equal(rank0[k], rank1[k])]
+    assert different == []

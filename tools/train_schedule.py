@@ -1,0 +1,15 @@
+"""Train a whole progressive schedule (stage 1, 2, 3, joint) of a dataset.
+
+    python tools/train_schedule.py sthv1 --gpus 8
+    python tools/train_schedule.py k400 --gpus 8 --backbone r2plus1d101
+    python tools/train_schedule.py sthv1 --gpus 8 --start-from stage3 --resume
+"""
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmhcml.cli.schedule import main  # noqa: E402
+
+if __name__ == '__main__':
+    sys.exit(main())
