@@ -12,4 +12,6 @@ compat.apply_all()
 from . import analysis, datasets, engine, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 
-__all__ = ['__version__', 'compat', 'datasets', 'engine', 'models']
+__all__ = [
+    '__version__', 'analysis', 'compat', 'datasets', 'engine', 'models'
+]

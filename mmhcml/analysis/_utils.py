@@ -126,8 +126,9 @@ def read_video_clip(path: str,
     """Read ``clip_len`` frames from the middle of a video with decord.
 
     Frames ``start, start + frame_interval, ...`` are taken, centred in the
-    video, and resized to ``size x size`` (as the synthetic configs'
-    ``Resize(scale=(size, size), keep_ratio=False)``).
+    video; each is resized so that its short side is ``size`` and centre
+    cropped to ``size x size`` (as a ``Resize(scale=(-1, size))`` +
+    ``CenterCrop(size)`` test pipeline; a plain resize for square videos).
 
     Returns:
         np.ndarray: ``(clip_len, size, size, 3)`` uint8 RGB frames.
@@ -155,8 +156,15 @@ def read_video_clip(path: str,
     start = (len(reader) - span) // 2
     index = list(range(start, start + span, frame_interval))
     frames = reader.get_batch(index).asnumpy()
+    height, width = frames.shape[1:3]
+    scale = size / min(height, width)
+    new_w = max(size, int(round(width * scale)))
+    new_h = max(size, int(round(height * scale)))
+    top, left = (new_h - size) // 2, (new_w - size) // 2
     return np.stack([
-        cv2.resize(frame, (size, size), interpolation=cv2.INTER_AREA)
+        cv2.resize(frame, (new_w, new_h),
+                   interpolation=cv2.INTER_AREA)[top:top + size,
+                                                 left:left + size]
         for frame in frames
     ]).astype(np.uint8)
 

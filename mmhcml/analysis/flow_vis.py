@@ -315,7 +315,7 @@ def visualize_video_flow(model: nn.Module,
         levels (Sequence[int], optional): Levels; defaults to all levels
             with a flow head.
         clip_len (int): Frames fed to the model. Defaults to ``8``.
-        size (int): Frames are resized to ``size x size``. Defaults to
+        size (int): Short side, then centre crop ``size x size``. Defaults to
             ``64``.
         frame_interval (int): Temporal sampling step. Defaults to ``1``.
         max_flow (float, optional): See :func:`flow_to_color`.

@@ -3,8 +3,9 @@ import importlib
 
 import pytest
 import torch
+import torch.nn.functional as F
 
-from mmhcml.models.ops import cost_volume
+from mmhcml.models.ops import cost_volume, cost_volume_displacements
 from mmhcml.models.ops import cost_volume_triton as cvt
 
 # the package exports the function under the module's name
@@ -43,6 +44,34 @@ def test_fast_chunks_give_the_same_result(monkeypatch, chunk_bytes):
     monkeypatch.setitem(cv_module.FAST_CHUNK_BYTES, 'cpu', chunk_bytes)
     f1, f2, weight = inputs((5, 3, 6, 7), 2, 1)
     assert_same('fast', 'reference', f1, f2, 2, 1, weight, 1e-5)
+
+
+def autograd_unit_correlation(f1, f2, d, s, eps=1e-8):
+    """u = F / max(||F||, eps) by F.normalize, then Eq. 1's dot products."""
+    u1, u2 = (F.normalize(f, dim=1, eps=eps) for f in (f1, f2))
+    r, (h, w) = (d // s) * s, f1.shape[-2:]
+    padded = F.pad(u2, (r, r, r, r))
+    return torch.stack([(u1 * padded[:, :, r + dy:r + dy + h,
+                                     r + dx:r + dx + w]).sum(1)
+                        for dy, dx in cost_volume_displacements(d, s)], 1)
+
+
+def tiny_norm_inputs():
+    # a vector with 0 < ||F|| < eps: its norm is clamped, so no radial term
+    f1, f2, weight = inputs((1, 3, 5, 6), 2, 1, dtype=torch.float64)
+    f1[0, :, 1, 1] = 1e-10
+    f2[0, :, 2, 3] = -3e-10
+    return f1, f2, weight
+
+
+def test_fast_clamped_norms_match_autograd():
+    f1, f2, weight = tiny_norm_inputs()
+    a, b = (f.clone().requires_grad_() for f in (f1, f2))
+    want = autograd_unit_correlation(a, b, 2, 1)
+    want = (want.detach(), ) + torch.autograd.grad((want * weight).sum(),
+                                                   (a, b))
+    for got, exp in zip(values_and_grads('fast', f1, f2, 2, 1, weight), want):
+        torch.testing.assert_close(got, exp, rtol=1e-6, atol=1e-6)
 
 
 def test_fast_saves_only_inputs_and_norm_maps():
@@ -102,6 +131,13 @@ def test_triton_interpreted_equals_reference(monkeypatch, shape, d, s):
 
 
 @needs_triton
+def test_triton_interpreted_clamped_norms_equal_fast(monkeypatch):
+    monkeypatch.setenv('TRITON_INTERPRET', '1')
+    f1, f2, weight = tiny_norm_inputs()
+    assert_same('triton', 'fast', f1, f2, 2, 1, weight, 1e-5)
+
+
+@needs_triton
 def test_triton_interpreted_keeps_half_dtype(monkeypatch):
     monkeypatch.setenv('TRITON_INTERPRET', '1')
     f = torch.randn(1, 4, 6, 6).to(torch.bfloat16)
@@ -117,3 +153,16 @@ def test_triton_interpreted_keeps_half_dtype(monkeypatch):
 def test_cuda_paths_equal_reference(impl):
     f1, f2, weight = inputs((4, 32, 14, 14), 6, 2, device='cuda')
     assert_same(impl, 'reference', f1, f2, 6, 2, weight, 1e-4)
+
+
+@pytest.mark.parametrize('impl', ['fast', 'auto'])
+def test_prime_motion_block_accepts_every_cpu_path(impl):
+    from mmaction.registry import MODELS
+    cfg = dict(type='PrimeMotionBlock', in_channels=8, reduction=2,
+               max_displacement=2, stride=1)
+    ref = MODELS.build(dict(cfg, cost_volume_impl='reference')).eval()
+    block = MODELS.build(dict(cfg, cost_volume_impl=impl)).eval()
+    block.load_state_dict(ref.state_dict())
+    x = torch.randn(2, 8, 3, 6, 6)
+    with torch.no_grad():
+        torch.testing.assert_close(block(x), ref(x), rtol=1e-5, atol=1e-5)

@@ -2,6 +2,7 @@
 
     python tools/analysis/get_flops.py configs/hcml/joint_k400.py --shape 16 224 224
     python tools/analysis/get_flops.py CONFIG --baseline configs/hcml/baseline_k400.py
+    python tools/analysis/get_flops.py CONFIG --deploy   # side branch stripped
 """
 import argparse
 import os.path as osp
@@ -15,6 +16,7 @@ from mmengine.registry import init_default_scope  # noqa: E402
 import mmhcml  # noqa: E402,F401
 from mmaction.registry import MODELS  # noqa: E402
 from mmhcml.analysis import model_complexity  # noqa: E402
+from mmhcml.deploy import deploy_config  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -23,19 +25,27 @@ def parse_args(argv=None):
     parser.add_argument('--baseline', help='config to compare against')
     parser.add_argument('--shape', type=int, nargs=3, default=[16, 224, 224],
                         metavar=('T', 'H', 'W'), help='clip shape')
+    parser.add_argument('--deploy', action='store_true',
+                        help='measure CONFIG as deployed: no side branch '
+                        '(mmhcml.deploy.deploy_config), and print it')
     return parser.parse_args(argv)
 
 
-def complexity_of(path, shape):
+def complexity_of(path, shape, deploy=False):
     cfg = Config.fromfile(path)
     init_default_scope(cfg.get('default_scope', 'mmaction'))
+    if deploy:
+        cfg = deploy_config(cfg)
     model = MODELS.build(cfg.model)
+    if deploy:
+        print(f'deploy model of {osp.basename(path)}:\n{model}')
     return model_complexity(model, (1, 1, 3, *shape))
 
 
 def main(argv=None):
     args = parse_args(argv)
-    rows = [('model', args.config, complexity_of(args.config, args.shape))]
+    rows = [('deploy' if args.deploy else 'model', args.config,
+             complexity_of(args.config, args.shape, args.deploy))]
     if args.baseline:
         rows.append(('baseline', args.baseline,
                      complexity_of(args.baseline, args.shape)))

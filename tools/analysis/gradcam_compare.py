@@ -33,7 +33,8 @@ def parse_args(argv=None):
     parser.add_argument('--classes', help='class names, one per line')
     parser.add_argument('--clip-len', type=int, default=8)
     parser.add_argument('--size', type=int, default=64,
-                        help='frames are resized to SIZE x SIZE')
+                        help='short side resized to SIZE, centre crop '
+                        'SIZE x SIZE')
     parser.add_argument('--frame-interval', type=int, default=1)
     parser.add_argument('--num-columns', type=int, default=8)
     parser.add_argument('--panel-size', type=int, default=128)

@@ -29,7 +29,8 @@ def parse_args(argv=None):
                         help='levels to show (default: all with a flow head)')
     parser.add_argument('--clip-len', type=int, default=8)
     parser.add_argument('--size', type=int, default=64,
-                        help='frames are resized to SIZE x SIZE')
+                        help='short side resized to SIZE, centre crop '
+                        'SIZE x SIZE')
     parser.add_argument('--frame-interval', type=int, default=1)
     parser.add_argument('--max-flow', type=float,
                         help='magnitude (pixels) shown fully saturated')

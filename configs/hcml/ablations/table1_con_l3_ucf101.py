@@ -1,7 +1,8 @@
 # Table 1 (efficacy of the motion features of each level under each
 # supervision), on UCF-101 split 1 without labels: contrastive learning at level 3, progressive
 # from table1_con_l2_ucf101.
-# Measure the efficacy score with tools/analysis/motion_features.py.
+# Measure the efficacy score with tools/analysis/motion_features.py, taking
+# labelled clips from --data-config configs/hcml/finetune_ucf101_split1.py.
 _base_ = ['../stage3_k400.py']
 work_dir = 'work_dirs/ablations/table1_con_l3_ucf101'
 

@@ -1,6 +1,7 @@
 # Table 1 (efficacy of the motion features of each level under each
 # supervision), on UCF-101 split 1 without labels: reconstruction at level 1.
-# Measure the efficacy score with tools/analysis/motion_features.py.
+# Measure the efficacy score with tools/analysis/motion_features.py, taking
+# labelled clips from --data-config configs/hcml/finetune_ucf101_split1.py.
 _base_ = ['../stage1_k400.py']
 work_dir = 'work_dirs/ablations/table1_rec_l1_ucf101'
 

@@ -1,7 +1,8 @@
 # Table 1 (efficacy of the motion features of each level under each
 # supervision), on UCF-101 split 1 without labels: reconstruction at level 2 (levels 1..2 trained
 # from scratch by L_rec of the level-2 flow head).
-# Measure the efficacy score with tools/analysis/motion_features.py.
+# Measure the efficacy score with tools/analysis/motion_features.py, taking
+# labelled clips from --data-config configs/hcml/finetune_ucf101_split1.py.
 _base_ = ['../stage1_k400.py']
 work_dir = 'work_dirs/ablations/table1_rec_l2_ucf101'
 

@@ -1,0 +1,296 @@
+"""Baseline vs HCML on one backbone and input: speed, memory, FLOPs.
+
+The paper's claims measured (sections 3.2-3.3, Table 2): HCML adds little
+inference cost because the side branch is dropped, and its training stages
+cost about a baseline step. In one process, on the same device and input:
+
+* inference clips/s of the baseline and of the *deploy* HCML model
+  (:func:`mmhcml.deploy.deploy_config`: no side branch);
+* iterations/s of the baseline training step, of each self-supervised stage
+  (stage 1: flow head at level 1 only, no cls head, the backbone stops after
+  level 1; stage ``l`` = 2, 3: contrastive head ``l`` only, everything up to
+  level ``l - 1`` frozen: ``requires_grad=False`` and BN in eval mode, as in
+  the progressive schedule) and of joint training (Eq. 5: every head plus
+  the cls head);
+* peak memory of each (see :class:`~mmhcml.analysis.measure.PeakMemory`);
+* FLOPs of both inference models (:func:`model_complexity`).
+"""
+import copy
+import gc
+from typing import Dict, List, Optional, Sequence
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+
+from .complexity import model_complexity
+from .measure import PeakMemory, device_name, time_it
+
+__all__ = [
+    'AMP_MODES', 'benchmark_models', 'format_report', 'run_case',
+    'stage_model_cfg'
+]
+
+AMP_MODES = ('none', 'bf16', 'fp16')
+
+#: FLOPs-ratio targets of the paper's backbones (Table 2: 1.18x, 1.11x).
+_FLOPS_TARGETS = {'ResNet2Plus1dTopHeavy': 1.11}
+_DEFAULT_FLOPS_TARGET = 1.18
+
+
+def _heads(cfg: Config, kind: str, level: int) -> List[dict]:
+    return [copy.deepcopy(dict(h)) for h in cfg.model.get('motion_heads', [])
+            if h['type'] == kind and h.get('level') == level]
+
+
+def stage_model_cfg(cfg: Config, stage: str) -> Optional[dict]:
+    """Model config of one training stage of an HCML config.
+
+    Args:
+        cfg (Config): The HCML config (joint training).
+        stage (str): ``'stage1'``, ``'stage2'``, ``'stage3'`` or ``'joint'``.
+
+    Returns:
+        dict | None: The model config; ``None`` when the config has no head
+        for that stage.
+    """
+    model = copy.deepcopy(cfg.model)
+    if stage == 'joint':
+        return model
+    level = int(stage[-1])
+    kind = 'FlowReconstructionHead' if level == 1 else 'ContrastiveMotionHead'
+    heads = _heads(cfg, kind, level)
+    if not heads:
+        return None
+    model.cls_head = None
+    model.motion_heads = heads
+    return model
+
+
+def _freeze_up_to(model: torch.nn.Module, level: int) -> None:
+    """Freeze parameters and BN statistics up to ``level`` (section 3.2)."""
+    for module in model.backbone.modules_up_to(level):
+        for param in module.parameters():
+            param.requires_grad_(False)
+        for sub in module.modules():
+            if isinstance(sub, torch.nn.modules.batchnorm._BatchNorm):
+                sub.eval()
+
+
+def _samples(batch: int, num_classes: int) -> list:
+    from mmaction.structures import ActionDataSample
+    return [ActionDataSample().set_gt_label(i % num_classes)
+            for i in range(batch)]
+
+
+def _autocast(device: str, amp: str):
+    if amp == 'none':
+        return torch.autocast(torch.device(device).type, enabled=False)
+    dtype = torch.bfloat16 if amp == 'bf16' else torch.float16
+    return torch.autocast(torch.device(device).type, dtype=dtype)
+
+
+def run_case(model_cfg: dict, *, train: bool, freeze: int, inputs, samples,
+             device: str, amp: str, iters: int, warmup: int) -> Dict:
+    """Time one inference (``tensor`` mode) or training case of a model.
+
+    Args:
+        model_cfg (dict): Recognizer config.
+        train (bool): Time a training step (loss, backward, SGD step)
+            instead of inference.
+        freeze (int): Freeze the backbone up to this level first (0: none).
+        inputs (Tensor): ``(N, 1, 3, T, H, W)`` on ``device``.
+        samples (list): Labelled data samples, one per clip.
+        device (str): Device of ``inputs``.
+        amp (str): One of :data:`AMP_MODES`.
+        iters (int): Timed iterations.
+        warmup (int): Untimed iterations before.
+
+    Returns:
+        dict: :func:`time_it` fields, ``clips_per_s`` or ``iters_per_s``,
+        ``peak_bytes`` (from before the model is built) and
+        ``memory_method``.
+    """
+    from mmaction.registry import MODELS
+    gc.collect()
+    if torch.device(device).type == 'cuda':
+        torch.cuda.empty_cache()
+    with PeakMemory(device) as mem:
+        model = MODELS.build(copy.deepcopy(model_cfg)).to(device)
+        if train:
+            model.train()
+            if freeze:
+                _freeze_up_to(model, freeze)
+            params = [p for p in model.parameters() if p.requires_grad]
+            optim = torch.optim.SGD(params, lr=1e-4, momentum=0.9)
+            scaler = torch.amp.GradScaler(
+                enabled=amp == 'fp16' and torch.device(device).type == 'cuda')
+
+            def step():
+                with _autocast(device, amp):
+                    losses = model(inputs, samples, mode='loss')
+                    loss, _ = model.parse_losses(losses)
+                scaler.scale(loss).backward()
+                scaler.step(optim)
+                scaler.update()
+                optim.zero_grad(set_to_none=True)
+        else:
+            model.eval()
+
+            def step():
+                with torch.no_grad(), _autocast(device, amp):
+                    model(inputs, mode='tensor')
+
+        timing = time_it(step, device, iters=iters, warmup=warmup)
+    per_s = 1e3 / timing['median_ms']
+    result = dict(timing, peak_bytes=mem.peak_bytes, memory_method=mem.method)
+    result['iters_per_s' if train else 'clips_per_s'] = (
+        per_s if train else per_s * inputs.shape[0])
+    del model
+    return result
+
+
+def _ratio(a: Optional[float], b: Optional[float]) -> Optional[float]:
+    return None if not a or not b else a / b
+
+
+def benchmark_models(baseline: Config,
+                     hcml: Config,
+                     *,
+                     shape: Sequence[int] = (16, 224, 224),
+                     batch: int = 8,
+                     iters: int = 10,
+                     warmup: int = 3,
+                     device: str = 'cpu',
+                     amp: str = 'none',
+                     flops_target: Optional[float] = None) -> Dict:
+    """Benchmark ``baseline`` against ``hcml`` (see module docstring).
+
+    Args:
+        baseline (Config): Config of the baseline recognizer.
+        hcml (Config): Config of the HCML recognizer (joint training).
+        shape (Sequence[int]): ``(T, H, W)`` of each clip.
+            Defaults to ``(16, 224, 224)``.
+        batch (int): Clips per step. Defaults to ``8``.
+        iters (int): Timed iterations per case. Defaults to ``10``.
+        warmup (int): Untimed iterations first. Defaults to ``3``.
+        device (str): ``'cpu'`` or ``'cuda'``. Defaults to ``'cpu'``.
+        amp (str): ``'none'``, ``'bf16'`` or ``'fp16'`` autocast.
+            Defaults to ``'none'``.
+        flops_target (float, optional): FLOPs-ratio target; by default
+            1.11 for R(2+1)D-101 and 1.18 otherwise (paper, Table 2).
+
+    Returns:
+        dict: ``device``, ``device_name``, ``setup``, ``flops``, ``cases``
+        (per case timing, throughput and ``peak_bytes``), ``ratios`` and
+        ``targets`` (``value``, ``limit``, ``passed``).
+    """
+    if amp not in AMP_MODES:
+        raise ValueError(f'amp must be one of {AMP_MODES}, got {amp!r}')
+    if len(shape) != 3 or batch < 1:
+        raise ValueError(f'shape must be (T, H, W) and batch >= 1, got '
+                         f'shape={tuple(shape)!r}, batch={batch!r}')
+    init_default_scope(hcml.get('default_scope', None) or 'mmaction')
+    import mmhcml  # noqa: F401  (registers the models)
+    from mmaction.registry import MODELS
+    from mmhcml.deploy import deploy_config
+    deploy = deploy_config(hcml).model
+
+    flops = {}
+    for name, model_cfg in (('baseline', baseline.model), ('hcml', deploy)):
+        model = MODELS.build(copy.deepcopy(model_cfg))
+        flops[name] = model_complexity(model, (1, 1, 3, *shape))
+        del model
+    inputs = torch.randn(batch, 1, 3, *shape, device=device)
+    samples = _samples(batch, hcml.model.cls_head.num_classes)
+    common = dict(inputs=inputs, samples=samples, device=device, amp=amp,
+                  iters=iters, warmup=warmup)
+    plan = [('baseline_inference', baseline.model, False, 0),
+            ('deploy_inference', deploy, False, 0),
+            ('baseline_train', baseline.model, True, 0)]
+    for level in (1, 2, 3):
+        plan.append((f'stage{level}_train',
+                     stage_model_cfg(hcml, f'stage{level}'), True, level - 1))
+    plan.append(('joint_train', hcml.model, True, 0))
+    # priming: the first case must not pay for loading kernels and growing
+    # the allocator
+    run_case(baseline.model, train=True, freeze=0, **dict(common, iters=1,
+                                                           warmup=0))
+    cases = {}
+    for name, model_cfg, train, freeze in plan:
+        if model_cfg is None:
+            cases[name] = None
+            continue
+        print(f'[benchmark] {name} ...', flush=True)
+        cases[name] = run_case(model_cfg, train=train, freeze=freeze,
+                                **common)
+
+    def ms(name):
+        return (cases.get(name) or {}).get('median_ms')
+
+    def peak(name):
+        return (cases.get(name) or {}).get('peak_bytes')
+
+    ratios = dict(
+        flops=_ratio(flops['hcml']['flops'], flops['baseline']['flops']),
+        deploy_wall_clock=_ratio(ms('deploy_inference'),
+                                 ms('baseline_inference')),
+        joint_step=_ratio(ms('joint_train'), ms('baseline_train')),
+        peak_memory=_ratio(peak('joint_train'), peak('baseline_train')))
+    for level in (1, 2, 3):
+        ratios[f'stage{level}_step'] = _ratio(ms(f'stage{level}_train'),
+                                              ms('baseline_train'))
+    backbone = baseline.model.backbone.get('type')
+    if flops_target is None:
+        flops_target = _FLOPS_TARGETS.get(backbone, _DEFAULT_FLOPS_TARGET)
+    limits = dict(flops=flops_target,
+                  deploy_wall_clock=(ratios['flops'] or 0) + 0.05,
+                  joint_step=1.5, peak_memory=1.4)
+    targets = {
+        key: dict(value=ratios[key], limit=limit,
+                  passed=None if ratios[key] is None else
+                  ratios[key] <= limit)
+        for key, limit in limits.items()
+    }
+    targets['deploy_wall_clock']['note'] = 'target set for CUDA'
+    return dict(
+        device=torch.device(device).type,
+        device_name=device_name(device),
+        torch=torch.__version__,
+        setup=dict(shape=list(shape), batch=batch, iters=iters,
+                   warmup=warmup, amp=amp, baseline_backbone=backbone),
+        flops=flops, cases=cases, ratios=ratios, targets=targets)
+
+
+def format_report(result: Dict) -> str:
+    """The table, ratios and targets of :func:`benchmark_models` as text."""
+    setup = result['setup']
+    t, h, w = setup['shape']
+    lines = [f'device: {result["device_name"]} ({result["device"]}), torch '
+             f'{result["torch"]}, batch {setup["batch"]} x 3 x {t} x {h} x '
+             f'{w}, amp {setup["amp"]}',
+             f'{"case":20s} {"median ms":>10s} {"per s":>10s} '
+             f'{"peak MiB":>10s}']
+    for name, case in result['cases'].items():
+        if case is None:
+            lines.append(f'{name:20s} {"(no head in config)":>32s}')
+            continue
+        per_s = case.get('clips_per_s', case.get('iters_per_s'))
+        unit = 'clips' if 'clips_per_s' in case else 'it'
+        lines.append(f'{name:20s} {case["median_ms"]:10.1f} '
+                     f'{per_s:8.2f} {unit:5s}{case["peak_bytes"] / 2**20:8.0f}')
+    method = next((c['memory_method'] for c in result['cases'].values() if c),
+                  '')
+    lines.append(f'peak memory: {method}')
+    fl = result['flops']
+    lines.append(f'GFLOPs (1 clip): baseline {fl["baseline"]["flops"] / 1e9:.2f}'
+                 f', HCML deploy {fl["hcml"]["flops"] / 1e9:.2f}')
+    for key, target in result['targets'].items():
+        value = target['value']
+        verdict = 'n/a' if value is None else (
+            'PASS' if target['passed'] else 'FAIL')
+        note = f' ({target["note"]})' if 'note' in target else ''
+        shown = 'n/a' if value is None else f'{value:.3f}x'
+        lines.append(f'{key:18s} ratio {shown:>8s} <= {target["limit"]:.3f}x '
+                     f'{verdict}{note}')
+    return '\n'.join(lines)

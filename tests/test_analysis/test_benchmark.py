@@ -1,0 +1,79 @@
+"""Smoke test of tools/analysis/benchmark.py on tiny models (no timings)."""
+import json
+import subprocess
+import sys
+
+import torch
+from mmengine.config import Config
+
+from mmaction.registry import MODELS
+from mmhcml.analysis.benchmark import _freeze_up_to, stage_model_cfg
+from tests.conftest import TINY_PREPROCESSOR, TINY_R2D, tiny_model_cfg
+
+CASES = {'baseline_inference', 'deploy_inference', 'baseline_train',
+         'stage1_train', 'stage2_train', 'stage3_train', 'joint_train'}
+
+
+def tiny_configs(tmp_path):
+    base = dict(type='Recognizer3D', backbone=TINY_R2D,
+                cls_head=dict(type='I3DHead', num_classes=4, in_channels=64),
+                data_preprocessor=TINY_PREPROCESSOR)
+    paths = []
+    for name, model in (('base', base), ('hcml', tiny_model_cfg())):
+        path = tmp_path / f'{name}.py'
+        Config(dict(model=model)).dump(str(path))
+        paths.append(str(path))
+    return paths
+
+
+def test_stage_configs_keep_only_their_head():
+    cfg = Config(dict(model=tiny_model_cfg()))
+    stage1, stage3 = (stage_model_cfg(cfg, s) for s in ('stage1', 'stage3'))
+    assert stage1['cls_head'] is None and stage3['cls_head'] is None
+    assert [(h['type'], h['level']) for h in stage1['motion_heads']] == [
+        ('FlowReconstructionHead', 1)]
+    assert [(h['type'], h['level']) for h in stage3['motion_heads']] == [
+        ('ContrastiveMotionHead', 3)]
+    assert stage_model_cfg(cfg, 'joint') == cfg.model
+    no_con = Config(dict(model=tiny_model_cfg(heads=('rec', ))))
+    assert stage_model_cfg(no_con, 'stage2') is None
+
+
+def test_stage_freezing_matches_the_progressive_schedule():
+    model = MODELS.build(tiny_model_cfg()).train()
+    _freeze_up_to(model, 2)
+    frozen = {id(p) for m in model.backbone.modules_up_to(2)
+              for p in m.parameters()}
+    for p in model.parameters():
+        assert p.requires_grad == (id(p) not in frozen)
+    bns = [m for m in model.backbone.modules_up_to(2)[-1].modules()
+           if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    assert bns and not any(bn.training for bn in bns)
+    assert model.backbone.motion_blocks['level3'].training
+
+
+def test_cli_writes_json_with_positive_ratios(tmp_path):
+    base, hcml = tiny_configs(tmp_path)
+    out = tmp_path / 'bench.json'
+    proc = subprocess.run(
+        [sys.executable, 'tools/analysis/benchmark.py', base, hcml,
+         '--shape', '8', '32', '32', '--batch', '2', '--iters', '1',
+         '--warmup', '0', '--out', str(out)],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert {'device', 'device_name', 'torch', 'setup', 'flops', 'cases',
+            'ratios', 'targets'} <= set(result)
+    assert set(result['cases']) == CASES
+    for case in result['cases'].values():
+        assert case['median_ms'] > 0 and case['peak_bytes'] >= 0
+    assert result['cases']['deploy_inference']['clips_per_s'] > 0
+    assert result['cases']['joint_train']['iters_per_s'] > 0
+    for key in ('flops', 'deploy_wall_clock', 'joint_step', 'stage1_step',
+                'stage2_step', 'stage3_step'):
+        assert result['ratios'][key] > 0, key
+    assert result['ratios']['flops'] > 1  # PMBs add FLOPs
+    assert set(result['targets']) == {'flops', 'deploy_wall_clock',
+                                      'joint_step', 'peak_memory'}
+    assert 'PASS' in proc.stdout or 'FAIL' in proc.stdout
+    assert result['device_name'] in proc.stdout

@@ -1,0 +1,253 @@
+"""Cost volume (Eq. 1) implementations at the R2D-50 PMB shapes.
+
+    python tools/analysis/benchmark_cost_volume.py [--device cpu|cuda] \
+        [--batch 8] [--frames 16] [--size 224] [--iters 10] [--warmup 3] \
+        [--impls reference unfold fast compile triton] [--no-step] \
+        [--out cost_volume.json]
+
+Shapes (B clips, T frames, beta = 4, d = 6, s = 2): res2 (B*T, 64, S/4, S/4),
+res3 (B*T/2, 128, S/8, S/8), res4 (B*T/4, 256, S/16, S/16). For each level
+and implementation: forward and forward+backward time and peak memory
+increase; forward bandwidth (inputs + output bytes / time) against a
+device-to-device copy timed in the same run; the share of the baseline R2D-50
+training step that the three levels' forward+backward take. ``unfold`` (an
+im2col baseline, 49 copies of F_t+1) and ``compile`` (``torch.compile`` of
+the reference pad-and-shift) live here only, not in the package.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from mmhcml.analysis.measure import (PeakMemory, device_name,  # noqa: E402
+                                     time_it)
+from mmhcml.models.ops import cost_volume  # noqa: E402
+from mmhcml.models.ops.cost_volume_triton import triton_available  # noqa: E402
+
+IMPLS = ('reference', 'unfold', 'fast', 'compile', 'triton')
+LEVELS = (('res2', 1, 64, 4), ('res3', 2, 128, 8), ('res4', 4, 256, 16))
+D, S = 6, 2
+
+
+def unfold_cost_volume(feat1, feat2, d=D, s=S, eps=1e-8):
+    """im2col baseline: all M shifted copies of F_t+1 at once."""
+    n, c, h, w = feat1.shape
+    steps = d // s
+    m = 2 * steps + 1
+    unit1 = F.normalize(feat1, dim=1, eps=eps)
+    unit2 = F.normalize(feat2, dim=1, eps=eps)
+    cols = F.unfold(unit2, kernel_size=m, dilation=s, padding=steps * s)
+    return (unit1.unsqueeze(2) * cols.view(n, c, m * m, h, w)).sum(1)
+
+
+def make_impls(names, device):
+    fns = {}
+    for name in names:
+        if name == 'unfold':
+            fns[name] = unfold_cost_volume
+        elif name == 'compile':
+            compiled = torch.compile(
+                lambda a, b: cost_volume(a, b, D, S, impl='reference'),
+                dynamic=False)
+            fns[name] = compiled
+        elif name == 'triton':
+            if torch.device(device).type != 'cuda' or not triton_available():
+                print('[cost volume] triton skipped: needs CUDA and triton')
+                continue
+            fns[name] = lambda a, b: cost_volume(a, b, D, S, impl='triton')
+        else:
+            fns[name] = (lambda impl: lambda a, b: cost_volume(
+                a, b, D, S, impl=impl))(name)
+    return fns
+
+
+def copy_bandwidth(numel, device, iters, warmup):
+    src = torch.randn(numel, device=device)
+    dst = torch.empty_like(src)
+    t = time_it(lambda: dst.copy_(src), device, iters=iters, warmup=warmup)
+    return 2 * src.numel() * 4 / (t['median_ms'] * 1e-3)  # read + write
+
+
+def measure(fn, shape, device, iters, warmup):
+    f1 = torch.randn(shape, device=device, requires_grad=True)
+    f2 = torch.randn(shape, device=device, requires_grad=True)
+    out = fn(f1, f2)
+    grad = torch.randn_like(out)
+    io_bytes = (f1.numel() * 2 + out.numel()) * 4
+    del out
+
+    def forward():
+        return fn(f1, f2)
+
+    def forward_backward():
+        torch.autograd.grad(fn(f1, f2), (f1, f2), grad)
+
+    res = dict(inputs_bytes=f1.numel() * 8, output_bytes=grad.numel() * 4)
+    for key, step in (('forward', forward), ('forward_backward',
+                                             forward_backward)):
+        res[key] = time_it(step, device, iters=iters, warmup=warmup)
+        with PeakMemory(device) as mem:
+            step()
+        res[key]['peak_bytes'] = mem.peak_bytes
+    res['memory_method'] = mem.method
+    res['forward_bandwidth'] = io_bytes / (res['forward']['median_ms'] * 1e-3)
+    res['forward_peak_over_io'] = res['forward']['peak_bytes'] / io_bytes
+    # forward+backward also holds the output and the input gradients
+    res['forward_backward_peak_over_io'] = (
+        res['forward_backward']['peak_bytes'] / (2 * io_bytes))
+    return res
+
+
+def baseline_step_ms(batch, frames, size, device, iters, warmup):
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from mmhcml.analysis.benchmark import _samples, run_case
+    init_default_scope('mmaction')
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs/hcml/_base_/models/r2d50.py'))
+    inputs = torch.randn(batch, 1, 3, frames, size, size, device=device)
+    case = run_case(cfg.model, train=True, freeze=0, inputs=inputs,
+                    samples=_samples(batch, cfg.model.cls_head.num_classes),
+                    device=device, amp='none', iters=iters, warmup=warmup)
+    return case['median_ms']
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--device', choices=('cpu', 'cuda'), default='cpu')
+    parser.add_argument('--batch', type=int, default=8, help='clips B')
+    parser.add_argument('--frames', type=int, default=16, help='T')
+    parser.add_argument('--size', type=int, default=224, help='input size S')
+    parser.add_argument('--iters', type=int, default=10)
+    parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--impls', nargs='+', choices=IMPLS, default=IMPLS)
+    parser.add_argument('--no-step', action='store_true',
+                        help='skip timing the baseline R2D-50 training step')
+    parser.add_argument('--out', help='write the results as JSON here')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    dev = args.device
+    impls = make_impls(args.impls, dev)
+    result = dict(device=torch.device(dev).type, device_name=device_name(dev),
+                  torch=torch.__version__, setup=vars(args), levels={})
+    print(f'device: {result["device_name"]}, torch {torch.__version__}, '
+          f'B={args.batch} T={args.frames} S={args.size}, d={D} s={S}')
+    header = (f'{"level":5s} {"impl":9s} {"fwd ms":>9s} {"f+b ms":>9s} '
+              f'{"fwd MiB":>8s} {"f+b MiB":>8s} {"fwd BW":>8s}')
+    rows = [header]
+    for level, t_div, channels, stride in LEVELS:
+        shape = (args.batch * max(1, args.frames // t_div), channels,
+                 args.size // stride, args.size // stride)
+        entry = dict(shape=list(shape), impls={})
+        for name, fn in impls.items():
+            print(f'[cost volume] {level} {name} {shape} ...', flush=True)
+            try:
+                entry['impls'][name] = r = measure(fn, shape, dev, args.iters,
+                                                   args.warmup)
+            except Exception as err:  # record, go on with the others
+                entry['impls'][name] = dict(error=repr(err))
+                rows.append(f'{level:5s} {name:9s} error: {err!r:.60}')
+                continue
+            rows.append(
+                f'{level:5s} {name:9s} {r["forward"]["median_ms"]:9.2f} '
+                f'{r["forward_backward"]["median_ms"]:9.2f} '
+                f'{r["forward"]["peak_bytes"] / 2**20:8.1f} '
+                f'{r["forward_backward"]["peak_bytes"] / 2**20:8.1f} '
+                f'{r["forward_bandwidth"] / 1e9:6.1f}GB/s')
+        numel = shape[0] * channels * shape[2] * shape[3]
+        entry['copy_bandwidth'] = copy_bandwidth(2 * numel, dev, args.iters,
+                                                 args.warmup)
+        rows.append(f'{level:5s} copy bandwidth '
+                    f'{entry["copy_bandwidth"] / 1e9:.1f} GB/s')
+        result['levels'][level] = entry
+    if not args.no_step:
+        print('[cost volume] baseline R2D-50 training step ...', flush=True)
+        result['baseline_step_ms'] = baseline_step_ms(
+            args.batch, args.frames, args.size, dev, max(1, args.iters // 2),
+            min(1, args.warmup))
+    result['summary'] = summarise(result)
+    print('\n'.join(rows))
+    for line in result['summary']['lines']:
+        print(line)
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(result, f, indent=2)
+        print(f'wrote {args.out}')
+    return result
+
+
+def summarise(result):
+    """Speed-ups over unfold/reference, memory, bandwidth, step share."""
+    lines, out = [], dict(speedups={}, targets={})
+    levels = result['levels']
+    on_cuda = result['device'] == 'cuda'
+    for name in ('fast', 'triton', 'compile'):
+        for base in ('unfold', 'reference'):
+            for key in ('forward', 'forward_backward'):
+                ratios = []
+                for level, entry in levels.items():
+                    a, b = entry['impls'].get(name), entry['impls'].get(base)
+                    if a and b and 'error' not in a and 'error' not in b:
+                        ratios.append(b[key]['median_ms'] /
+                                      a[key]['median_ms'])
+                if len(ratios) == len(levels):
+                    out['speedups'][f'{name}_vs_{base}_{key}'] = ratios
+                    lines.append(f'{name} vs {base} {key}: ' + ', '.join(
+                        f'{r:.1f}x' for r in ratios) + ' (res2, res3, res4)')
+    for name in ('fast', 'triton'):
+        cases = [e['impls'].get(name) for e in levels.values()]
+        if not all(c and 'error' not in c for c in cases):
+            continue
+        speed = out['speedups'].get(f'{name}_vs_unfold_forward_backward', [])
+        fwd = out['speedups'].get(f'{name}_vs_unfold_forward', [])
+        targets = dict(
+            speedup_vs_unfold=dict(value=min(speed + fwd, default=None),
+                                   limit='>= 3'),
+            forward_memory=dict(value=max(c['forward_peak_over_io']
+                                          for c in cases),
+                                limit='<= 1 x (inputs + output)'),
+            forward_backward_memory=dict(
+                value=max(c['forward_backward_peak_over_io'] for c in cases),
+                limit='<= 2 x (inputs + output)'),
+            bandwidth_vs_copy=dict(value=min(
+                c['forward_bandwidth'] / e['copy_bandwidth']
+                for c, e in zip(cases, levels.values())), limit='>= 0.5'))
+        if 'baseline_step_ms' in result:
+            share = sum(c['forward_backward']['median_ms']
+                        for c in cases) / result['baseline_step_ms']
+            targets['share_of_step'] = dict(value=share, limit='<= 0.10')
+        checks = dict(speedup_vs_unfold=lambda v: v >= 3,
+                      forward_memory=lambda v: v <= 1,
+                      forward_backward_memory=lambda v: v <= 2,
+                      bandwidth_vs_copy=lambda v: v >= 0.5,
+                      share_of_step=lambda v: v <= 0.10)
+        for key, t in targets.items():
+            t['passed'] = None if t['value'] is None else checks[key](
+                t['value'])
+            cuda_only = key in ('bandwidth_vs_copy', 'share_of_step')
+            note = ' (target set for CUDA)' if cuda_only and not on_cuda \
+                else ''
+            verdict = 'n/a' if t['passed'] is None else (
+                'PASS' if t['passed'] else 'FAIL')
+            value = 'n/a' if t['value'] is None else f'{t["value"]:.3f}'
+            lines.append(f'{name:7s} {key:24s} {value:>8s} {t["limit"]:26s} '
+                         f'{verdict}{note}')
+        out['targets'][name] = targets
+    out['lines'] = lines
+    return out
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# One GPU run of every benchmark of docs/benchmark.md (about 6 minutes on an H100):
+#   1. the CUDA cost volume tests (Triton kernels checked against the reference),
+#   2. tools/analysis/benchmark_cost_volume.py (B=8, T=16, 224; then torch.compile),
+#   3. tools/analysis/benchmark.py, R2D-50 baseline vs HCML, fp32 and bf16,
+#   4. FLOPs of R(2+1)D-101 vs its baseline (T=32).
+# Step time limits add up to 530 s, below the 600 s of one device command.
+# Everything lands in $OUT (JSON + one log per step + steps.tsv). A failing step is
+# recorded and the next one runs. Dry run on a CPU with tiny shapes: BENCH_TINY=1.
+# Run from anywhere:  bash tools/analysis/gpu_bench.sh   (with carry=[".whl"])
+cd "$(dirname "$0")/../.." || exit 1
+if [ "${BENCH_TINY:-0}" != 1 ] || ls .whl/*.whl >/dev/null 2>&1; then
+python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:$PWD || exit; fi
+export PYTHONPATH="${PYTHONPATH:-$PWD}"
+OUT="${OUT:-$PWD/work_dirs/gpu_bench}"
+mkdir -p "$OUT"
+PY=python3
+START=$(date +%s)
+: > "$OUT/steps.tsv"
+
+step() {  # step NAME TIMEOUT_S COMMAND...: log, time, record the exit status
+  local name=$1 limit=$2; shift 2
+  local t0=$(date +%s)
+  echo "[gpu_bench +$((t0 - START))s] $name: $*" | tee -a "$OUT/progress.log"
+  timeout --kill-after=10 "$limit" "$@" > "$OUT/$name.log" 2>&1
+  local rc=$?
+  local secs=$(( $(date +%s) - t0 ))
+  printf '%s\t%s\t%ss\n' "$name" "$rc" "$secs" >> "$OUT/steps.tsv"
+  if [ "$rc" -ne 0 ]; then
+    echo "[gpu_bench] $name FAILED (rc=$rc, ${secs}s); last lines:" | tee -a "$OUT/progress.log"
+    tail -n 15 "$OUT/$name.log" | tee -a "$OUT/progress.log"
+  else
+    echo "[gpu_bench] $name ok (${secs}s)" | tee -a "$OUT/progress.log"
+  fi
+  return 0
+}
+
+if [ "${BENCH_TINY:-0}" = 1 ]; then
+  DEV=cpu
+  CV_ARGS=(--batch 1 --frames 4 --size 64 --iters 1 --warmup 0)
+  CV_IMPLS=(reference unfold fast triton)
+  MODEL_ARGS=(--shape 8 32 32 --batch 1 --iters 1 --warmup 0)
+  AMPS=(none bf16)
+  R101_SHAPE=(8 32 32)
+else
+  DEV=cuda
+  CV_ARGS=(--batch 8 --frames 16 --size 224 --iters 20 --warmup 5)
+  CV_IMPLS=(reference unfold fast triton)
+  MODEL_ARGS=(--shape 16 224 224 --batch 8 --iters 20 --warmup 5)
+  AMPS=(none bf16)
+  R101_SHAPE=(32 224 224)
+fi
+
+step env 30 bash -c "nvidia-smi || true; $PY -c 'import torch, sys; print(sys.version); print(torch.__version__, torch.version.cuda, torch.cuda.is_available())'; $PY -c 'import triton; print(\"triton\", triton.__version__)' || true; $PY -c 'import mmhcml, mmaction, mmengine; print(mmaction.__version__, mmengine.__version__)'"
+step cost_volume_tests 90 $PY -m pytest -q -p no:cacheprovider \
+  tests/test_models/test_cost_volume.py tests/test_models/test_cost_volume_paths.py
+step cost_volume_bench 120 $PY tools/analysis/benchmark_cost_volume.py --device $DEV \
+  "${CV_ARGS[@]}" --impls "${CV_IMPLS[@]}" --out "$OUT/cost_volume_$DEV.json"
+for amp in "${AMPS[@]}"; do
+  step "model_bench_r2d50_$amp" 100 $PY tools/analysis/benchmark.py --device $DEV \
+    "${MODEL_ARGS[@]}" --amp "$amp" --out "$OUT/model_r2d50_${DEV}_$amp.json"
+done
+step flops_r2plus1d101 60 $PY tools/analysis/get_flops.py \
+  configs/hcml/_base_/models/hcml_r2plus1d101.py \
+  --baseline configs/hcml/_base_/models/r2plus1d101.py --shape "${R101_SHAPE[@]}"
+step cost_volume_compile 90 $PY tools/analysis/benchmark_cost_volume.py --device $DEV \
+  "${CV_ARGS[@]}" --impls compile --no-step --out "$OUT/cost_volume_compile_$DEV.json"
+
+echo "[gpu_bench] done in $(( $(date +%s) - START ))s; steps (name, exit status, time):"
+cat "$OUT/steps.tsv"
+ls -l "$OUT"
