@@ -1,8 +1,10 @@
+from .checked_video_dataset import CheckedVideoDataset
 from .synthetic_motion import (MOTION_CLASSES, REVERSAL_PAIRS,
                                render_benchmark)
 from .unlabelled_video_dataset import UnlabelledVideoDataset
+from .video_checks import UnreadableVideoError
 
 __all__ = [
-    'MOTION_CLASSES', 'REVERSAL_PAIRS', 'render_benchmark',
-    'UnlabelledVideoDataset'
+    'CheckedVideoDataset', 'MOTION_CLASSES', 'REVERSAL_PAIRS',
+    'render_benchmark', 'UnlabelledVideoDataset', 'UnreadableVideoError'
 ]

@@ -15,6 +15,7 @@ from mmengine.fileio import exists, list_from_file
 from mmaction.datasets import BaseActionDataset
 from mmaction.registry import DATASETS
 from mmaction.utils import ConfigType
+from .video_checks import VideoCheckMixin
 
 __all__ = ['UnlabelledVideoDataset', 'DATA_TYPES']
 
@@ -23,7 +24,7 @@ DATA_TYPES = ('video', 'rawframes')
 
 
 @DATASETS.register_module()
-class UnlabelledVideoDataset(BaseActionDataset):
+class UnlabelledVideoDataset(VideoCheckMixin, BaseActionDataset):
     """A list of videos (or rawframe folders) without labels.
 
     Args:
@@ -39,6 +40,12 @@ class UnlabelledVideoDataset(BaseActionDataset):
             Defaults to ``'img_{:05}.jpg'``.
         start_index (int): Index of the first frame. Defaults to ``0`` for
             videos; Something-V1 rawframes start at ``1``.
+        skip_unreadable (bool): Skip (and log) missing, empty, broken or
+            too short videos instead of raising. Defaults to ``False``.
+        check_files (bool): Check every listed video exists and is not
+            empty when building. Defaults to ``True``.
+        short_video (str): ``'error'``, ``'skip'`` or ``'loop'``, see
+            :class:`CheckedVideoDataset`. Defaults to ``'error'``.
         **kwargs: Other arguments of :class:`BaseActionDataset`.
     """
 
@@ -49,7 +56,11 @@ class UnlabelledVideoDataset(BaseActionDataset):
                  data_type: str = 'video',
                  filename_tmpl: str = 'img_{:05}.jpg',
                  start_index: int = 0,
+                 skip_unreadable: bool = False,
+                 check_files: bool = True,
+                 short_video: str = 'error',
                  **kwargs) -> None:
+        self._set_checks(skip_unreadable, check_files, short_video)
         if data_type not in DATA_TYPES:
             raise ValueError(f'data_type must be one of {DATA_TYPES}, got '
                              f'{data_type!r}')
@@ -101,6 +112,8 @@ class UnlabelledVideoDataset(BaseActionDataset):
         if not data_list:
             raise ValueError(f'annotation file {self.ann_file!r} lists no '
                              'videos')
+        if self.data_type == 'video':
+            return self._check_files(data_list, 'filename')
         return data_list
 
     def get_data_info(self, idx: int) -> dict:

@@ -48,7 +48,7 @@ COST_VOLUME_IMPLS = ('reference', 'fast', 'triton', 'auto')
 #: Bytes of one input chunk of the ``'fast'`` path: cache-sized on CPU
 #: (measured best at 2-4 MiB); on GPUs large enough to keep launches few and
 #: small enough that the buffers stay below the inputs' size.
-FAST_CHUNK_BYTES = {'cpu': 4 << 20, 'cuda': 64 << 20}
+FAST_CHUNK_BYTES = {'cpu': 2 << 20, 'cuda': 64 << 20}
 
 
 def num_displacements(max_displacement: int, stride: int) -> int:
@@ -99,7 +99,7 @@ def _chunk_size(feat: Tensor) -> int:
 
 
 class _CosineCorrelation(torch.autograd.Function):
-    """Eq. 1 on chunks; saves inputs, inverse norms and output only."""
+    """Eq. 1 on chunks; saves only the inputs and their inverse norms."""
 
     @staticmethod
     def forward(ctx, feat1: Tensor, feat2: Tensor,

@@ -3,7 +3,8 @@
 # R(2+1)D-101; random 224 crop, horizontal flip.
 # Validation (ablations): 1 clip, centre crop 224. Testing: 10 clips x 3
 # crops of 256x256 = 30 views.
-dataset_type = 'VideoDataset'
+# MMAction2's VideoDataset with early, explicit errors for bad input
+dataset_type = 'CheckedVideoDataset'
 data_root = 'data/kinetics400/videos_train'
 data_root_val = 'data/kinetics400/videos_val'
 ann_file_train = 'data/kinetics400/kinetics400_train_list_videos.txt'
@@ -56,6 +57,7 @@ test_pipeline_r2plus1d101 = [init, sample_test_r2plus1d101, *test_pipeline[2:]]
 
 dataset_kwargs = dict(
     type=dataset_type,
+    num_classes=num_classes,
     data_prefix=dict(video=data_root))
 train_dataloader = dict(
     batch_size=8,

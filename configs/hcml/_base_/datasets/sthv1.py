@@ -93,6 +93,7 @@ unlabelled_dataset = dict(
     data_type='rawframes',
     filename_tmpl='{:05}.jpg',
     start_index=1,
+    short_video='loop',
     pipeline=unlabelled_pipeline)
 
 val_evaluator = dict(type='AccMetric')

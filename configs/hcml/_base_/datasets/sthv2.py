@@ -4,7 +4,8 @@
 # for the left/right classes (no label map for unlabelled clips).
 # Validation (ablations): 1 clip, centre crop 224. Testing: 3 clips x 3 crops
 # of 256x256 = 9 views.
-dataset_type = 'VideoDataset'
+# MMAction2's VideoDataset with early, explicit errors for bad input
+dataset_type = 'CheckedVideoDataset'
 data_root = 'data/sthv2/videos'
 ann_file_train = 'data/sthv2/sthv2_train_list_videos.txt'
 ann_file_val = 'data/sthv2/sthv2_val_list_videos.txt'
@@ -56,6 +57,9 @@ test_pipeline_r2plus1d101 = test_pipeline
 
 dataset_kwargs = dict(
     type=dataset_type,
+    num_classes=num_classes,
+    # some clips are shorter than 32 frames: the sampler loops, as in MMAction2
+    short_video='loop',
     data_prefix=dict(video=data_root))
 train_dataloader = dict(
     batch_size=8,
@@ -91,6 +95,7 @@ unlabelled_dataset = dict(
     ann_file=ann_file_train,
     data_prefix=dict(video=data_root),
     data_type='video',
+    short_video='loop',
     pipeline=unlabelled_pipeline)
 
 val_evaluator = dict(type='AccMetric')

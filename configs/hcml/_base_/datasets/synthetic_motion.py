@@ -1,7 +1,7 @@
 # The synthetic motion benchmark rendered by tools/data/render_synthetic.py
 # (14 classes defined by motion alone, 16 frames of 64x64 per clip).
 # No horizontal flip: it would swap the left/right classes.
-dataset_type = 'VideoDataset'
+dataset_type = 'CheckedVideoDataset'
 data_root = 'data/synthetic_motion'
 clip_len = 8
 
@@ -43,6 +43,7 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
+        num_classes=14,
         ann_file=f'{data_root}/train.txt',
         data_prefix=dict(video=f'{data_root}/videos'),
         pipeline=train_pipeline))
@@ -53,6 +54,7 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,
+        num_classes=14,
         ann_file=f'{data_root}/val.txt',
         data_prefix=dict(video=f'{data_root}/videos'),
         pipeline=val_pipeline,
@@ -64,6 +66,7 @@ test_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         type=dataset_type,
+        num_classes=14,
         ann_file=f'{data_root}/val.txt',
         data_prefix=dict(video=f'{data_root}/videos'),
         pipeline=test_pipeline,

@@ -2,7 +2,8 @@
 # Kinetics-400 checkpoint with the Kinetics-400 input recipe. ``split``
 # selects the split (configs/hcml/finetune_ucf101_split{1,2,3}.py).
 # Validation: 1 clip, centre crop 224. Testing: 10 clips x 3 crops = 30 views.
-dataset_type = 'VideoDataset'
+# MMAction2's VideoDataset with early, explicit errors for bad input
+dataset_type = 'CheckedVideoDataset'
 split = 1
 data_root = 'data/ucf101/videos'
 data_root_val = data_root
@@ -56,6 +57,7 @@ test_pipeline_r2plus1d101 = [init, sample_test_r2plus1d101, *test_pipeline[2:]]
 
 dataset_kwargs = dict(
     type=dataset_type,
+    num_classes=num_classes,
     data_prefix=dict(video=data_root))
 # batch 32 in all (D.2): 4 clips on each of 8 GPUs
 train_dataloader = dict(

@@ -1,0 +1,125 @@
+"""Early, explicit errors for bad video inputs, shared by the datasets.
+
+A video that is missing or empty is found when the dataset is built; one
+that cannot be decoded (truncated, not a video) or that is shorter than the
+frames a clip needs is found when it is loaded. Either raises an error that
+names the file, or, with ``skip_unreadable=True``, is skipped: every skipped
+path is logged with its reason and counted in ``dataset.skipped``.
+"""
+import os.path as osp
+from typing import Dict, List, Optional
+
+from mmengine.logging import print_log
+
+__all__ = ['UnreadableVideoError', 'VideoCheckMixin', 'SHORT_VIDEO_POLICIES']
+
+#: What to do with a video shorter than a clip: raise, skip it (training
+#: only), or let the sampler loop over its frames as MMAction2 does.
+SHORT_VIDEO_POLICIES = ('error', 'skip', 'loop')
+
+
+class UnreadableVideoError(RuntimeError):
+    """A video that cannot be used; the message names the file."""
+
+
+class VideoCheckMixin:
+    """Adds file checks and robust loading to an MMAction2 video dataset.
+
+    The class using it sets ``skip_unreadable`` and ``check_files`` before
+    ``super().__init__`` and calls :meth:`_check_files` at the end of its
+    ``load_data_list``.
+    """
+
+    skip_unreadable: bool = False
+    check_files: bool = True
+    short_video: str = 'error'
+
+    def _set_checks(self, skip_unreadable: bool, check_files: bool,
+                    short_video: str) -> None:
+        if short_video not in SHORT_VIDEO_POLICIES:
+            raise ValueError(f'short_video must be one of '
+                             f'{SHORT_VIDEO_POLICIES}, got {short_video!r}')
+        self.skip_unreadable = bool(skip_unreadable)
+        self.check_files = bool(check_files)
+        self.short_video = short_video
+        self.skipped: Dict[str, str] = {}
+
+    def _skip(self, path: str, reason: str) -> None:
+        if path not in self.skipped:
+            self.skipped[path] = reason
+            print_log(
+                f'{type(self).__name__}: skipping {path!r} ({reason}); '
+                f'{len(self.skipped)} skipped so far',
+                logger='current',
+                level=30)
+
+    def _check_files(self, data_list: List[dict], key: str,
+                     lines: Optional[List[int]] = None) -> List[dict]:
+        """Drop (or refuse) entries whose ``key`` file is missing or empty."""
+        if not self.check_files:
+            return data_list
+        kept, bad = [], []
+        for index, info in enumerate(data_list):
+            path = info[key]
+            if not osp.isfile(path):
+                reason = 'missing'
+            elif osp.getsize(path) == 0:
+                reason = 'empty file'
+            else:
+                kept.append(info)
+                continue
+            line = lines[index] if lines else index + 1
+            bad.append(f'{path} ({reason}, {self.ann_file}:{line})')
+            if self.skip_unreadable:
+                self._skip(path, reason)
+        if bad and not self.skip_unreadable:
+            shown = '\n  '.join(bad[:10])
+            more = f'\n  ... {len(bad) - 10} more' if len(bad) > 10 else ''
+            raise FileNotFoundError(
+                f'{len(bad)} video(s) listed in {self.ann_file} cannot be '
+                f'read:\n  {shown}{more}\nFix the list or set '
+                'skip_unreadable=True in the dataset config to skip them.')
+        return kept
+
+    def _frames_needed(self) -> int:
+        if self.short_video == 'loop':
+            return 1
+        for transform in self.pipeline.transforms:
+            if hasattr(transform, 'clip_len') and hasattr(
+                    transform, 'frame_interval'):
+                return transform.clip_len * transform.frame_interval
+        return 1
+
+    def prepare_data(self, idx: int):
+        """Run the pipeline; a broken or too short video is named (or
+        skipped when ``skip_unreadable``; test mode never skips)."""
+        data = self.get_data_info(idx)
+        path = data.get('filename', data.get('frame_dir', f'item {idx}'))
+        needed = self._frames_needed()
+        skip = self.skip_unreadable or self.short_video == 'skip'
+        try:
+            for transform in self.pipeline.transforms:
+                data = transform(data)
+                if data is None:
+                    return None
+                total = data.get('total_frames')
+                if total is not None and total < needed:
+                    raise UnreadableVideoError(
+                        f'video {path!r} has {total} frames, fewer than the '
+                        f'{needed} a clip needs (clip_len x frame_interval); '
+                        "set short_video='loop' to repeat its frames or "
+                        "'skip' to leave it out of training")
+        except Exception as error:
+            reason = f'{type(error).__name__}: {error}'
+            short = isinstance(error, UnreadableVideoError)
+            if not self.test_mode and (self.skip_unreadable or
+                                       (short and skip)):
+                self._skip(path, reason)
+                return None
+            if isinstance(error, UnreadableVideoError):
+                raise
+            raise UnreadableVideoError(
+                f'cannot load video {path!r}: {reason}. Is it truncated or '
+                'not a video? Set skip_unreadable=True in the dataset config '
+                'to skip unreadable videos during training.') from error
+        return data

@@ -1,0 +1,107 @@
+"""Bad input gets an error naming the file or line, or is skipped and logged."""
+import os.path as osp
+import shutil
+
+import pytest
+
+from mmaction.registry import DATASETS
+from mmhcml.datasets import UnreadableVideoError
+
+PIPELINE = [
+    dict(type='DecordInit'),
+    dict(type='SampleFrames', clip_len=4, frame_interval=1, num_clips=1),
+    dict(type='DecordDecode'),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')
+]
+
+
+@pytest.fixture
+def videos(rendered_benchmark, tmp_path):
+    """One good, one truncated, one non-video, one empty file."""
+    root = tmp_path / 'videos'
+    root.mkdir()
+    src = osp.join(rendered_benchmark['root'], 'videos', 'train')
+    good = sorted(p for p in __import__('os').listdir(src))[0]
+    shutil.copy(osp.join(src, good), root / 'good.mp4')
+    data = (root / 'good.mp4').read_bytes()
+    (root / 'truncated.mp4').write_bytes(data[:len(data) // 3])
+    (root / 'text.mp4').write_text('this is not a video\n')
+    (root / 'empty.mp4').write_bytes(b'')
+    return root
+
+
+def build(tmp_path, lines, root, **kwargs):
+    ann = tmp_path / 'list.txt'
+    ann.write_text('\n'.join(lines) + '\n')
+    cfg = dict(type='CheckedVideoDataset', ann_file=str(ann),
+               data_prefix=dict(video=str(root)), pipeline=PIPELINE,
+               num_classes=5)
+    cfg.update(kwargs)
+    return DATASETS.build(cfg)
+
+
+@pytest.mark.parametrize('line,match', [
+    ('good.mp4', r'list.txt:2: expected "path label" \(2 columns\), got 1'),
+    ('good.mp4 3 extra', 'got 3'),
+    ('good.mp4 three', "label must be an integer, got 'three'"),
+    ('good.mp4 7', r'unknown label 7 \(num_classes=5\)'),
+    ('good.mp4 -1', 'unknown label -1'),
+])
+def test_bad_annotation_lines_name_file_line_and_value(videos, tmp_path,
+                                                        line, match):
+    with pytest.raises(ValueError, match=match):
+        build(tmp_path, ['good.mp4 0', line], videos)
+
+
+def test_missing_and_empty_files_are_found_at_build_time(videos, tmp_path):
+    with pytest.raises(FileNotFoundError) as error:
+        build(tmp_path, ['good.mp4 0', 'gone.mp4 1', 'empty.mp4 2'], videos)
+    text = str(error.value)
+    assert '2 video(s)' in text and 'gone.mp4 (missing' in text
+    assert 'empty.mp4 (empty file' in text and 'list.txt:3' in text
+    assert 'skip_unreadable=True' in text
+
+
+@pytest.mark.parametrize('name', ['truncated.mp4', 'text.mp4'])
+def test_undecodable_video_is_named_when_loaded(videos, tmp_path, name):
+    dataset = build(tmp_path, [f'{name} 1'], videos)
+    with pytest.raises(UnreadableVideoError, match=name):
+        dataset[0]
+
+
+def test_too_short_video_error_loop_and_skip(videos, tmp_path):
+    pipeline = [dict(PIPELINE[0]),
+                dict(PIPELINE[1], clip_len=40),
+                *[dict(p) for p in PIPELINE[2:]]]
+    dataset = build(tmp_path, ['good.mp4 0'], videos, pipeline=pipeline)
+    with pytest.raises(UnreadableVideoError,
+                       match=r'has 8 frames, fewer than the 40'):
+        dataset[0]
+    looped = build(tmp_path, ['good.mp4 0'], videos, pipeline=pipeline,
+                   short_video='loop')
+    assert looped[0]['inputs'].shape[2] == 40
+    with pytest.raises(ValueError, match='short_video'):
+        build(tmp_path, ['good.mp4 0'], videos, short_video='pad')
+
+
+def test_skip_unreadable_logs_and_counts_every_path(videos, tmp_path):
+    dataset = build(tmp_path, ['good.mp4 0', 'gone.mp4 1', 'empty.mp4 2',
+                               'truncated.mp4 3', 'text.mp4 4'], videos,
+                    skip_unreadable=True)
+    assert len(dataset) == 3  # missing and empty dropped when building
+    for _ in range(6):
+        for index in range(len(dataset)):
+            item = dataset[index]  # broken ones are replaced by good ones
+            assert item['data_samples'].gt_label.item() == 0
+    assert set(dataset.skipped) == {
+        osp.join(str(videos), n)
+        for n in ('gone.mp4', 'empty.mp4', 'truncated.mp4', 'text.mp4')}
+    assert dataset.skipped[osp.join(str(videos), 'gone.mp4')] == 'missing'
+
+
+def test_test_mode_never_skips(videos, tmp_path):
+    dataset = build(tmp_path, ['text.mp4 1'], videos, skip_unreadable=True,
+                    test_mode=True)
+    with pytest.raises(UnreadableVideoError, match='text.mp4'):
+        dataset[0]
