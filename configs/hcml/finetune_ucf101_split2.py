@@ -27,6 +27,7 @@ custom_hooks = [
             dict(
                 name='joint_k400',
                 work_dir='work_dirs/joint_k400',
-                config='configs/hcml/joint_k400.py')
+                config='configs/hcml/joint_k400.py',
+                heads=['rec_l1', 'con_l2', 'con_l3'])
         ])
 ]

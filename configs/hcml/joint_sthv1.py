@@ -20,6 +20,7 @@ custom_hooks = [
         type='LoadStageCheckpointHook',
         stages=[
             dict(name=f'stage{s}_sthv1', work_dir=f'work_dirs/stage{s}_sthv1',
-                 config=f'configs/hcml/stage{s}_sthv1.py') for s in (1, 2, 3)
+                 config=f'configs/hcml/stage{s}_sthv1.py',
+                 heads=[('rec_l1', 'con_l2', 'con_l3')[s - 1]]) for s in (1, 2, 3)
         ])
 ]

@@ -23,6 +23,7 @@ custom_hooks = [
             dict(
                 name='stage1_k400',
                 work_dir='work_dirs/stage1_k400',
-                config='configs/hcml/stage1_k400.py')
+                config='configs/hcml/stage1_k400.py',
+                heads=['rec_l1'])
         ])
 ]

@@ -23,6 +23,7 @@ custom_hooks = [
             dict(
                 name='stage1_sthv1',
                 work_dir='work_dirs/stage1_sthv1',
-                config='configs/hcml/stage1_sthv1.py')
+                config='configs/hcml/stage1_sthv1.py',
+                heads=['rec_l1'])
         ])
 ]

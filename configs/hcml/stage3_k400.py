@@ -23,6 +23,7 @@ custom_hooks = [
             dict(
                 name='stage2_k400',
                 work_dir='work_dirs/stage2_k400',
-                config='configs/hcml/stage2_k400.py')
+                config='configs/hcml/stage2_k400.py',
+                heads=['con_l2'])
         ])
 ]

@@ -23,6 +23,7 @@ custom_hooks = [
             dict(
                 name='stage2_sthv1',
                 work_dir='work_dirs/stage2_sthv1',
-                config='configs/hcml/stage2_sthv1.py')
+                config='configs/hcml/stage2_sthv1.py',
+                heads=['con_l2'])
         ])
 ]

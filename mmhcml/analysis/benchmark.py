@@ -117,6 +117,11 @@ def run_case(model_cfg: dict, *, train: bool, freeze: int, inputs, samples,
         torch.cuda.empty_cache()
     with PeakMemory(device) as mem:
         model = MODELS.build(copy.deepcopy(model_cfg)).to(device)
+        if amp != 'none' and getattr(model, 'cls_head', None) is not None:
+            # MMAction2 1.2.0's head metrics call .numpy() on the scores,
+            # which fails for bfloat16: hand the loss float32 scores
+            model.cls_head.register_forward_hook(
+                lambda module, args, out: out.float())
         if train:
             model.train()
             if freeze:

@@ -133,9 +133,11 @@ class _Study:
         previous = {'stage2': ['stage1'], 'stage3': ['stage2'],
                     'joint': ['stage1', 'stage2', 'stage3']}.get(run, [])
         if previous:
+            heads = {'stage1': 'rec_l1', 'stage2': 'con_l2', 'stage3': 'con_l3'}
             stages = ', '.join(
                 f"dict(name='{p}_synthetic', "
-                f'work_dir={self.run_dir(setting, p)!r})' for p in previous)
+                f'work_dir={self.run_dir(setting, p)!r}, '
+                f"heads=['{heads[p]}'])" for p in previous)
             hooks = [f"dict(type='LoadStageCheckpointHook', stages=[{stages}])"]
             if stage:
                 hooks.insert(0, "dict(type='ProgressiveFreezeHook', "

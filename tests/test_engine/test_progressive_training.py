@@ -142,3 +142,18 @@ def test_freeze_beyond_the_backbone_is_reported():
     model = MODELS.build(tiny_model_cfg())
     with pytest.raises(ValueError, match='frozen_levels must be in 0..4'):
         frozen_modules(model, 5)
+
+
+def test_checkpoint_of_the_wrong_stage_is_refused(stage1, rendered_benchmark,
+                                                  tmp_path):
+    work_root, _ = stage1
+    cfg = stage_cfg('stage3', rendered_benchmark, tmp_path)
+    # stage 3 expects stage 2's checkpoint (con_l2); give it stage 1's
+    cfg.custom_hooks[1]['stages'][0]['work_dir'] = str(work_root / 'stage1')
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(ValueError) as error:
+        runner.train()
+    message = str(error.value)
+    assert "lacks the motion heads ['con_l2']" in message
+    assert "missing keys motion_heads.con_l2.*" in message
+    assert "['rec_l1'] (unexpected for this stage)" in message

@@ -16,4 +16,8 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
 default_hooks = dict(
-    checkpoint=dict(interval=5, max_keep_ckpts=3, save_best='auto'))
+    checkpoint=dict(interval=5, max_keep_ckpts=3, save_best='auto'),
+    # stop at the first NaN/Inf loss, naming the term
+    finite_loss=dict(type='NonFiniteLossHook'),
+    # generator states in checkpoints: --resume continues bit-identically
+    random_state=dict(type='RandomStateHook'))

@@ -14,7 +14,8 @@ custom_hooks = [
             dict(
                 name='table1_rec_l1_ucf101',
                 work_dir='work_dirs/ablations/table1_rec_l1_ucf101',
-                config='configs/hcml/ablations/table1_rec_l1_ucf101.py')
+                config='configs/hcml/ablations/table1_rec_l1_ucf101.py',
+                heads=['rec_l1'])
         ])
 ]
 train_dataloader = dict(

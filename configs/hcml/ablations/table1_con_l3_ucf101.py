@@ -14,7 +14,8 @@ custom_hooks = [
             dict(
                 name='table1_con_l2_ucf101',
                 work_dir='work_dirs/ablations/table1_con_l2_ucf101',
-                config='configs/hcml/ablations/table1_con_l2_ucf101.py')
+                config='configs/hcml/ablations/table1_con_l2_ucf101.py',
+                heads=['con_l2'])
         ])
 ]
 train_dataloader = dict(

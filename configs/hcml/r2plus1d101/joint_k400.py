@@ -19,14 +19,17 @@ custom_hooks = [
             dict(
                 name='r2plus1d101/stage1_k400',
                 work_dir='work_dirs/r2plus1d101/stage1_k400',
-                config='configs/hcml/r2plus1d101/stage1_k400.py'),
+                config='configs/hcml/r2plus1d101/stage1_k400.py',
+                heads=['rec_l1']),
             dict(
                 name='r2plus1d101/stage2_k400',
                 work_dir='work_dirs/r2plus1d101/stage2_k400',
-                config='configs/hcml/r2plus1d101/stage2_k400.py'),
+                config='configs/hcml/r2plus1d101/stage2_k400.py',
+                heads=['con_l2']),
             dict(
                 name='r2plus1d101/stage3_k400',
                 work_dir='work_dirs/r2plus1d101/stage3_k400',
-                config='configs/hcml/r2plus1d101/stage3_k400.py')
+                config='configs/hcml/r2plus1d101/stage3_k400.py',
+                heads=['con_l3'])
         ])
 ]

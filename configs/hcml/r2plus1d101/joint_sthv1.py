@@ -19,14 +19,17 @@ custom_hooks = [
             dict(
                 name='r2plus1d101/stage1_sthv1',
                 work_dir='work_dirs/r2plus1d101/stage1_sthv1',
-                config='configs/hcml/r2plus1d101/stage1_sthv1.py'),
+                config='configs/hcml/r2plus1d101/stage1_sthv1.py',
+                heads=['rec_l1']),
             dict(
                 name='r2plus1d101/stage2_sthv1',
                 work_dir='work_dirs/r2plus1d101/stage2_sthv1',
-                config='configs/hcml/r2plus1d101/stage2_sthv1.py'),
+                config='configs/hcml/r2plus1d101/stage2_sthv1.py',
+                heads=['con_l2']),
             dict(
                 name='r2plus1d101/stage3_sthv1',
                 work_dir='work_dirs/r2plus1d101/stage3_sthv1',
-                config='configs/hcml/r2plus1d101/stage3_sthv1.py')
+                config='configs/hcml/r2plus1d101/stage3_sthv1.py',
+                heads=['con_l3'])
         ])
 ]

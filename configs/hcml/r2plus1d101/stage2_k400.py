@@ -16,6 +16,7 @@ custom_hooks = [
             dict(
                 name='r2plus1d101/stage1_k400',
                 work_dir='work_dirs/r2plus1d101/stage1_k400',
-                config='configs/hcml/r2plus1d101/stage1_k400.py')
+                config='configs/hcml/r2plus1d101/stage1_k400.py',
+                heads=['rec_l1'])
         ])
 ]

@@ -16,6 +16,7 @@ custom_hooks = [
             dict(
                 name='r2plus1d101/stage1_sthv2',
                 work_dir='work_dirs/r2plus1d101/stage1_sthv2',
-                config='configs/hcml/r2plus1d101/stage1_sthv2.py')
+                config='configs/hcml/r2plus1d101/stage1_sthv2.py',
+                heads=['rec_l1'])
         ])
 ]

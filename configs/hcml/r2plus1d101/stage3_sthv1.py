@@ -16,6 +16,7 @@ custom_hooks = [
             dict(
                 name='r2plus1d101/stage2_sthv1',
                 work_dir='work_dirs/r2plus1d101/stage2_sthv1',
-                config='configs/hcml/r2plus1d101/stage2_sthv1.py')
+                config='configs/hcml/r2plus1d101/stage2_sthv1.py',
+                heads=['con_l2'])
         ])
 ]

@@ -15,7 +15,9 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmaction.registry import HOOKS
 
-__all__ = ['LoadStageCheckpointHook', 'check_backbone_keys']
+__all__ = [
+    'LoadStageCheckpointHook', 'check_backbone_keys', 'check_stage_heads'
+]
 
 
 def check_backbone_keys(model_state: Dict[str, torch.Tensor],
@@ -49,6 +51,26 @@ def check_backbone_keys(model_state: Dict[str, torch.Tensor],
             f'{show(mismatched)}')
 
 
+def check_stage_heads(checkpoint_state: Dict[str, torch.Tensor],
+                      heads: Sequence[str], source: str) -> None:
+    """Raise ``ValueError`` unless the checkpoint holds these motion heads.
+
+    The backbones of all stages have the same keys, so the heads a stage
+    trained are what tell its checkpoint apart from another stage's.
+    """
+    found = sorted({
+        k.split('.')[1]
+        for k in checkpoint_state if k.startswith('motion_heads.')
+    })
+    missing = [h for h in heads if h not in found]
+    if missing:
+        raise ValueError(
+            f'{source} is not the expected stage\'s: it lacks the motion '
+            f'heads {missing} (missing keys motion_heads.{missing[0]}.*); '
+            f'its motion heads are {found or "none"} (unexpected for this '
+            'stage)')
+
+
 @HOOKS.register_module()
 class LoadStageCheckpointHook(Hook):
     """Load the final checkpoints of earlier stages before training starts.
@@ -67,7 +89,10 @@ class LoadStageCheckpointHook(Hook):
 
     Args:
         stages (Sequence[dict]): Each ``dict(name=..., work_dir=...)``,
-            optionally with ``config`` (shown in the error message).
+            optionally with ``config`` (shown in the error message) and
+            ``heads``, the motion heads that stage trained (e.g.
+            ``['con_l2']``): a checkpoint without them is one of another
+            stage and is refused.
     """
 
     priority = 'VERY_HIGH'
@@ -110,7 +135,9 @@ class LoadStageCheckpointHook(Hook):
             checkpoint = _load_checkpoint(path, map_location='cpu')
             state = checkpoint.get('state_dict', checkpoint)
             own = model.state_dict()
-            check_backbone_keys(own, state, f'{stage["name"]} checkpoint {path}')
+            source = f'{stage["name"]} checkpoint {path}'
+            check_backbone_keys(own, state, source)
+            check_stage_heads(state, stage.get('heads', ()), source)
             usable = {
                 k: v
                 for k, v in state.items()

@@ -125,6 +125,41 @@ class HCMLBackbone(BaseModule):
                 act_cfg=None,
                 **fuse_cfg)
 
+    def _input_strides(self) -> Tuple[int, int]:
+        """(temporal, spatial) stride from the input to the deepest level."""
+        bb = self.backbone
+        spatial = getattr(bb, 'conv1_stride_s', 2)
+        temporal = getattr(bb, 'conv1_stride_t', 1)
+        if getattr(bb, 'with_pool1', False):
+            spatial *= getattr(bb, 'pool1_stride_s', 1)
+            temporal *= getattr(bb, 'pool1_stride_t', 1)
+        deepest = max(self.levels)
+        for stride in tuple(getattr(bb, 'spatial_strides', ()))[:deepest]:
+            spatial *= stride
+        for stride in tuple(getattr(bb, 'temporal_strides', ()))[:deepest]:
+            temporal *= stride
+        return temporal, spatial
+
+    def check_input(self, x: Tensor) -> None:
+        """Raise ``ValueError`` unless ``x`` is ``(N, C, T, H, W)`` with
+        ``T`` and ``H, W`` divisible by the strides up to the deepest level
+        (otherwise motion features and frames no longer line up)."""
+        if x.dim() != 5:
+            raise ValueError('HCMLBackbone expects clips (N, C, T, H, W), got '
+                             f'shape {tuple(x.shape)}')
+        temporal, spatial = self._input_strides()
+        t, h, w = x.shape[2:]
+        if t % temporal or t < 2 * temporal:
+            raise ValueError(
+                f'clip length T={t} must be a multiple of the temporal stride '
+                f'{temporal} up to level {max(self.levels)}, and at least '
+                f'{2 * temporal} so that every level sees 2 frames')
+        if h % spatial or w % spatial:
+            raise ValueError(
+                f'input size {h}x{w} is not divisible by the spatial stride '
+                f'{spatial} up to level {max(self.levels)}; resize or crop '
+                f'to a multiple of {spatial}')
+
     @property
     def num_levels(self) -> int:
         """Number of residual stages, i.e. the largest possible level."""
@@ -166,6 +201,7 @@ class HCMLBackbone(BaseModule):
                 returned are then ``Z^max_level``); used by self-supervised
                 stages that need no deeper features. Defaults to ``None``.
         """
+        self.check_input(x)
         for module in self._stem:
             x = module(x)
         motion = {}

@@ -158,8 +158,11 @@ class HCMLRecognizer(Recognizer3D):
             loss_aux = dict()
             if self.with_neck:
                 feats, loss_aux = self.neck(feats, data_samples=data_samples)
+            # scores in float32: the loss (and MMAction2's accuracy, which
+            # goes through numpy) must not run in half precision under AMP
+            scores = self.cls_head(feats).float()
             losses = merge_dict(
-                self.cls_head.loss(feats, data_samples), loss_aux)
+                self.cls_head.loss_by_feat(scores, data_samples), loss_aux)
         if self.with_motion_heads:
             frames = self.frames_in_unit_range(clips)
             for head in self.motion_heads.values():
