@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import statistics
 import sys
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -75,34 +76,54 @@ def copy_bandwidth(numel, device, iters, warmup):
     return 2 * src.numel() * 4 / (t['median_ms'] * 1e-3)  # read + write
 
 
-def measure(fn, shape, device, iters, warmup):
+def measure_level(fns, shape, device, iters, warmup):
+    """Time every implementation at one shape, interleaved call by call so
+    that a change of machine load affects them all alike."""
     f1 = torch.randn(shape, device=device, requires_grad=True)
     f2 = torch.randn(shape, device=device, requires_grad=True)
-    out = fn(f1, f2)
-    grad = torch.randn_like(out)
-    io_bytes = (f1.numel() * 2 + out.numel()) * 4
-    del out
-
-    def forward():
-        return fn(f1, f2)
-
-    def forward_backward():
-        torch.autograd.grad(fn(f1, f2), (f1, f2), grad)
-
-    res = dict(inputs_bytes=f1.numel() * 8, output_bytes=grad.numel() * 4)
-    for key, step in (('forward', forward), ('forward_backward',
-                                             forward_backward)):
-        res[key] = time_it(step, device, iters=iters, warmup=warmup)
-        with PeakMemory(device) as mem:
-            step()
-        res[key]['peak_bytes'] = mem.peak_bytes
-    res['memory_method'] = mem.method
-    res['forward_bandwidth'] = io_bytes / (res['forward']['median_ms'] * 1e-3)
-    res['forward_peak_over_io'] = res['forward']['peak_bytes'] / io_bytes
-    # forward+backward also holds the output and the input gradients
-    res['forward_backward_peak_over_io'] = (
-        res['forward_backward']['peak_bytes'] / (2 * io_bytes))
-    return res
+    results, live = {}, {}
+    for name, fn in fns.items():
+        try:
+            out = fn(f1, f2)
+            grad = torch.randn_like(out)
+            del out
+            steps = dict(
+                forward=lambda fn=fn: fn(f1, f2),
+                forward_backward=lambda fn=fn, grad=grad: torch.autograd.grad(
+                    fn(f1, f2), (f1, f2), grad))
+            for step in steps.values():  # warm-up, compilation included
+                for _ in range(max(1, warmup)):
+                    step()
+            live[name] = steps
+        except Exception as err:  # record, go on with the others
+            results[name] = dict(error=repr(err))
+    io_bytes = (f1.numel() * 2 + shape[0] * 49 * shape[2] * shape[3]) * 4
+    for key in ('forward', 'forward_backward'):
+        times = {name: [] for name in live}
+        for _ in range(iters):
+            for name, steps in live.items():
+                times[name].append(time_it(steps[key], device, iters=1,
+                                           warmup=0)['median_ms'])
+        for name, steps in live.items():
+            with PeakMemory(device) as mem:
+                steps[key]()
+            res = results.setdefault(name, dict(
+                inputs_bytes=f1.numel() * 8,
+                output_bytes=io_bytes - f1.numel() * 8,
+                memory_method=mem.method))
+            res[key] = dict(median_ms=statistics.median(times[name]),
+                            min_ms=min(times[name]),
+                            peak_bytes=mem.peak_bytes)
+    for res in results.values():
+        if 'error' in res:
+            continue
+        res['forward_bandwidth'] = io_bytes / (res['forward']['median_ms'] *
+                                               1e-3)
+        res['forward_peak_over_io'] = res['forward']['peak_bytes'] / io_bytes
+        # forward+backward also holds the output and the input gradients
+        res['forward_backward_peak_over_io'] = (
+            res['forward_backward']['peak_bytes'] / (2 * io_bytes))
+    return results
 
 
 def baseline_step_ms(batch, frames, size, device, iters, warmup):
@@ -129,6 +150,8 @@ def parse_args(argv=None):
     parser.add_argument('--iters', type=int, default=10)
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--impls', nargs='+', choices=IMPLS, default=IMPLS)
+    parser.add_argument('--threads', type=int,
+                        help='torch.set_num_threads (CPU); default: torch')
     parser.add_argument('--no-step', action='store_true',
                         help='skip timing the baseline R2D-50 training step')
     parser.add_argument('--out', help='write the results as JSON here')
@@ -138,6 +161,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     dev = args.device
+    if args.threads:
+        torch.set_num_threads(args.threads)
     impls = make_impls(args.impls, dev)
     result = dict(device=torch.device(dev).type, device_name=device_name(dev),
                   torch=torch.__version__, setup=vars(args), levels={})
@@ -150,14 +175,13 @@ def main(argv=None):
         shape = (args.batch * max(1, args.frames // t_div), channels,
                  args.size // stride, args.size // stride)
         entry = dict(shape=list(shape), impls={})
-        for name, fn in impls.items():
-            print(f'[cost volume] {level} {name} {shape} ...', flush=True)
-            try:
-                entry['impls'][name] = r = measure(fn, shape, dev, args.iters,
-                                                   args.warmup)
-            except Exception as err:  # record, go on with the others
-                entry['impls'][name] = dict(error=repr(err))
-                rows.append(f'{level:5s} {name:9s} error: {err!r:.60}')
+        print(f'[cost volume] {level} {shape}: {", ".join(impls)} ...',
+              flush=True)
+        entry['impls'] = measure_level(impls, shape, dev, args.iters,
+                                       args.warmup)
+        for name, r in entry['impls'].items():
+            if 'error' in r:
+                rows.append(f'{level:5s} {name:9s} error: {r["error"]:.60}')
                 continue
             rows.append(
                 f'{level:5s} {name:9s} {r["forward"]["median_ms"]:9.2f} '

@@ -39,7 +39,7 @@ if [ "${BENCH_TINY:-0}" = 1 ]; then
   DEV=cpu
   CV_ARGS=(--batch 1 --frames 4 --size 64 --iters 1 --warmup 0)
   CV_IMPLS=(reference unfold fast triton)
-  MODEL_ARGS=(--shape 8 32 32 --batch 1 --iters 1 --warmup 0)
+  MODEL_ARGS=(--shape 8 64 64 --batch 1 --iters 1 --warmup 0)
   AMPS=(none bf16)
   R101_SHAPE=(8 32 32)
 else
