@@ -5,15 +5,15 @@ commands carry over unchanged; ``import mmhcml`` runs first, so the
 compatibility fixes are in place before the config is built.
 """
 import argparse
-import os
 import os.path as osp
 from typing import List, Optional
 
-from mmengine.config import Config, DictAction
 import torch
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 import mmhcml  # noqa: F401  (compat fixes, registration)
+from ._common import apply_common_args, load_config, parse_with_common_args
 
 __all__ = ['parse_args', 'merge_args', 'main']
 
@@ -49,22 +49,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--deterministic',
         action='store_true',
         help='make cudnn deterministic (slower)')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override settings of the config, key=value, e.g. '
-        'train_dataloader.batch_size=4')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    return parse_with_common_args(parser, argv)
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
@@ -73,7 +58,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
-    cfg.launcher = args.launcher
+    apply_common_args(cfg, args)
     if args.launcher != 'none' and not torch.cuda.is_available():
         # CPU processes (gloo): DDP must get no device ids. With a wrapper
         # config MMEngine ignores the top-level find_unused_parameters, so
@@ -84,11 +69,6 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         wrapper.setdefault('find_unused_parameters',
                            cfg.get('find_unused_parameters', False))
         cfg.model_wrapper_cfg = wrapper
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
@@ -125,9 +105,6 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg = merge_args(cfg, args)
+    cfg = merge_args(load_config(args), args)
     runner = Runner.from_cfg(cfg)
     runner.train()

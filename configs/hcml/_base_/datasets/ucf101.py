@@ -1,100 +1,32 @@
 # UCF-101 (videos, 101 classes, 3 splits), appendix D.2: fine-tuned from a
-# Kinetics-400 checkpoint with the Kinetics-400 input recipe. ``split``
-# selects the split (configs/hcml/finetune_ucf101_split{1,2,3}.py).
-# Validation: 1 clip, centre crop 224. Testing: 10 clips x 3 crops = 30 views.
-# MMAction2's VideoDataset with early, explicit errors for bad input
-dataset_type = 'CheckedVideoDataset'
-split = 1
+# Kinetics-400 checkpoint with the Kinetics-400 input recipe and views
+# (k400.py): T=16 frames with stride 2, short side in [256, 320], random 224
+# crop, flip; validation 1 clip centre crop, testing 10 clips x 3 crops.
+# Split 1 here; configs/hcml/finetune_ucf101_split{1,2,3}.py pick the split.
+_base_ = ['./k400.py']
+
 data_root = 'data/ucf101/videos'
 data_root_val = data_root
-ann_file_train = f'data/ucf101/ucf101_train_split_{split}_videos.txt'
-ann_file_val = f'data/ucf101/ucf101_val_split_{split}_videos.txt'
+ann_file_train = 'data/ucf101/ucf101_train_split_1_videos.txt'
+ann_file_val = 'data/ucf101/ucf101_val_split_1_videos.txt'
 num_classes = 101
-file_client_args = dict(io_backend='disk')
 
-decode = [dict(type='DecordDecode')]
-init = dict(type='DecordInit', **file_client_args)
-sample = dict(type='SampleFrames', clip_len=16, frame_interval=2, num_clips=1)
-sample_val = dict(sample, test_mode=True)
-sample_test = dict(sample, num_clips=10, test_mode=True)
-sample_r2plus1d101 = dict(sample, clip_len=32)
-sample_val_r2plus1d101 = dict(sample_val, clip_len=32)
-sample_test_r2plus1d101 = dict(sample_test, clip_len=32)
-crop_flip = [dict(type='RandomCrop', size=224), dict(type='Flip', flip_ratio=0.5)]
-crop_flip_unlabelled = [
-    dict(type='RandomCrop', size=224),
-    dict(type='Flip', flip_ratio=0.5)
-]
-pack = [
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
-]
-rescale = [dict(type='RandomRescale', scale_range=(256, 320))]
-rescale_r2plus1d101 = [dict(type='RandomRescale', scale_range=(256, 340))]
-
-train_pipeline = [init, sample, *decode, *rescale, *crop_flip, *pack]
-unlabelled_pipeline = [init, sample, *decode, *rescale, *crop_flip_unlabelled, *pack]
-train_pipeline_r2plus1d101 = [
-    init, sample_r2plus1d101, *decode, *rescale_r2plus1d101, *crop_flip, *pack
-]
-unlabelled_pipeline_r2plus1d101 = [
-    init, sample_r2plus1d101, *decode, *rescale_r2plus1d101,
-    *crop_flip_unlabelled, *pack
-]
-val_pipeline = [
-    init, sample_val, *decode,
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='CenterCrop', crop_size=224), *pack
-]
-test_pipeline = [
-    init, sample_test, *decode,
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='ThreeCrop', crop_size=256), *pack
-]
-# the same views of longer clips: swap the sampler (entry 1) only
-val_pipeline_r2plus1d101 = [init, sample_val_r2plus1d101, *val_pipeline[2:]]
-test_pipeline_r2plus1d101 = [init, sample_test_r2plus1d101, *test_pipeline[2:]]
-
-dataset_kwargs = dict(
-    type=dataset_type,
-    num_classes=num_classes,
-    data_prefix=dict(video=data_root))
 # batch 32 in all (D.2): 4 clips on each of 8 GPUs
 train_dataloader = dict(
     batch_size=4,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        ann_file=ann_file_train, pipeline=train_pipeline, **dataset_kwargs))
+        ann_file=ann_file_train,
+        data_prefix=dict(video=data_root),
+        num_classes=num_classes))
 val_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         ann_file=ann_file_val,
-        pipeline=val_pipeline,
-        test_mode=True,
-        **dict(dataset_kwargs, data_prefix=dict(video=data_root_val))))
+        data_prefix=dict(video=data_root_val),
+        num_classes=num_classes))
 test_dataloader = dict(
-    batch_size=1,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         ann_file=ann_file_val,
-        pipeline=test_pipeline,
-        test_mode=True,
-        **dict(dataset_kwargs, data_prefix=dict(video=data_root_val))))
-# the training split without its labels, for the self-supervised stages
+        data_prefix=dict(video=data_root_val),
+        num_classes=num_classes))
 unlabelled_dataset = dict(
-    _delete_=True,
-    type='UnlabelledVideoDataset',
-    ann_file=ann_file_train,
-    data_prefix=dict(video=data_root),
-    data_type='video',
-    pipeline=unlabelled_pipeline)
-
-val_evaluator = dict(type='AccMetric')
-test_evaluator = val_evaluator
+    ann_file=ann_file_train, data_prefix=dict(video=data_root))
