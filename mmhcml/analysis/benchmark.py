@@ -151,7 +151,6 @@ def run_case(model_cfg: dict, *, train: bool, freeze: int, inputs, samples,
     result = dict(timing, peak_bytes=mem.peak_bytes, memory_method=mem.method)
     result['iters_per_s' if train else 'clips_per_s'] = (
         per_s if train else per_s * inputs.shape[0])
-    del model
     return result
 
 
@@ -168,7 +167,8 @@ def benchmark_models(baseline: Config,
                      warmup: int = 3,
                      device: str = 'cpu',
                      amp: str = 'none',
-                     flops_target: Optional[float] = None) -> Dict:
+                     flops_target: Optional[float] = None,
+                     cost_volume_impl: Optional[str] = None) -> Dict:
     """Benchmark ``baseline`` against ``hcml`` (see module docstring).
 
     Args:
@@ -184,6 +184,9 @@ def benchmark_models(baseline: Config,
             Defaults to ``'none'``.
         flops_target (float, optional): FLOPs-ratio target; by default
             1.11 for R(2+1)D-101 and 1.18 otherwise (paper, Table 2).
+        cost_volume_impl (str, optional): Overrides the PMBs'
+            ``cost_volume_impl`` (e.g. ``'auto'``). Defaults to ``None``,
+            the config's.
 
     Returns:
         dict: ``device``, ``device_name``, ``setup``, ``flops``, ``cases``
@@ -195,6 +198,9 @@ def benchmark_models(baseline: Config,
     if len(shape) != 3 or batch < 1:
         raise ValueError(f'shape must be (T, H, W) and batch >= 1, got '
                          f'shape={tuple(shape)!r}, batch={batch!r}')
+    if cost_volume_impl is not None:
+        hcml = copy.deepcopy(hcml)
+        hcml.model.backbone.motion_block.cost_volume_impl = cost_volume_impl
     init_default_scope(hcml.get('default_scope', None) or 'mmaction')
     import mmhcml  # noqa: F401  (registers the models)
     from mmaction.registry import MODELS
@@ -263,7 +269,9 @@ def benchmark_models(baseline: Config,
         device_name=device_name(device),
         torch=torch.__version__,
         setup=dict(shape=list(shape), batch=batch, iters=iters,
-                   warmup=warmup, amp=amp, baseline_backbone=backbone),
+                   warmup=warmup, amp=amp, baseline_backbone=backbone,
+                   cost_volume_impl=hcml.model.backbone.motion_block.get(
+                       'cost_volume_impl')),
         flops=flops, cases=cases, ratios=ratios, targets=targets)
 
 
@@ -273,7 +281,8 @@ def format_report(result: Dict) -> str:
     t, h, w = setup['shape']
     lines = [f'device: {result["device_name"]} ({result["device"]}), torch '
              f'{result["torch"]}, batch {setup["batch"]} x 3 x {t} x {h} x '
-             f'{w}, amp {setup["amp"]}',
+             f'{w}, amp {setup["amp"]}, cost volume '
+             f'{setup["cost_volume_impl"]}',
              f'{"case":20s} {"median ms":>10s} {"per s":>10s} '
              f'{"peak MiB":>10s}']
     for name, case in result['cases'].items():

@@ -58,13 +58,14 @@ def test_cli_writes_json_with_positive_ratios(tmp_path):
     proc = subprocess.run(
         [sys.executable, 'tools/analysis/benchmark.py', base, hcml,
          '--shape', '8', '32', '32', '--batch', '2', '--iters', '1',
-         '--warmup', '0', '--out', str(out)],
+         '--warmup', '0', '--cost-volume-impl', 'auto', '--out', str(out)],
         capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(out.read_text())
     assert {'device', 'device_name', 'torch', 'setup', 'flops', 'cases',
             'ratios', 'targets'} <= set(result)
     assert set(result['cases']) == CASES
+    assert result['setup']['cost_volume_impl'] == 'auto'
     for case in result['cases'].values():
         assert case['median_ms'] > 0 and case['peak_bytes'] >= 0
     assert result['cases']['deploy_inference']['clips_per_s'] > 0

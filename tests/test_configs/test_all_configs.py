@@ -60,11 +60,11 @@ def shrink_pipeline(pipeline):
         elif kind == 'RandomRescale':
             step['scale_range'] = (64, 72)
         elif kind == 'RandomCrop':
-            step['size'] = 56
+            step['size'] = 64
         elif kind == 'Resize' and step.get('keep_ratio', True):
             step['scale'] = (-1, 64)
         elif kind == 'CenterCrop':
-            step['crop_size'] = 56
+            step['crop_size'] = 64
         elif kind == 'ThreeCrop':  # must equal the short side
             step['crop_size'] = 64
 

@@ -1,5 +1,9 @@
 """The 'fast', 'triton' and 'auto' cost volume paths: equality, memory."""
 import importlib
+import os
+import re
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -15,6 +19,13 @@ needs_triton = pytest.mark.skipif(not cvt.triton_available(),
                                   reason='triton is not installed')
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(),
                                 reason='no CUDA device')
+# triton.language must be imported in interpreter mode, so these run in a
+# subprocess started with TRITON_INTERPRET=1 (see the driver test below)
+INTERPRETING = os.environ.get('TRITON_INTERPRET', '0') == '1'
+interpreted = pytest.mark.skipif(
+    not (cvt.triton_available() and INTERPRETING),
+    reason='runs in the TRITON_INTERPRET=1 subprocess of '
+    'test_triton_kernels_in_the_interpreter')
 
 
 def values_and_grads(impl, f1, f2, d, s, weight):
@@ -38,12 +49,20 @@ def assert_same(impl, ref_impl, f1, f2, d, s, weight, tol):
         torch.testing.assert_close(got, want, rtol=tol, atol=tol)
 
 
-@pytest.mark.parametrize('chunk_bytes', [1, 200, 1 << 30])
-def test_fast_chunks_give_the_same_result(monkeypatch, chunk_bytes):
-    # 1 byte: one frame pair per chunk; 200: uneven chunks of 2 + 1 pair.
+@pytest.mark.parametrize('chunk_bytes,pairs', [(1, 1), (1100, 2)])
+def test_fast_chunks_give_the_same_result(monkeypatch, chunk_bytes, pairs):
+    # 9 frame pairs of 504 bytes: chunks of 1, or uneven chunks 2+2+2+2+1
     monkeypatch.setitem(cv_module.FAST_CHUNK_BYTES, 'cpu', chunk_bytes)
-    f1, f2, weight = inputs((5, 3, 6, 7), 2, 1)
+    f1, f2, weight = inputs((9, 3, 6, 7), 2, 1)
+    assert cv_module._chunk_size(f1) == pairs
     assert_same('fast', 'reference', f1, f2, 2, 1, weight, 1e-5)
+
+
+def test_fast_chunk_buffers_stay_below_a_quarter_of_the_input(monkeypatch):
+    monkeypatch.setitem(cv_module.FAST_CHUNK_BYTES, 'cpu', 1 << 30)
+    f = torch.randn(16, 8, 10, 10)
+    assert cv_module._chunk_size(f) == 4
+    assert cv_module._chunk_size(f[:2]) == 1
 
 
 def autograd_unit_correlation(f1, f2, d, s, eps=1e-8):
@@ -116,7 +135,7 @@ def test_triton_refuses_cpu_tensors(monkeypatch):
         cost_volume(f, f, impl='triton')
 
 
-@needs_triton
+@interpreted
 @pytest.mark.parametrize('shape,d,s', [((2, 5, 7, 9), 6, 2),
                                        ((2, 3, 6, 5), 2, 1),
                                        ((1, 4, 5, 11), 3, 2),
@@ -130,14 +149,14 @@ def test_triton_interpreted_equals_reference(monkeypatch, shape, d, s):
     assert_same('triton', 'reference', f1, f2, d, s, weight, 1e-5)
 
 
-@needs_triton
+@interpreted
 def test_triton_interpreted_clamped_norms_equal_fast(monkeypatch):
     monkeypatch.setenv('TRITON_INTERPRET', '1')
     f1, f2, weight = tiny_norm_inputs()
     assert_same('triton', 'fast', f1, f2, 2, 1, weight, 1e-5)
 
 
-@needs_triton
+@interpreted
 def test_triton_interpreted_keeps_half_dtype(monkeypatch):
     monkeypatch.setenv('TRITON_INTERPRET', '1')
     f = torch.randn(1, 4, 6, 6).to(torch.bfloat16)
@@ -145,6 +164,19 @@ def test_triton_interpreted_keeps_half_dtype(monkeypatch):
     assert out.dtype == torch.bfloat16
     torch.testing.assert_close(out.float(),
                                cost_volume(f, f, 2, 1).float())
+
+
+@needs_triton
+@pytest.mark.skipif(INTERPRETING, reason='already in the interpreter')
+def test_triton_kernels_in_the_interpreter():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    proc = subprocess.run(
+        [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
+         os.path.abspath(__file__), '-k', 'interpreted'],
+        env=dict(os.environ, TRITON_INTERPRET='1'), cwd=root,
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert int(re.search(r'(\d+) passed', proc.stdout).group(1)) == 7
 
 
 @needs_cuda

@@ -2,7 +2,8 @@
 
     python tools/analysis/benchmark.py [BASELINE_CONFIG HCML_CONFIG] \
         [--shape T H W] [--batch B] [--iters N] [--warmup N] \
-        [--device cpu|cuda] [--amp none|bf16|fp16] [--out result.json]
+        [--device cpu|cuda] [--amp none|bf16|fp16] [--cost-volume-impl auto] \
+        [--out result.json]
 
 Defaults: the R2D-50 model bases, 16 x 224 x 224, batch 8. See
 docs/benchmark.md for measured figures.
@@ -20,6 +21,7 @@ from mmengine.config import Config  # noqa: E402
 
 from mmhcml.analysis.benchmark import (AMP_MODES, benchmark_models,  # noqa: E402
                                        format_report)
+from mmhcml.models.ops import COST_VOLUME_IMPLS  # noqa: E402
 
 MODELS_DIR = osp.join(ROOT, 'configs', 'hcml', '_base_', 'models')
 
@@ -39,6 +41,8 @@ def parse_args(argv=None):
     parser.add_argument('--amp', choices=AMP_MODES, default='none')
     parser.add_argument('--flops-target', type=float,
                         help='default: 1.11 for R(2+1)D-101, else 1.18')
+    parser.add_argument('--cost-volume-impl', choices=COST_VOLUME_IMPLS,
+                        help="override the PMBs' cost_volume_impl")
     parser.add_argument('--out', help='write the results as JSON here')
     return parser.parse_args(argv)
 
@@ -49,7 +53,8 @@ def main(argv=None):
         Config.fromfile(args.baseline), Config.fromfile(args.hcml),
         shape=args.shape, batch=args.batch, iters=args.iters,
         warmup=args.warmup, device=args.device, amp=args.amp,
-        flops_target=args.flops_target)
+        flops_target=args.flops_target,
+        cost_volume_impl=args.cost_volume_impl)
     result['setup'].update(baseline_config=args.baseline,
                            hcml_config=args.hcml, command=' '.join(sys.argv))
     print(format_report(result))

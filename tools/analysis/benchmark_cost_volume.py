@@ -2,8 +2,8 @@
 
     python tools/analysis/benchmark_cost_volume.py [--device cpu|cuda] \
         [--batch 8] [--frames 16] [--size 224] [--iters 10] [--warmup 3] \
-        [--impls reference unfold fast compile triton] [--no-step] \
-        [--out cost_volume.json]
+        [--impls reference unfold fast compile triton] [--levels res2 res3 res4] \
+        [--threads N] [--no-step] [--out cost_volume.json]
 
 Shapes (B clips, T frames, beta = 4, d = 6, s = 2): res2 (B*T, 64, S/4, S/4),
 res3 (B*T/2, 128, S/8, S/8), res4 (B*T/4, 256, S/16, S/16). For each level
@@ -150,6 +150,8 @@ def parse_args(argv=None):
     parser.add_argument('--iters', type=int, default=10)
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--impls', nargs='+', choices=IMPLS, default=IMPLS)
+    parser.add_argument('--levels', nargs='+', default=[lv[0] for lv in LEVELS],
+                        choices=[lv[0] for lv in LEVELS])
     parser.add_argument('--threads', type=int,
                         help='torch.set_num_threads (CPU); default: torch')
     parser.add_argument('--no-step', action='store_true',
@@ -172,6 +174,8 @@ def main(argv=None):
               f'{"fwd MiB":>8s} {"f+b MiB":>8s} {"fwd BW":>8s}')
     rows = [header]
     for level, t_div, channels, stride in LEVELS:
+        if level not in args.levels:
+            continue
         shape = (args.batch * max(1, args.frames // t_div), channels,
                  args.size // stride, args.size // stride)
         entry = dict(shape=list(shape), impls={})
@@ -229,7 +233,7 @@ def summarise(result):
                 if len(ratios) == len(levels):
                     out['speedups'][f'{name}_vs_{base}_{key}'] = ratios
                     lines.append(f'{name} vs {base} {key}: ' + ', '.join(
-                        f'{r:.1f}x' for r in ratios) + ' (res2, res3, res4)')
+                        f'{r:.1f}x' for r in ratios) + f' ({", ".join(levels)})')
     for name in ('fast', 'triton'):
         cases = [e['impls'].get(name) for e in levels.values()]
         if not all(c and 'error' not in c for c in cases):

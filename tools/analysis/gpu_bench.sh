@@ -56,9 +56,10 @@ step cost_volume_tests 90 $PY -m pytest -q -p no:cacheprovider \
   tests/test_models/test_cost_volume.py tests/test_models/test_cost_volume_paths.py
 step cost_volume_bench 120 $PY tools/analysis/benchmark_cost_volume.py --device $DEV \
   "${CV_ARGS[@]}" --impls "${CV_IMPLS[@]}" --out "$OUT/cost_volume_$DEV.json"
-for amp in "${AMPS[@]}"; do
+for amp in "${AMPS[@]}"; do  # PMBs on impl='auto': Triton on CUDA
   step "model_bench_r2d50_$amp" 100 $PY tools/analysis/benchmark.py --device $DEV \
-    "${MODEL_ARGS[@]}" --amp "$amp" --out "$OUT/model_r2d50_${DEV}_$amp.json"
+    "${MODEL_ARGS[@]}" --amp "$amp" --cost-volume-impl auto \
+    --out "$OUT/model_r2d50_${DEV}_$amp.json"
 done
 step flops_r2plus1d101 60 $PY tools/analysis/get_flops.py \
   configs/hcml/_base_/models/hcml_r2plus1d101.py \

@@ -93,8 +93,14 @@ def _inverse_norms(feat: Tensor, eps: float) -> Tuple[Tensor, Tensor]:
 
 
 def _chunk_size(feat: Tensor) -> int:
-    """Frame pairs per chunk of the ``'fast'`` path."""
-    budget = FAST_CHUNK_BYTES.get(feat.device.type, FAST_CHUNK_BYTES['cuda'])
+    """Frame pairs per chunk of the ``'fast'`` path.
+
+    At most :data:`FAST_CHUNK_BYTES` and a quarter of the input, so the three
+    chunk-sized buffers (two unit maps, one product) stay below the inputs.
+    """
+    budget = min(
+        FAST_CHUNK_BYTES.get(feat.device.type, FAST_CHUNK_BYTES['cuda']),
+        feat.numel() * feat.element_size() // 4)
     return max(1, budget // max(1, feat[0].numel() * feat.element_size()))
 
 
