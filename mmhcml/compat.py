@@ -52,9 +52,6 @@ SUPPORTED_VERSIONS: Dict[str, Tuple[str, str, str]] = {
     'mmengine': ('0.10.0', '0.11.0', 'mmengine'),
     'mmcv': ('2.0.0', '2.2.0', 'mmcv'),
     'mmaction2': ('1.2.0', '1.3.0', 'mmaction'),
-    # mmengine 0.10.7 resolves ``mmaction::`` config bases through
-    # ``pkg_resources``, which setuptools 81 removed.
-    'setuptools': ('40.0.0', '81.0.0', 'pkg_resources'),
 }
 # mmcv is installed either as ``mmcv`` (with ops) or ``mmcv-lite``.
 _DISTRIBUTION_ALIASES = {'mmcv': ('mmcv', 'mmcv-lite')}
@@ -99,14 +96,21 @@ def _installed_version(dist: str) -> Optional[str]:
     return None
 
 
+def _has_pkg_resources() -> bool:
+    return importlib.util.find_spec('pkg_resources') is not None
+
+
 def check_versions(
-        get_version: Callable[[str], Optional[str]] = _installed_version
-) -> None:
+        get_version: Callable[[str], Optional[str]] = _installed_version,
+        has_pkg_resources: Callable[[], bool] = _has_pkg_resources) -> None:
     """Raise ``ImportError`` when an OpenMMLab dependency is missing or off.
 
     Args:
         get_version (Callable): Maps a distribution name to its installed
             version or ``None``. Defaults to reading the package metadata.
+        has_pkg_resources (Callable): Whether ``pkg_resources`` can be
+            imported; mmengine 0.10.7 resolves ``mmaction::`` config bases
+            through it, and setuptools dropped it in recent releases.
 
     Raises:
         ImportError: Names the package, the installed version and the
@@ -127,6 +131,12 @@ def check_versions(
             raise ImportError(
                 f'mmhcml supports {dist}>={low},<{high} but {dist}=={found} '
                 f'is installed; {hint}.')
+    if not has_pkg_resources():
+        raise ImportError(
+            'mmengine 0.10.7 needs pkg_resources (to resolve mmaction:: '
+            'config bases), but the installed setuptools '
+            f'({get_version("setuptools")}) has none; install one that has '
+            'it with `pip install "setuptools<81"`.')
 
 
 def _drn_placeholder_module() -> types.ModuleType:

@@ -49,8 +49,8 @@ class StudySettings:
     frames: int = 16
     size: int = 64
     seed: int = 0
-    epochs: int = 8
-    stage_epochs: int = 3
+    epochs: int = 24
+    stage_epochs: int = 6
     batch_size: int = 8
     num_workers: int = 2
     flow_examples: int = 4

@@ -350,15 +350,23 @@ def write_video(path: str | os.PathLike, frames: np.ndarray,
 
 
 class _Progress:
-    """Minimal in-place text progress bar on stderr (redrawn per percent)."""
+    """Text progress on stderr: redrawn in place per percent on a terminal,
+    one line per 25% when stderr is a file or pipe (logs stay readable)."""
 
     def __init__(self, name: str, total: int, enabled: bool) -> None:
         self.name, self.total, self.enabled = name, total, enabled
         self.last_pct = -1
+        self.step = 1 if sys.stderr.isatty() else 25
 
     def update(self, done: int) -> None:
-        pct = 100 * done // max(self.total, 1)
+        pct = 100 * done // max(self.total, 1) // self.step * self.step
         if not self.enabled or (pct == self.last_pct and done < self.total):
+            return
+        if not sys.stderr.isatty():
+            self.last_pct = pct
+            sys.stderr.write(f'rendering {self.name}: {done}/{self.total} '
+                             f'[{pct}%]\n')
+            sys.stderr.flush()
             return
         self.last_pct = pct
         sys.stderr.write(f'\rrendering {self.name}: {done}/{self.total} '

@@ -158,15 +158,23 @@ def test_getattr_in_checkpoints_reaches_only_history_buffer_statistics(tmp_path)
     ('mmcv', '2.2.0', r'mmcv>=2.0.0,<2.2.0 but mmcv==2.2.0'),
     ('mmengine', '0.9.0', r'mmengine>=0.10.0,<0.11.0 but mmengine==0.9.0'),
     ('mmaction2', None, r'mmaction2 is not installed'),
-    ('setuptools', '84.2.1', r'setuptools>=40.0.0,<81.0.0 but setuptools==84'),
 ])
 def test_version_check_names_package_and_range(dist, found, match):
     good = {'mmcv': '2.1.0', 'mmengine': '0.10.7', 'mmaction2': '1.2.0',
-            'setuptools': '80.10.2'}
+            'setuptools': '84.2.1'}
     versions = dict(good, **{dist: found})
     with pytest.raises(ImportError, match=match):
         compat.check_versions(get_version=versions.get)
     compat.check_versions(get_version=good.get)
+
+
+def test_missing_pkg_resources_names_setuptools():
+    good = {'mmcv': '2.1.0', 'mmengine': '0.10.7', 'mmaction2': '1.2.0',
+            'setuptools': '84.2.1'}
+    with pytest.raises(ImportError, match=r'setuptools \(84.2.1\) has none'):
+        compat.check_versions(get_version=good.get,
+                              has_pkg_resources=lambda: False)
+    compat.check_versions(get_version=good.get, has_pkg_resources=lambda: True)
 
 
 def test_cpu_launcher_refuses_nccl_with_a_fix(monkeypatch):

@@ -290,11 +290,16 @@ def test_render_benchmark_outputs(tmp_path, capfd):
     assert capfd.readouterr().err == ''  # progress=False is silent
 
 
-def test_progress_bar(tmp_path, capfd):
+def test_progress_bar(tmp_path, capfd, monkeypatch):
     sm.render_benchmark(tmp_path, **{**TINY, 'progress': True})
-    err = capfd.readouterr().err
-    assert '\r' in err and f'rendering train: {K}/{K} [100%]' in err
+    err = capfd.readouterr().err  # not a terminal: one line per 25%
+    assert '\r' not in err and f'rendering train: {K}/{K} [100%]\n' in err
     assert 'rendering unlabelled: 2/2 [100%]' in err
+    assert err.count('rendering train:') <= 5
+    monkeypatch.setattr(sm.sys.stderr, 'isatty', lambda: True, raising=False)
+    sm.render_benchmark(tmp_path / 'tty', **{**TINY, 'progress': True})
+    err = capfd.readouterr().err  # a terminal: redrawn in place
+    assert '\r' in err and f'rendering train: {K}/{K} [100%]' in err
 
 
 def test_bias_only_in_train_and_val_biased(tmp_path, monkeypatch):

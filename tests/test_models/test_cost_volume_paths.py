@@ -135,18 +135,55 @@ def test_triton_refuses_cpu_tensors(monkeypatch):
         cost_volume(f, f, impl='triton')
 
 
+#: Tiny tiles: several tiles along H and W (BH > 1), several channel chunks
+#: with a remainder, whatever the shape.
+SMALL_TILES = dict(BLOCK_W=4, BLOCK_ELEMS=64, BLOCK_C=2, PROGRAMS_PER_SM=0)
+
+
 @interpreted
+@pytest.mark.parametrize('tiles', ['default', 'small'])
 @pytest.mark.parametrize('shape,d,s', [((2, 5, 7, 9), 6, 2),
                                        ((2, 3, 6, 5), 2, 1),
                                        ((1, 4, 5, 11), 3, 2),
                                        ((1, 2, 4, 4), 0, 1),
+                                       ((3, 5, 5, 7), 2, 1),
                                        ((1, 3, 70, 3), 1, 1)])
-def test_triton_interpreted_equals_reference(monkeypatch, shape, d, s):
-    # 70 x 3 = 210 pixels: more than one block of BLOCK_P = 64
+def test_triton_interpreted_equals_reference(monkeypatch, shape, d, s,
+                                             tiles):
+    # odd sizes, C not a multiple of the channel step (4) or block, N = 1/3,
+    # d = 0, s = 1/2; 'default' picks tiles as on a GPU (70 rows: many tiles)
     monkeypatch.setenv('TRITON_INTERPRET', '1')
+    if tiles == 'small':
+        for name, value in SMALL_TILES.items():
+            monkeypatch.setattr(cvt, name, value)
     f1, f2, weight = inputs(shape, d, s, dtype=torch.float64)
     f2[0, :, 0, 0] = 0  # a zero vector: similarity 0, finite gradient
     assert_same('triton', 'reference', f1, f2, d, s, weight, 1e-5)
+
+
+@interpreted
+def test_triton_interpreted_wide_rows_and_one_gradient(monkeypatch):
+    # 70 columns: two tiles of BLOCK_W = 64 along W; F_t+1 needs no gradient
+    monkeypatch.setenv('TRITON_INTERPRET', '1')
+    f1, f2, weight = inputs((1, 3, 3, 70), 2, 2, dtype=torch.float64)
+    grads = []
+    for impl in ('triton', 'reference'):
+        a = f1.clone().requires_grad_()
+        out = cost_volume(a, f2, 2, 2, impl=impl)
+        grads.append((out.detach(), ) +
+                     torch.autograd.grad((out * weight).sum(), a))
+    for got, want in zip(*grads):
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+
+
+@interpreted
+def test_triton_interpreted_non_contiguous_inputs(monkeypatch):
+    monkeypatch.setenv('TRITON_INTERPRET', '1')
+    f1, f2, weight = inputs((2, 3, 6, 5), 2, 2, dtype=torch.float64)
+    f1, f2 = (f.transpose(2, 3).contiguous().transpose(2, 3)
+              for f in (f1, f2))
+    assert not f1.is_contiguous()
+    assert_same('triton', 'reference', f1, f2, 2, 2, weight, 1e-5)
 
 
 @interpreted
@@ -157,13 +194,33 @@ def test_triton_interpreted_clamped_norms_equal_fast(monkeypatch):
 
 
 @interpreted
-def test_triton_interpreted_keeps_half_dtype(monkeypatch):
+@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
+def test_triton_interpreted_keeps_half_dtype(monkeypatch, dtype):
+    # computed in float32 and stored in the input dtype: equal up to the
+    # rounding of that dtype (the interpreter rounds float32 -> bfloat16
+    # its own way); gradients likewise
     monkeypatch.setenv('TRITON_INTERPRET', '1')
-    f = torch.randn(1, 4, 6, 6).to(torch.bfloat16)
-    out = cost_volume(f, f, 2, 1, impl='triton')
-    assert out.dtype == torch.bfloat16
-    torch.testing.assert_close(out.float(),
-                               cost_volume(f, f, 2, 1).float())
+    f1, f2, weight = inputs((1, 4, 6, 6), 2, 1, dtype=dtype)
+    got = values_and_grads('triton', f1, f2, 2, 1, weight)
+    assert all(t.dtype == dtype for t in got)
+    tol = 2**-7 if dtype == torch.bfloat16 else 2**-10
+    for g, want in zip(got, values_and_grads('fast', f1, f2, 2, 1, weight)):
+        # gradients sum 25 terms: a few roundings of their largest value
+        scale = 1 if g is got[0] else 4 * want.float().abs().max().item()
+        torch.testing.assert_close(g.float(), want.float(), rtol=tol,
+                                   atol=tol * scale)
+
+
+@interpreted
+def test_triton_interpreted_saves_inputs_norms_and_output(monkeypatch):
+    monkeypatch.setenv('TRITON_INTERPRET', '1')
+    f1 = torch.randn(2, 6, 5, 5, requires_grad=True)
+    f2 = torch.randn(2, 6, 5, 5, requires_grad=True)
+    out = cost_volume(f1, f2, 2, 2, impl='triton')
+    saved = out.grad_fn.saved_tensors
+    assert any(t is f1 for t in saved) and any(t is f2 for t in saved)
+    extra = sum(t.numel() for t in saved if t is not f1 and t is not f2)
+    assert extra == out.numel() + 2 * f1[:, 0].numel()  # output + 2 norms
 
 
 @needs_triton
@@ -176,7 +233,7 @@ def test_triton_kernels_in_the_interpreter():
         env=dict(os.environ, TRITON_INTERPRET='1'), cwd=root,
         capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert int(re.search(r'(\d+) passed', proc.stdout).group(1)) == 7
+    assert int(re.search(r'(\d+) passed', proc.stdout).group(1)) == 18
 
 
 @needs_cuda

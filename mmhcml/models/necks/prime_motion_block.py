@@ -37,8 +37,9 @@ class PrimeMotionBlock(BaseModule):
             features. Defaults to ``None``, meaning ``C / beta``.
         max_displacement (int): ``d`` of the cost volume. Defaults to ``6``.
         stride (int): ``s`` of the cost volume. Defaults to ``2``.
-        cost_volume_impl (str): ``'fast'`` or ``'reference'``. Defaults to
-            ``'fast'``.
+        cost_volume_impl (str): ``'auto'`` (Triton kernels on CUDA when
+            Triton is installed, else ``'fast'``), ``'fast'``, ``'triton'``
+            or ``'reference'``; equal outputs. Defaults to ``'auto'``.
         fuse_kernel (int): Spatial kernel ``k`` of the 2D conv (``1 x k x
             k``) that fuses cost volume and reduced features. The paper does
             not give it; ``1`` keeps HCML within the paper's FLOPs budget
@@ -64,7 +65,7 @@ class PrimeMotionBlock(BaseModule):
                  out_channels: Optional[int] = None,
                  max_displacement: int = 6,
                  stride: int = 2,
-                 cost_volume_impl: str = 'fast',
+                 cost_volume_impl: str = 'auto',
                  fuse_kernel: int = 1,
                  conv_cfg: ConfigType = dict(type='Conv3d'),
                  norm_cfg: ConfigType = dict(type='BN3d'),

@@ -1,87 +1,171 @@
 """Triton kernels of :mod:`.cost_volume_triton` (Eq. 1, section 3.2).
 
 Imported only when a Triton cost volume runs: importing this module needs
-``triton``. See :mod:`.cost_volume_triton` for the maths.
+``triton``. See :mod:`.cost_volume_triton` for the maths and the tiling.
+
+Every tensor in these kernels keeps the image row ``x`` as its last (fastest)
+axis, so each load and store of a warp walks along ``W`` and is coalesced;
+loop bounds are compile-time constants, never Python values taken from
+tensors, so the interpreter runs the kernels too. Loops over the ``M``
+displacements are not unrolled: unrolled, the compiler hoists their loads and
+pointers until the registers spill.
 """
 import os
 
 import triton
 import triton.language as tl
 
-__all__ = ['INTERPRET', 'forward_kernel', 'backward_kernel']
+__all__ = ['INTERPRET', 'forward_kernel', 'radial_kernel', 'grad_kernel']
 
 #: Whether the kernels below were defined for the interpreter.
 INTERPRET = os.environ.get('TRITON_INTERPRET', '0') == '1'
 
 
 @triton.jit
-def _geometry(p, k, H, W, R, S, M, K):
-    # pixel p = y * W + x; displacement k = row-major over (dy, dx)
-    y, x = p // W, p % W
-    dy, dx = (k // M - R) * S, (k % M - R) * S
-    return y, x, dy, dx, k < K
+def forward_kernel(f1, f2, out, nrm, H, W, EPS, C: tl.constexpr,
+                   C_MAIN: tl.constexpr, STEPS: tl.constexpr, S: tl.constexpr, MX: tl.constexpr,
+                   BH: tl.constexpr, BW: tl.constexpr, CU: tl.constexpr):
+    """One displacement row ``dy`` x a ``BH x BW`` pixel tile x one pair.
+
+    Accumulates the ``m`` dot products of the row (``MX >= m`` lanes) and
+    the squared norms of ``F_t`` and of the shifted ``F_t+1`` over all
+    channels, so each ``F_t`` value is read once per row and the norms need
+    no pass of their own. Programs of the centre row (``dy = 0``) also store
+    the two norm maps for the backward pass. The channel loops have
+    compile-time bounds (``C``, ``C_MAIN = C - C % CU``): no loop bound is
+    ever taken from a tensor, which older interpreters cannot convert.
+    """
+    M: tl.constexpr = 2 * STEPS + 1
+    row, tile, n = tl.program_id(0), tl.program_id(1), tl.program_id(2)
+    tiles_w = tl.cdiv(W, BW)
+    hw = H * W
+    j = tl.arange(0, MX)[:, None, None]  # dx lane
+    y = (tile // tiles_w) * BH + tl.arange(0, BH)[None, :, None]
+    x = (tile % tiles_w) * BW + tl.arange(0, BW)[None, None, :]
+    dy = (row - STEPS) * S
+    y2, x2 = y + dy, x + (j - STEPS) * S
+    valid = (y < H) & (x < W)  # (1, BH, BW)
+    live = valid & (j < M)  # (MX, BH, BW): entries of the output
+    inside = live & (y2 >= 0) & (y2 < H) & (x2 >= 0) & (x2 < W)
+    pix, pix2 = y * W + x, y2 * W + x2
+    base = n.to(tl.int64) * C * hw
+    src1, src2 = f1 + base + pix, f2 + base + pix2
+    acc = tl.zeros((MX, BH, BW), dtype=tl.float32)
+    sq2 = tl.zeros((MX, BH, BW), dtype=tl.float32)
+    sq1 = tl.zeros((1, BH, BW), dtype=tl.float32)
+    for c0 in range(0, C_MAIN, CU):  # CU channels per step: more in flight
+        for u in tl.static_range(CU):
+            a = tl.load(src1 + (c0 + u) * hw, mask=valid,
+                        other=0.).to(tl.float32)
+            b = tl.load(src2 + (c0 + u) * hw, mask=inside,
+                        other=0.).to(tl.float32)
+            acc += a * b
+            sq2 += b * b
+            sq1 += a * a
+    for c in range(C_MAIN, C):
+        a = tl.load(src1 + c * hw, mask=valid, other=0.).to(tl.float32)
+        b = tl.load(src2 + c * hw, mask=inside, other=0.).to(tl.float32)
+        acc += a * b
+        sq2 += b * b
+        sq1 += a * a
+    n1, n2 = tl.sqrt(sq1), tl.sqrt(sq2)
+    cos = acc / (tl.maximum(n1, EPS) * tl.maximum(n2, EPS))
+    cos = tl.where(inside, cos, 0.)
+    k = row * M + j
+    dst = out + n.to(tl.int64) * (M * M) * hw + k * hw + pix
+    tl.store(dst, cos.to(out.dtype.element_ty), mask=live)
+    # dy = 0: lane j = STEPS sits at dx = 0 (a tensor mask, not a branch)
+    centre = (y2 - y) == 0
+    norms = nrm + n.to(tl.int64) * 2 * hw
+    tl.store(norms + pix, n1, mask=valid & centre)
+    tl.store(norms + hw + pix2, n2, mask=live & (j == STEPS) & centre)
 
 
 @triton.jit
-def forward_kernel(f1, f2, inv1, inv2, out, C, H, W, R, S, M, K,
-                   BLOCK_P: tl.constexpr, BLOCK_K: tl.constexpr):
-    n, hw = tl.program_id(1), H * W
-    p = tl.program_id(0) * BLOCK_P + tl.arange(0, BLOCK_P)
-    k = tl.arange(0, BLOCK_K)
-    y, x, dy, dx, valid_k = _geometry(p, k, H, W, R, S, M, K)
-    valid_p = p < hw
-    y2, x2 = y[:, None] + dy[None, :], x[:, None] + dx[None, :]
-    inside = (valid_p[:, None] & valid_k[None, :] & (y2 >= 0) & (y2 < H)
-              & (x2 >= 0) & (x2 < W))
-    q = y2 * W + x2
-    acc = tl.zeros((BLOCK_P, BLOCK_K), dtype=tl.float32)
-    base = n.to(tl.int64) * C * hw
-    for c in range(C):
-        a = tl.load(f1 + base + c * hw + p, mask=valid_p, other=0.)
-        b = tl.load(f2 + base + c * hw + q, mask=inside, other=0.)
-        acc += a.to(tl.float32)[:, None] * b.to(tl.float32)
-    i1 = tl.load(inv1 + n * hw + p, mask=valid_p, other=0.)
-    i2 = tl.load(inv2 + n * hw + q, mask=inside, other=0.)
-    acc = acc * i1[:, None] * i2
-    dst = out + n.to(tl.int64) * K * hw + k[None, :] * hw + p[:, None]
-    tl.store(dst, acc, mask=valid_p[:, None] & valid_k[None, :])
+def radial_kernel(grad_out, out, radial, H, W, STEPS: tl.constexpr,
+                  S: tl.constexpr, BH: tl.constexpr, BW: tl.constexpr,
+                  NEED1: tl.constexpr, NEED2: tl.constexpr):
+    """``radial[n, 0, p] = sum_k g[k, p] cv[k, p]`` (for ``F_t``) and
+    ``radial[n, 1, q] = sum_k g[k, q - o_k] cv[k, q - o_k]`` (``F_t+1``)."""
+    M: tl.constexpr = 2 * STEPS + 1
+    tile, n = tl.program_id(0), tl.program_id(1)
+    tiles_w = tl.cdiv(W, BW)
+    hw = H * W
+    y = (tile // tiles_w) * BH + tl.arange(0, BH)[:, None]
+    x = (tile % tiles_w) * BW + tl.arange(0, BW)[None, :]
+    valid = (y < H) & (x < W)
+    pix = y * W + x
+    cv = n.to(tl.int64) * (M * M) * hw + pix
+    r1 = tl.zeros((BH, BW), dtype=tl.float32)
+    r2 = tl.zeros((BH, BW), dtype=tl.float32)
+    for k in range(M * M):  # compile-time bound, not unrolled
+        dy = (k // M - STEPS) * S
+        dx = (k % M - STEPS) * S
+        if NEED1:
+            g = tl.load(grad_out + cv + k * hw, mask=valid, other=0.)
+            o = tl.load(out + cv + k * hw, mask=valid, other=0.)
+            r1 += g.to(tl.float32) * o.to(tl.float32)
+        if NEED2:
+            ys, xs = y - dy, x - dx
+            src = valid & (ys >= 0) & (ys < H) & (xs >= 0) & (xs < W)
+            shift = k * hw - dy * W - dx
+            g = tl.load(grad_out + cv + shift, mask=src, other=0.)
+            o = tl.load(out + cv + shift, mask=src, other=0.)
+            r2 += g.to(tl.float32) * o.to(tl.float32)
+    dst = radial + n.to(tl.int64) * 2 * hw + pix
+    if NEED1:
+        tl.store(dst, r1, mask=valid)
+    if NEED2:
+        tl.store(dst + hw, r2, mask=valid)
 
 
 @triton.jit
-def backward_kernel(f_this, f_other, inv_this, inv_other, live_this,
-                    grad_out, out, grad_this, C, H, W, R, S, M, K,
-                    SIGN: tl.constexpr, BLOCK_P: tl.constexpr,
-                    BLOCK_K: tl.constexpr):
-    # SIGN = +1: gradient of F_t (partners at p + o_k, entries (p, k));
-    # SIGN = -1: gradient of F_t+1 (partners at p - o_k, entries there).
-    n, hw = tl.program_id(1), H * W
-    p = tl.program_id(0) * BLOCK_P + tl.arange(0, BLOCK_P)
-    k = tl.arange(0, BLOCK_K)
-    y, x, dy, dx, valid_k = _geometry(p, k, H, W, R, S, M, K)
-    valid_p = p < hw
-    y2 = y[:, None] + SIGN * dy[None, :]
-    x2 = x[:, None] + SIGN * dx[None, :]
-    inside = (valid_p[:, None] & valid_k[None, :] & (y2 >= 0) & (y2 < H)
-              & (x2 >= 0) & (x2 < W))
-    q = y2 * W + x2
-    if SIGN < 0:  # entries (q, k) of the output, q = p - o_k
-        entry = q
-    else:  # entries (p, k)
-        entry = p[:, None] + 0 * q
-    cv = n.to(tl.int64) * K * hw + k[None, :] * hw + entry
-    g = tl.load(grad_out + cv, mask=inside, other=0.).to(tl.float32)
-    o = tl.load(out + cv, mask=inside, other=0.).to(tl.float32)
-    i_other = tl.load(inv_other + n * hw + q, mask=inside, other=0.)
-    weight = g * i_other
-    i_this = tl.load(inv_this + n * hw + p, mask=valid_p, other=0.)
-    live = tl.load(live_this + n * hw + p, mask=valid_p, other=0.)
-    coef = live * i_this * i_this * tl.sum(g * o, axis=1)
+def grad_kernel(f_this, f_other, nrm, grad_out, radial, grad, C, H, W, EPS,
+                THIS: tl.constexpr, STEPS: tl.constexpr, S: tl.constexpr,
+                CB: tl.constexpr, BH: tl.constexpr, BW: tl.constexpr):
+    """Gradient of ``F_t`` (``THIS = 0``) or ``F_t+1`` (``THIS = 1``) for
+    ``CB`` channels x a ``BH x BW`` pixel tile x one pair, as a gather over
+    all displacements (partners at ``p + o_k`` or ``p - o_k``): no atomics.
+    """
+    M: tl.constexpr = 2 * STEPS + 1
+    SIGN: tl.constexpr = 1 - 2 * THIS
+    chunk, tile, n = tl.program_id(0), tl.program_id(1), tl.program_id(2)
+    tiles_w = tl.cdiv(W, BW)
+    hw = H * W
+    ch = chunk * CB + tl.arange(0, CB)[:, None, None]
+    y = (tile // tiles_w) * BH + tl.arange(0, BH)[None, :, None]
+    x = (tile % tiles_w) * BW + tl.arange(0, BW)[None, None, :]
+    valid = (y < H) & (x < W)  # (1, BH, BW)
+    has_c = ch < C  # (CB, 1, 1)
+    pix = y * W + x
     base = n.to(tl.int64) * C * hw
-    for c in range(C):
-        partner = tl.load(f_other + base + c * hw + q, mask=inside,
-                          other=0.).to(tl.float32)
-        mine = tl.load(f_this + base + c * hw + p, mask=valid_p,
-                       other=0.).to(tl.float32)
-        grad = i_this * tl.sum(weight * partner, axis=1) - coef * mine
-        tl.store(grad_this + base + c * hw + p,
-                 grad.to(grad_this.dtype.element_ty), mask=valid_p)
+    src = f_other + base + ch * hw + pix
+    cv = grad_out + n.to(tl.int64) * (M * M) * hw + pix
+    norms = nrm + n.to(tl.int64) * 2 * hw + pix
+    acc = tl.zeros((CB, BH, BW), dtype=tl.float32)
+    # a loop over the displacements, not unrolled: unrolled steps hoist
+    # their loads and pointers until the registers spill
+    for k in range(M * M):
+        dy = SIGN * (k // M - STEPS) * S
+        dx = SIGN * (k % M - STEPS) * S
+        yq, xq = y + dy, x + dx
+        inside = valid & (yq >= 0) & (yq < H) & (xq >= 0) & (xq < W)
+        shift = dy * W + dx
+        if THIS == 0:  # entry (p, k), partner F_t+1[p + o_k]
+            g = tl.load(cv + k * hw, mask=inside, other=0.)
+        else:  # entry (q - o_k, k), partner F_t[q - o_k]
+            g = tl.load(cv + k * hw + shift, mask=inside, other=0.)
+        partner_norm = tl.load(norms + (1 - THIS) * hw + shift, mask=inside,
+                               other=1.)
+        weight = g.to(tl.float32) / tl.maximum(partner_norm, EPS)
+        partner = tl.load(src + shift, mask=inside & has_c, other=0.)
+        acc += weight * partner.to(tl.float32)
+    mine_norm = tl.load(norms + THIS * hw, mask=valid, other=1.)
+    inv = 1. / tl.maximum(mine_norm, EPS)
+    r = tl.load(radial + n.to(tl.int64) * 2 * hw + THIS * hw + pix,
+                mask=valid, other=0.)
+    r = tl.where(mine_norm > EPS, r * inv, 0.)
+    here = base + ch * hw + pix
+    mine = tl.load(f_this + here, mask=valid & has_c, other=0.)
+    res = inv * (acc - r * mine.to(tl.float32))
+    tl.store(grad + here, res.to(grad.dtype.element_ty), mask=valid & has_c)

@@ -9,7 +9,8 @@ motion_block = dict(
     max_displacement=6,
     stride=2,
     fuse_kernel=1,
-    cost_volume_impl='fast')
+    # Triton kernels on CUDA (when installed), the pure-PyTorch path elsewhere
+    cost_volume_impl='auto')
 
 motion_heads = [
     dict(type='FlowReconstructionHead', level=1, loss_weight=15.0),
