@@ -50,7 +50,7 @@ __all__ = ['triton_available', 'triton_cost_volume']
 BLOCK_W = 64
 #: Target elements per program and step (tile pixels x displacement lanes in
 #: the forward pass, tile pixels x channels in the backward pass).
-BLOCK_ELEMS = 2048
+BLOCK_ELEMS = 1024
 #: Channels per gradient program (``CB``) and channels per forward step.
 BLOCK_C = 16
 CHANNEL_UNROLL = 4
