@@ -95,7 +95,8 @@ def run_soak(data_root: str, work_dir: str, iters: int = 2000,
     cfg.work_dir = work_dir
     cfg.train_dataloader.update(
         batch_size=batch_size, num_workers=workers,
-        persistent_workers=workers > 0)
+        persistent_workers=workers > 0,
+        sampler=dict(type='InfiniteSampler', shuffle=True))
     cfg.train_dataloader.dataset.ann_file = osp.join(data_root, 'train.txt')
     cfg.train_dataloader.dataset.data_prefix = dict(
         video=osp.join(data_root, 'videos'))
