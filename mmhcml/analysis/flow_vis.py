@@ -28,7 +28,6 @@ import torch.nn as nn
 from torch import Tensor
 
 from ..models.heads import FlowReconstructionHead
-from ..models.ops import upsample_flow
 from ._utils import (build_model, check_frame_size, load_weights,
                      read_video_clip)
 
@@ -225,11 +224,9 @@ def predict_level_flows(model: nn.Module,
                 'frames; it needs >= 2 steps dividing the clip length (use a '
                 'clip length divisible by the temporal strides)')
         stride = num_frames // steps
-        flow = heads[level](feats[:, :, :-1])  # (N, 2, P, h, w)
-        n, _, pairs, h, w = flow.shape
-        flow = upsample_flow(
-            flow.transpose(1, 2).reshape(n * pairs, 2, h, w).float(),
-            (height, width)).reshape(n, pairs, 2, height, width)
+        n, pairs = feats.shape[0], steps - 1
+        flow = heads[level].pair_flow(feats, (height, width)).reshape(
+            n, pairs, 2, height, width)
         out[level] = LevelFlow(
             flow, tuple((i * stride, (i + 1) * stride) for i in range(pairs)))
     return out

@@ -6,7 +6,7 @@ to frame size with its values scaled, warps frame ``t + 1`` back to frame
 ``t``; the loss is ``L_rec = L_photometric + zeta * L_smoothness``. The last
 pair ``(F_T-1, F_T-1)`` carries no motion and is excluded.
 """
-from typing import Dict, Sequence
+from typing import Dict, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -101,6 +101,20 @@ class FlowReconstructionHead(BaseModule):
         flow = self.predict_flow(x)
         return flow.reshape(n, t, 2, h, w).transpose(1, 2)
 
+    def pair_flow(self, feats: Tensor, size: Tuple[int, int]) -> Tensor:
+        """Flow of each real frame pair, at frame size and in frame pixels.
+
+        The last, replicated pair carries no motion and is excluded.
+
+        Shape:
+            - feats: ``(N, C_p, T, h, w)`` motion features of this level
+            - output: ``(N * (T - 1), 2, H, W)`` float32, ``(H, W) = size``
+        """
+        flow = self(feats[:, :, :-1])
+        n, _, pairs, h, w = flow.shape
+        return upsample_flow(
+            flow.transpose(1, 2).reshape(n * pairs, 2, h, w).float(), size)
+
     def loss(self, motion: Dict[int, Tensor], frames: Tensor) -> dict:
         """Reconstruction loss of Eq. 2-3 for this head's level.
 
@@ -120,12 +134,9 @@ class FlowReconstructionHead(BaseModule):
                 f'time steps at its level, got features of shape '
                 f'{tuple(feats.shape)}')
         frames = frames_at_level(frames, steps, self.level)
-        flow = self(feats[:, :, :-1])  # the replicated last pair is excluded
-        n, _, pairs, h, w = flow.shape
         height, width = frames.shape[-2:]
-        flow = upsample_flow(
-            flow.transpose(1, 2).reshape(n * pairs, 2, h, w).float(),
-            (height, width))
+        flow = self.pair_flow(feats, (height, width))
+        n, pairs = feats.shape[0], steps - 1
         target = frames[:, :, :-1].transpose(1, 2).reshape(
             n * pairs, -1, height, width).float()
         source = frames[:, :, 1:].transpose(1, 2).reshape(
