@@ -2,8 +2,6 @@
 import os.path as osp
 from typing import List, Optional
 
-from mmengine.fileio import exists, list_from_file
-
 from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
 from .video_checks import VideoCheckMixin
@@ -55,19 +53,14 @@ class CheckedVideoDataset(VideoCheckMixin, VideoDataset):
                          **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        if not exists(self.ann_file):
-            raise FileNotFoundError(
-                f'annotation file {self.ann_file!r} does not exist')
         data_list, lines = [], []
-        for number, line in enumerate(list_from_file(self.ann_file), 1):
-            fields = line.strip().split(self.delimiter)
-            if not line.strip():
-                continue
+        for number, line in self._annotation_lines():
+            fields = line.split(self.delimiter)
             where = f'{self.ann_file}:{number}'
             if len(fields) != 2:
                 raise ValueError(
                     f'{where}: expected "path label" (2 columns), got '
-                    f'{len(fields)} in {line.strip()!r}')
+                    f'{len(fields)} in {line!r}')
             path, label = fields
             try:
                 label = int(label)
@@ -83,7 +76,5 @@ class CheckedVideoDataset(VideoCheckMixin, VideoDataset):
                 path = osp.join(self.data_prefix['video'], path)
             data_list.append(dict(filename=path, label=label))
             lines.append(number)
-        if not data_list:
-            raise ValueError(f'annotation file {self.ann_file!r} lists no '
-                             'videos')
+        self._require_entries(data_list)
         return self._check_files(data_list, 'filename', lines)

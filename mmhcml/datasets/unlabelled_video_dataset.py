@@ -8,9 +8,7 @@ except a rawframe folder's frame count, which saves counting its files.
 """
 import os
 import os.path as osp
-from typing import Callable, List, Optional, Union
-
-from mmengine.fileio import exists, list_from_file
+from typing import Callable, List, Union
 
 from mmaction.datasets import BaseActionDataset
 from mmaction.registry import DATASETS
@@ -88,14 +86,10 @@ class UnlabelledVideoDataset(VideoCheckMixin, BaseActionDataset):
     def load_data_list(self) -> List[dict]:
         """One ``dict(filename=...)`` or ``dict(frame_dir, total_frames)``
         per line; raises on an empty list."""
-        if not exists(self.ann_file):
-            raise FileNotFoundError(
-                f'annotation file {self.ann_file!r} does not exist')
-        data_list = []
-        for line_no, line in enumerate(list_from_file(self.ann_file), 1):
+        data_list, lines = [], []
+        for line_no, line in self._annotation_lines():
             fields = line.split()
-            if not fields:
-                continue
+            lines.append(line_no)
             if self.data_type == 'video':
                 data_list.append(
                     dict(
@@ -109,11 +103,9 @@ class UnlabelledVideoDataset(VideoCheckMixin, BaseActionDataset):
                 total = self._count_frames(frame_dir, line_no)
             data_list.append(dict(frame_dir=frame_dir, total_frames=total,
                                   filename_tmpl=self.filename_tmpl))
-        if not data_list:
-            raise ValueError(f'annotation file {self.ann_file!r} lists no '
-                             'videos')
+        self._require_entries(data_list)
         if self.data_type == 'video':
-            return self._check_files(data_list, 'filename')
+            return self._check_files(data_list, 'filename', lines)
         return data_list
 
     def get_data_info(self, idx: int) -> dict:

@@ -7,8 +7,9 @@ names the file, or, with ``skip_unreadable=True``, is skipped: every skipped
 path is logged with its reason and counted in ``dataset.skipped``.
 """
 import os.path as osp
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
+from mmengine.fileio import exists, list_from_file
 from mmengine.logging import print_log
 
 __all__ = ['UnreadableVideoError', 'VideoCheckMixin', 'SHORT_VIDEO_POLICIES']
@@ -43,6 +44,20 @@ class VideoCheckMixin:
         self.check_files = bool(check_files)
         self.short_video = short_video
         self.skipped: Dict[str, str] = {}
+
+    def _annotation_lines(self) -> Iterator[Tuple[int, str]]:
+        """``(line number, stripped text)`` of each non-blank line."""
+        if not exists(self.ann_file):
+            raise FileNotFoundError(
+                f'annotation file {self.ann_file!r} does not exist')
+        for number, line in enumerate(list_from_file(self.ann_file), 1):
+            if line.strip():
+                yield number, line.strip()
+
+    def _require_entries(self, data_list: List[dict]) -> None:
+        if not data_list:
+            raise ValueError(f'annotation file {self.ann_file!r} lists no '
+                             'videos')
 
     def _skip(self, path: str, reason: str) -> None:
         if path not in self.skipped:
