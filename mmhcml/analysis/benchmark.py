@@ -28,7 +28,7 @@ from .measure import PeakMemory, device_name, time_it
 
 __all__ = [
     'AMP_MODES', 'benchmark_models', 'format_report', 'run_case',
-    'stage_model_cfg'
+    'set_with_cp', 'stage_model_cfg', 'WITH_CP_CHOICES'
 ]
 
 AMP_MODES = ('none', 'bf16', 'fp16')
@@ -65,6 +65,34 @@ def stage_model_cfg(cfg: Config, stage: str) -> Optional[dict]:
     model.cls_head = None
     model.motion_heads = heads
     return model
+
+
+#: What ``--with-cp`` checkpoints: nothing, the flow estimator, or the
+#: flow estimator and every level's motion block and fusion.
+WITH_CP_CHOICES = ('none', 'flow', 'all')
+
+
+def set_with_cp(cfg: Config, parts: str) -> Config:
+    """A copy of ``cfg`` with ``with_cp`` set for ``parts`` (one of
+    :data:`WITH_CP_CHOICES`) and unset elsewhere."""
+    if parts not in WITH_CP_CHOICES:
+        raise ValueError(f'with_cp must be one of {WITH_CP_CHOICES}, got '
+                         f'{parts!r}')
+    cfg = copy.deepcopy(cfg)
+    cfg.model.backbone.with_cp = parts == 'all'
+    for head in cfg.model.get('motion_heads', []):
+        if head['type'] == 'FlowReconstructionHead':
+            head['with_cp'] = parts != 'none'
+    return cfg
+
+
+def _cp_parts(model: dict) -> str:
+    flow = any(h.get('with_cp', False) for h in model.get('motion_heads', [])
+               if h['type'] == 'FlowReconstructionHead')
+    if model['backbone'].get('with_cp', False):
+        return 'all' if flow else 'backbone'
+    return 'flow' if flow else 'none'
+
 
 
 def _freeze_up_to(model: torch.nn.Module, level: int) -> None:
@@ -168,7 +196,8 @@ def benchmark_models(baseline: Config,
                      device: str = 'cpu',
                      amp: str = 'none',
                      flops_target: Optional[float] = None,
-                     cost_volume_impl: Optional[str] = None) -> Dict:
+                     cost_volume_impl: Optional[str] = None,
+                     with_cp: Optional[str] = None) -> Dict:
     """Benchmark ``baseline`` against ``hcml`` (see module docstring).
 
     Args:
@@ -187,6 +216,11 @@ def benchmark_models(baseline: Config,
         cost_volume_impl (str, optional): Overrides the PMBs'
             ``cost_volume_impl`` (e.g. ``'auto'``). Defaults to ``None``,
             the config's.
+        with_cp (str, optional): Overrides ``with_cp`` of the HCML
+            model: ``'none'``, ``'flow'`` (the flow estimator) or ``'all'``
+            (also each level's motion block and fusion); checkpointed parts
+            keep less memory and run their forward twice. Defaults to
+            ``None``, the config's.
 
     Returns:
         dict: ``device``, ``device_name``, ``setup``, ``flops``, ``cases``
@@ -201,6 +235,8 @@ def benchmark_models(baseline: Config,
     if cost_volume_impl is not None:
         hcml = copy.deepcopy(hcml)
         hcml.model.backbone.motion_block.cost_volume_impl = cost_volume_impl
+    if with_cp is not None:
+        hcml = set_with_cp(hcml, with_cp)
     init_default_scope(hcml.get('default_scope', None) or 'mmaction')
     import mmhcml  # noqa: F401  (registers the models)
     from mmaction.registry import MODELS
@@ -271,7 +307,8 @@ def benchmark_models(baseline: Config,
         setup=dict(shape=list(shape), batch=batch, iters=iters,
                    warmup=warmup, amp=amp, baseline_backbone=backbone,
                    cost_volume_impl=hcml.model.backbone.motion_block.get(
-                       'cost_volume_impl')),
+                       'cost_volume_impl'),
+                   with_cp=_cp_parts(hcml.model)),
         flops=flops, cases=cases, ratios=ratios, targets=targets)
 
 
@@ -282,7 +319,8 @@ def format_report(result: Dict) -> str:
     lines = [f'device: {result["device_name"]} ({result["device"]}), torch '
              f'{result["torch"]}, batch {setup["batch"]} x 3 x {t} x {h} x '
              f'{w}, amp {setup["amp"]}, cost volume '
-             f'{setup["cost_volume_impl"]}',
+             f'{setup["cost_volume_impl"]}, with_cp '
+             f'{setup.get("with_cp", "none")}',
              f'{"case":20s} {"median ms":>10s} {"per s":>10s} '
              f'{"peak MiB":>10s}']
     for name, case in result['cases'].items():

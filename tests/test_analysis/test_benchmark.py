@@ -3,11 +3,13 @@ import json
 import subprocess
 import sys
 
+import pytest
 import torch
 from mmengine.config import Config
 
 from mmaction.registry import MODELS
-from mmhcml.analysis.benchmark import _freeze_up_to, stage_model_cfg
+from mmhcml.analysis.benchmark import (_freeze_up_to, set_with_cp,
+                                       stage_model_cfg)
 from tests.conftest import TINY_PREPROCESSOR, TINY_R2D, tiny_model_cfg
 
 CASES = {'baseline_inference', 'deploy_inference', 'baseline_train',
@@ -39,6 +41,19 @@ def test_stage_configs_keep_only_their_head():
     assert stage_model_cfg(no_con, 'stage2') is None
 
 
+def test_set_with_cp_parts():
+    cfg = Config(dict(model=tiny_model_cfg()))
+    for parts, backbone, flow in (('none', False, False),
+                                  ('flow', False, True), ('all', True, True)):
+        out = set_with_cp(cfg, parts)
+        assert out.model.backbone.with_cp is backbone
+        assert [h.get('with_cp') for h in out.model.motion_heads
+                if h['type'] == 'FlowReconstructionHead'] == [flow]
+    assert 'with_cp' not in cfg.model.backbone  # the input is not changed
+    with pytest.raises(ValueError, match='with_cp must be one of'):
+        set_with_cp(cfg, 'yes')
+
+
 def test_stage_freezing_matches_the_progressive_schedule():
     model = MODELS.build(tiny_model_cfg()).train()
     _freeze_up_to(model, 2)
@@ -58,7 +73,8 @@ def test_cli_writes_json_with_positive_ratios(tmp_path):
     proc = subprocess.run(
         [sys.executable, 'tools/analysis/benchmark.py', base, hcml,
          '--shape', '8', '32', '32', '--batch', '2', '--iters', '1',
-         '--warmup', '0', '--cost-volume-impl', 'auto', '--out', str(out)],
+         '--warmup', '0', '--cost-volume-impl', 'auto', '--with-cp', 'all',
+         '--out', str(out)],
         capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(out.read_text())
@@ -66,6 +82,7 @@ def test_cli_writes_json_with_positive_ratios(tmp_path):
             'ratios', 'targets'} <= set(result)
     assert set(result['cases']) == CASES
     assert result['setup']['cost_volume_impl'] == 'auto'
+    assert result['setup']['with_cp'] == 'all'
     for case in result['cases'].values():
         assert case['median_ms'] > 0 and case['peak_bytes'] >= 0
     assert result['cases']['deploy_inference']['clips_per_s'] > 0

@@ -18,6 +18,8 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmaction.registry import MODELS
 from mmaction.utils import ConfigType, OptConfigType
+from ..ops import conv_bn_residual
+from ..utils import checkpoint_segment, wants_checkpoint
 
 __all__ = ['HCMLBackbone']
 
@@ -80,6 +82,11 @@ class HCMLBackbone(BaseModule):
         fuse_cfg (dict): ``conv_cfg``/``norm_cfg`` of ``g^l``.
             Defaults to ``dict(conv_cfg=dict(type='Conv3d'),
             norm_cfg=dict(type='BN3d'))``.
+        with_cp (bool): Checkpoint each level's ``PMB^l`` and ``g^l``
+            (:func:`~mmhcml.models.utils.checkpoint_segment`): in training
+            only ``F^l`` is kept and the block runs again in the backward
+            pass, with the same gradients and BN statistics. Saves memory,
+            costs one more forward of the blocks. Defaults to ``False``.
         init_cfg (dict, optional): Initialisation config. Defaults to
             ``None``.
 
@@ -97,8 +104,12 @@ class HCMLBackbone(BaseModule):
                  fuse_cfg: ConfigType = dict(
                      conv_cfg=dict(type='Conv3d'),
                      norm_cfg=dict(type='BN3d')),
+                 with_cp: bool = False,
                  init_cfg: OptConfigType = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        if not isinstance(with_cp, bool):
+            raise ValueError(f'with_cp must be a bool, got {with_cp!r}')
+        self.with_cp = with_cp
         self.backbone = MODELS.build(backbone)
         stem, stages, tail = _split_backbone(self.backbone)
         self._stem, self._stages, self._tail = stem, stages, tail
@@ -185,6 +196,36 @@ class HCMLBackbone(BaseModule):
                 ]
         return parts
 
+    def fuse_motion(self, level: int, feats: Tensor) -> Tuple[Tensor, Tensor]:
+        """``Z^l = F^l + g^l(P^l)`` with ``P^l = PMB^l(F^l)`` (section 3.2).
+
+        ``g^l`` (conv + BN) and the sum run as one folded product
+        (:func:`~mmhcml.models.ops.conv_bn_residual`). Checkpointed when
+        ``with_cp`` is set and autograd records.
+
+        Shape:
+            - feats: ``F^l``, ``(N, C, T, H, W)``
+            - output: ``(Z^l, P^l)``, ``(N, C, T, H, W)`` and
+              ``(N, C_p, T, H, W)``
+        """
+        block = self.motion_blocks[f'level{level}']
+        fuse = self.motion_fuses[f'level{level}']
+
+        # conv -> BN without activation: one folded product (ops docstring)
+        folded = fuse.with_norm and not fuse.with_activation and \
+            fuse.order.index('conv') < fuse.order.index('norm')
+
+        def run(x: Tensor) -> Tuple[Tensor, Tensor]:
+            motion = block(x)
+            if folded:
+                return conv_bn_residual(x, motion, fuse.conv, fuse.norm), \
+                    motion
+            return x + fuse(motion), motion
+
+        if wants_checkpoint(self, self.with_cp):
+            return checkpoint_segment(run, feats, modules=(block, fuse))
+        return run(feats)
+
     def forward(
         self,
         x: Tensor,
@@ -209,9 +250,7 @@ class HCMLBackbone(BaseModule):
             level = index + 1
             x = stage(x)
             if level in self.levels:
-                key = f'level{level}'
-                motion[level] = self.motion_blocks[key](x)
-                x = x + self.motion_fuses[key](motion[level])
+                x, motion[level] = self.fuse_motion(level, x)
             if max_level is not None and level >= max_level:
                 break
         else:

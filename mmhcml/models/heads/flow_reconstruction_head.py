@@ -17,6 +17,7 @@ from mmaction.registry import MODELS
 from mmaction.utils import OptConfigType
 from ..losses import photometric_loss, smoothness_loss
 from ..ops import backward_warp, upsample_flow
+from ..utils import checkpoint_segment, wants_checkpoint
 from ._level_utils import check_level, frames_at_level
 
 __all__ = ['FlowReconstructionHead']
@@ -47,6 +48,10 @@ class FlowReconstructionHead(BaseModule):
         alpha (float): Charbonnier exponent. Defaults to ``0.45``.
         eps (float): Charbonnier epsilon. Defaults to ``1e-3``.
         loss_weight (float): ``lambda`` of Eq. 5. Defaults to ``15.0``.
+        with_cp (bool): Checkpoint the dense estimator in training: only its
+            input is kept and it runs again in the backward pass (its
+            concatenated activations are the head's largest memory). Same
+            gradients. Defaults to ``False``.
         init_cfg (dict, optional): Initialisation config. Defaults to
             ``None``.
 
@@ -63,6 +68,7 @@ class FlowReconstructionHead(BaseModule):
                  alpha: float = 0.45,
                  eps: float = 1e-3,
                  loss_weight: float = 15.0,
+                 with_cp: bool = False,
                  init_cfg: OptConfigType = None) -> None:
         super().__init__(init_cfg=init_cfg)
         check_level(level)
@@ -73,6 +79,8 @@ class FlowReconstructionHead(BaseModule):
         if alpha <= 0 or eps <= 0:
             raise ValueError('alpha and eps must be > 0, got '
                              f'alpha={alpha!r}, eps={eps!r}')
+        if not isinstance(with_cp, bool):
+            raise ValueError(f'with_cp must be a bool, got {with_cp!r}')
         if len(dense_channels) < 1 or min(dense_channels) < 1:
             raise ValueError('dense_channels must be positive widths, got '
                              f'{dense_channels!r}')
@@ -82,6 +90,7 @@ class FlowReconstructionHead(BaseModule):
         self.alpha = alpha
         self.eps = eps
         self.loss_weight = loss_weight
+        self.with_cp = with_cp
         self.dense = nn.ModuleList()
         width = in_channels
         for out in dense_channels:
@@ -92,13 +101,20 @@ class FlowReconstructionHead(BaseModule):
             width += out
         self.predict_flow = nn.Conv2d(width, 2, 3, padding=1)
 
+    def estimate(self, x: Tensor) -> Tensor:
+        """The dense estimator on frames ``(B, C_p, h, w)`` -> ``(B, 2, h, w)``."""
+        for layer in self.dense:
+            x = torch.cat([x, layer(x)], dim=1)
+        return self.predict_flow(x)
+
     def forward(self, motion: Tensor) -> Tensor:
         """Flow of every frame of ``motion`` (see class docstring)."""
         n, c, t, h, w = motion.shape
         x = motion.transpose(1, 2).reshape(n * t, c, h, w)
-        for layer in self.dense:
-            x = torch.cat([x, layer(x)], dim=1)
-        flow = self.predict_flow(x)
+        if wants_checkpoint(self, self.with_cp):
+            flow = checkpoint_segment(self.estimate, x, modules=(self, ))
+        else:
+            flow = self.estimate(x)
         return flow.reshape(n, t, 2, h, w).transpose(1, 2)
 
     def pair_flow(self, feats: Tensor, size: Tuple[int, int]) -> Tensor:
