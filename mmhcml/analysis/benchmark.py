@@ -17,7 +17,7 @@ cost about a baseline step. In one process, on the same device and input:
 """
 import copy
 import gc
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
@@ -27,7 +27,8 @@ from .complexity import model_complexity
 from .measure import PeakMemory, device_name, time_it
 
 __all__ = [
-    'AMP_MODES', 'benchmark_models', 'format_report', 'run_case',
+    'AMP_MODES', 'benchmark_models', 'build_step', 'format_report',
+    'run_case',
     'set_with_cp', 'stage_model_cfg', 'WITH_CP_CHOICES'
 ]
 
@@ -118,62 +119,78 @@ def _autocast(device: str, amp: str):
     return torch.autocast(torch.device(device).type, dtype=dtype)
 
 
-def run_case(model_cfg: dict, *, train: bool, freeze: int, inputs, samples,
-             device: str, amp: str, iters: int, warmup: int) -> Dict:
-    """Time one inference (``tensor`` mode) or training case of a model.
+def build_step(model_cfg: dict, *, train: bool, freeze: int, inputs,
+               samples, device: str, amp: str) -> Tuple[torch.nn.Module,
+                                                         Callable[[], None]]:
+    """Build a model and the function that runs one step of it.
 
     Args:
         model_cfg (dict): Recognizer config.
-        train (bool): Time a training step (loss, backward, SGD step)
-            instead of inference.
+        train (bool): A training step (loss, backward, SGD step) instead of
+            inference (``tensor`` mode, no grad).
         freeze (int): Freeze the backbone up to this level first (0: none).
         inputs (Tensor): ``(N, 1, 3, T, H, W)`` on ``device``.
         samples (list): Labelled data samples, one per clip.
         device (str): Device of ``inputs``.
         amp (str): One of :data:`AMP_MODES`.
-        iters (int): Timed iterations.
-        warmup (int): Untimed iterations before.
+
+    Returns:
+        tuple: the model and ``step()``.
+    """
+    from mmaction.registry import MODELS
+    model = MODELS.build(copy.deepcopy(model_cfg)).to(device)
+    if amp != 'none' and getattr(model, 'cls_head', None) is not None:
+        # MMAction2 1.2.0's head metrics call .numpy() on the scores,
+        # which fails for bfloat16: hand the loss float32 scores
+        model.cls_head.register_forward_hook(
+            lambda module, args, out: out.float())
+    if not train:
+        model.eval()
+
+        def infer():
+            with torch.no_grad(), _autocast(device, amp):
+                model(inputs, mode='tensor')
+
+        return model, infer
+    model.train()
+    if freeze:
+        _freeze_up_to(model, freeze)
+    params = [p for p in model.parameters() if p.requires_grad]
+    optim = torch.optim.SGD(params, lr=1e-4, momentum=0.9)
+    scaler = torch.amp.GradScaler(
+        enabled=amp == 'fp16' and torch.device(device).type == 'cuda')
+
+    def step():
+        with _autocast(device, amp):
+            losses = model(inputs, samples, mode='loss')
+            loss, _ = model.parse_losses(losses)
+        scaler.scale(loss).backward()
+        scaler.step(optim)
+        scaler.update()
+        optim.zero_grad(set_to_none=True)
+
+    return model, step
+
+
+def run_case(model_cfg: dict, *, train: bool, freeze: int, inputs, samples,
+             device: str, amp: str, iters: int, warmup: int) -> Dict:
+    """Time one inference (``tensor`` mode) or training case of a model.
+
+    Arguments as :func:`build_step`, plus ``iters`` timed iterations after
+    ``warmup`` untimed ones.
 
     Returns:
         dict: :func:`time_it` fields, ``clips_per_s`` or ``iters_per_s``,
         ``peak_bytes`` (from before the model is built) and
         ``memory_method``.
     """
-    from mmaction.registry import MODELS
     gc.collect()
     if torch.device(device).type == 'cuda':
         torch.cuda.empty_cache()
     with PeakMemory(device) as mem:
-        model = MODELS.build(copy.deepcopy(model_cfg)).to(device)
-        if amp != 'none' and getattr(model, 'cls_head', None) is not None:
-            # MMAction2 1.2.0's head metrics call .numpy() on the scores,
-            # which fails for bfloat16: hand the loss float32 scores
-            model.cls_head.register_forward_hook(
-                lambda module, args, out: out.float())
-        if train:
-            model.train()
-            if freeze:
-                _freeze_up_to(model, freeze)
-            params = [p for p in model.parameters() if p.requires_grad]
-            optim = torch.optim.SGD(params, lr=1e-4, momentum=0.9)
-            scaler = torch.amp.GradScaler(
-                enabled=amp == 'fp16' and torch.device(device).type == 'cuda')
-
-            def step():
-                with _autocast(device, amp):
-                    losses = model(inputs, samples, mode='loss')
-                    loss, _ = model.parse_losses(losses)
-                scaler.scale(loss).backward()
-                scaler.step(optim)
-                scaler.update()
-                optim.zero_grad(set_to_none=True)
-        else:
-            model.eval()
-
-            def step():
-                with torch.no_grad(), _autocast(device, amp):
-                    model(inputs, mode='tensor')
-
+        _, step = build_step(model_cfg, train=train, freeze=freeze,
+                             inputs=inputs, samples=samples, device=device,
+                             amp=amp)
         timing = time_it(step, device, iters=iters, warmup=warmup)
     per_s = 1e3 / timing['median_ms']
     result = dict(timing, peak_bytes=mem.peak_bytes, memory_method=mem.method)

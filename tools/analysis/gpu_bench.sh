@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# One GPU run of every benchmark of docs/benchmark.md (about 6 minutes on an H100):
+# One GPU run of the CUDA benchmarks of docs/benchmark.md (under 10 minutes on an H100):
 #   1. the CUDA cost volume tests (Triton kernels checked against the reference),
-#   2. tools/analysis/benchmark_cost_volume.py (B=8, T=16, 224; then torch.compile),
-#   3. tools/analysis/benchmark.py, R2D-50 baseline vs HCML, fp32 and bf16,
-#   4. FLOPs of R(2+1)D-101 vs its baseline (T=32).
-# Step time limits add up to 530 s, below the 600 s of one device command.
+#   2. tools/analysis/benchmark_cost_volume.py (B=8, T=16, 224; unfold vs Triton),
+#   3. tools/analysis/benchmark.py, R2D-50 baseline vs HCML, fp32, with_cp none/flow/all,
+#   4. tools/analysis/profile_step.py: where the joint step's extra time goes (+ op table),
+#   5. tools/analysis/benchmark.py in bf16.
+# (FLOPs need no GPU: tools/analysis/get_flops.py on any machine.)
+# Step time limits add up to 590 s, below the 600 s of one device command.
 # Everything lands in $OUT (JSON + one log per step + steps.tsv). A failing step is
 # recorded and the next one runs. Dry run on a CPU with tiny shapes: BENCH_TINY=1.
 # Run from anywhere:  bash tools/analysis/gpu_bench.sh   (with carry=[".whl"])
@@ -38,34 +40,32 @@ step() {  # step NAME TIMEOUT_S COMMAND...: log, time, record the exit status
 if [ "${BENCH_TINY:-0}" = 1 ]; then
   DEV=cpu
   CV_ARGS=(--batch 1 --frames 4 --size 64 --iters 1 --warmup 0)
-  CV_IMPLS=(reference unfold fast triton)
+  CV_IMPLS=(unfold triton)
   MODEL_ARGS=(--shape 8 64 64 --batch 1 --iters 1 --warmup 0)
-  AMPS=(none bf16)
-  R101_SHAPE=(8 32 32)
+  PROFILE_ARGS=(--shape 8 64 64 --batch 1 --iters 1 --warmup 0 --top 10)
 else
   DEV=cuda
   CV_ARGS=(--batch 8 --frames 16 --size 224 --iters 20 --warmup 5)
-  CV_IMPLS=(reference unfold fast triton)
+  CV_IMPLS=(unfold triton)
   MODEL_ARGS=(--shape 16 224 224 --batch 8 --iters 20 --warmup 5)
-  AMPS=(none bf16)
-  R101_SHAPE=(32 224 224)
+  PROFILE_ARGS=(--shape 16 224 224 --batch 8 --iters 10 --warmup 3 --top 40)
 fi
 
 step env 30 bash -c "nvidia-smi || true; $PY -c 'import torch, sys; print(sys.version); print(torch.__version__, torch.version.cuda, torch.cuda.is_available())'; $PY -c 'import triton; print(\"triton\", triton.__version__)' || true; $PY -c 'import mmhcml, mmaction, mmengine; print(mmaction.__version__, mmengine.__version__)'"
 step cost_volume_tests 90 $PY -m pytest -q -p no:cacheprovider \
   tests/test_models/test_cost_volume.py tests/test_models/test_cost_volume_paths.py
-step cost_volume_bench 120 $PY tools/analysis/benchmark_cost_volume.py --device $DEV \
+step cost_volume_bench 60 $PY tools/analysis/benchmark_cost_volume.py --device $DEV \
   "${CV_ARGS[@]}" --impls "${CV_IMPLS[@]}" --out "$OUT/cost_volume_$DEV.json"
-for amp in "${AMPS[@]}"; do  # PMBs on impl='auto': Triton on CUDA
-  step "model_bench_r2d50_$amp" 100 $PY tools/analysis/benchmark.py --device $DEV \
-    "${MODEL_ARGS[@]}" --amp "$amp" --cost-volume-impl auto \
-    --out "$OUT/model_r2d50_${DEV}_$amp.json"
+for cp in none flow all; do  # PMBs on impl='auto': Triton on CUDA
+  step "model_bench_r2d50_fp32_cp_$cp" 80 $PY tools/analysis/benchmark.py --device $DEV \
+    "${MODEL_ARGS[@]}" --amp none --cost-volume-impl auto --with-cp $cp \
+    --out "$OUT/model_r2d50_${DEV}_fp32_cp_$cp.json"
 done
-step flops_r2plus1d101 60 $PY tools/analysis/get_flops.py \
-  configs/hcml/_base_/models/hcml_r2plus1d101.py \
-  --baseline configs/hcml/_base_/models/r2plus1d101.py --shape "${R101_SHAPE[@]}"
-step cost_volume_compile 90 $PY tools/analysis/benchmark_cost_volume.py --device $DEV \
-  "${CV_ARGS[@]}" --impls compile --no-step --out "$OUT/cost_volume_compile_$DEV.json"
+step profile_step_fp32 90 $PY tools/analysis/profile_step.py --device $DEV \
+  "${PROFILE_ARGS[@]}" --ops joint --out "$OUT/profile_step_${DEV}_fp32.json"
+step model_bench_r2d50_bf16 80 $PY tools/analysis/benchmark.py --device $DEV \
+  "${MODEL_ARGS[@]}" --amp bf16 --cost-volume-impl auto \
+  --out "$OUT/model_r2d50_${DEV}_bf16.json"
 
 echo "[gpu_bench] done in $(( $(date +%s) - START ))s; steps (name, exit status, time):"
 cat "$OUT/steps.tsv"

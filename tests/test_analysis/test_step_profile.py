@@ -1,0 +1,64 @@
+"""tools/analysis/profile_step.py on tiny models (no timing asserted)."""
+import json
+import subprocess
+import sys
+
+import pytest
+from mmengine.config import Config
+
+from mmhcml.analysis.step_profile import (BREAKDOWN_VARIANTS, op_table,
+                                          variant_cfg)
+from tests.conftest import tiny_model_cfg
+from tests.test_analysis.test_benchmark import tiny_configs
+
+
+def test_variants_keep_the_heads_they_name():
+    base = Config(dict(model=dict(type='Recognizer3D')))
+    hcml = Config(dict(model=tiny_model_cfg()))
+    kinds = {name: sorted(h['type'] for h in variant_cfg(
+        base, hcml, name).get('motion_heads', []))
+        for name in BREAKDOWN_VARIANTS}
+    assert kinds['baseline'] == [] and kinds['motion_blocks'] == []
+    assert kinds['flow_head'] == ['FlowReconstructionHead']
+    assert kinds['contrastive_heads'] == ['ContrastiveMotionHead'] * 2
+    assert len(kinds['joint']) == 3
+    assert variant_cfg(base, hcml, 'baseline')['type'] == 'Recognizer3D'
+    with pytest.raises(ValueError, match='variant must be one of'):
+        variant_cfg(base, hcml, 'stage1')
+
+
+def test_op_table_lists_convolutions():
+    hcml = Config(dict(model=tiny_model_cfg()))
+    table = op_table(variant_cfg(hcml, hcml, 'joint'), shape=(8, 32, 32),
+                     batch=1, steps=1, top=50, num_classes=4)
+    assert 'convolution' in table and 'Input Shapes' in table
+
+
+def test_cli_breakdown_json(tmp_path):
+    base, hcml = tiny_configs(tmp_path)
+    out = tmp_path / 'breakdown.json'
+    proc = subprocess.run(
+        [sys.executable, 'tools/analysis/profile_step.py', base, hcml,
+         '--shape', '8', '32', '32', '--batch', '1', '--iters', '1',
+         '--warmup', '0', '--with-cp', 'flow', '--out', str(out)],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    variants = result['variants']
+    assert set(variants) == set(BREAKDOWN_VARIANTS)
+    assert variants['baseline']['ratio'] == 1.0
+    assert variants['baseline']['delta_ms'] is None
+    for name, v in variants.items():
+        assert v['median_ms'] > 0, name
+    joint = variants['joint']
+    assert joint['delta_ms'] == pytest.approx(
+        joint['median_ms'] - variants['motion_blocks']['median_ms'])
+    assert result['setup']['with_cp'] == 'flow'
+    assert 'motion_blocks' in proc.stdout
+
+
+def test_cli_refuses_no_breakdown_without_ops(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, 'tools/analysis/profile_step.py', '--no-breakdown'],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and '--ops' in proc.stderr

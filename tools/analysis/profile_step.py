@@ -1,0 +1,102 @@
+"""Where an HCML training step's extra time goes: a breakdown and an op table.
+
+    python tools/analysis/profile_step.py [BASELINE_CONFIG HCML_CONFIG] \
+        [--device cpu|cuda] [--shape T H W] [--batch B] [--amp none|bf16] \
+        [--with-cp none|flow|all] [--iters N] [--ops joint] [--top 25] \
+        [--trace trace.json] [--out breakdown.json]
+
+Times the training step of the baseline, of HCML with only the motion blocks,
+with the flow head, with the contrastive heads and of joint training,
+interleaved, and prints each one's increment; ``--ops VARIANT`` also prints
+the most expensive operators of that variant (torch.profiler). Defaults: the
+R2D-50 model bases, 16 x 224 x 224, batch 8. See docs/benchmark.md.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+from mmengine.config import Config  # noqa: E402
+from mmengine.registry import init_default_scope  # noqa: E402
+
+from mmhcml.analysis.benchmark import (AMP_MODES,  # noqa: E402
+                                       WITH_CP_CHOICES, set_with_cp)
+from mmhcml.analysis.step_profile import (BREAKDOWN_VARIANTS,  # noqa: E402
+                                          format_breakdown, op_table,
+                                          step_breakdown, variant_cfg)
+
+MODELS_DIR = osp.join(ROOT, 'configs', 'hcml', '_base_', 'models')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('baseline', nargs='?',
+                        default=osp.join(MODELS_DIR, 'r2d50.py'),
+                        help='baseline recognizer config (default: R2D-50)')
+    parser.add_argument('hcml', nargs='?',
+                        default=osp.join(MODELS_DIR, 'hcml_r2d50.py'),
+                        help='HCML recognizer config (default: HCML R2D-50)')
+    parser.add_argument('--device', choices=('cpu', 'cuda'), default='cpu')
+    parser.add_argument('--shape', type=int, nargs=3, default=[16, 224, 224],
+                        metavar=('T', 'H', 'W'), help='clip shape')
+    parser.add_argument('--batch', type=int, default=8, help='clips per step')
+    parser.add_argument('--amp', choices=AMP_MODES, default='none')
+    parser.add_argument('--with-cp', choices=WITH_CP_CHOICES,
+                        help="override the HCML config's with_cp")
+    parser.add_argument('--iters', type=int, default=10,
+                        help='timed rounds (median reported)')
+    parser.add_argument('--warmup', type=int, default=2,
+                        help='untimed rounds first')
+    parser.add_argument('--no-breakdown', action='store_true',
+                        help='only the op table')
+    parser.add_argument('--ops', choices=tuple(BREAKDOWN_VARIANTS),
+                        help='also profile this variant and print its '
+                        'most expensive operators')
+    parser.add_argument('--top', type=int, default=25,
+                        help='rows of the op table')
+    parser.add_argument('--trace', help='Chrome trace of the --ops profile')
+    parser.add_argument('--out', help='write the breakdown (and op table) '
+                        'as JSON here')
+    args = parser.parse_args(argv)
+    if args.no_breakdown and not args.ops:
+        parser.error('--no-breakdown needs --ops VARIANT')
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    baseline, hcml = Config.fromfile(args.baseline), Config.fromfile(
+        args.hcml)
+    if args.with_cp:
+        hcml = set_with_cp(hcml, args.with_cp)
+    init_default_scope(hcml.get('default_scope', None) or 'mmaction')
+    import mmhcml  # noqa: F401  (registers the models)
+    common = dict(shape=args.shape, batch=args.batch, device=args.device,
+                  amp=args.amp)
+    result = {}
+    if not args.no_breakdown:
+        result = step_breakdown(baseline, hcml, iters=args.iters,
+                                warmup=args.warmup, **common)
+        result['setup'].update(with_cp=args.with_cp, command=' '.join(
+            sys.argv))
+        print(format_breakdown(result))
+    if args.ops:
+        table = op_table(variant_cfg(baseline, hcml, args.ops),
+                         num_classes=hcml.model.cls_head.num_classes,
+                         top=args.top, trace=args.trace, **common)
+        print(f'\nmost expensive operators of {args.ops!r}:\n{table}')
+        result['op_table'] = dict(variant=args.ops, table=table)
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            json.dump(result, f, indent=2)
+        print(f'wrote {args.out}')
+    return result
+
+
+if __name__ == '__main__':
+    main()
