@@ -9,7 +9,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmhcml.models.ops import cost_volume, cost_volume_displacements
+from mmhcml.models.ops import (cost_volume, cost_volume_displacements,
+                               temporal_cost_volume)
 from mmhcml.models.ops import cost_volume_triton as cvt
 
 # the package exports the function under the module's name
@@ -223,6 +224,75 @@ def test_triton_interpreted_saves_inputs_norms_and_output(monkeypatch):
     assert extra == out.numel() + 2 * f1[:, 0].numel()  # output + 2 norms
 
 
+def temporal_values_and_grads(impl, feats, d, s, weight):
+    x = feats.detach().clone().requires_grad_()
+    out = temporal_cost_volume(x, d, s, impl=impl)
+    return out.detach(), torch.autograd.grad((out * weight).sum(), x)[0]
+
+
+def temporal_inputs(shape, d, s, dtype=torch.float64):
+    n, c, t, h, w = shape
+    m = (2 * (d // s) + 1)**2
+    return (torch.randn(shape, dtype=dtype),
+            torch.randn(n, m, t, h, w, dtype=dtype))
+
+
+@pytest.mark.parametrize('impl', ['fast', 'auto'])
+def test_temporal_cost_volume_pairs_each_frame_with_the_next(impl):
+    feats, weight = temporal_inputs((2, 3, 4, 5, 6), 2, 1)
+    got = temporal_values_and_grads(impl, feats, 2, 1, weight)
+    want = temporal_values_and_grads('reference', feats, 2, 1, weight)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, rtol=1e-6, atol=1e-6)
+    # frame t against frame t + 1, the last frame against itself
+    pairs = cost_volume(feats[:, :, 1], feats[:, :, 2], 2, 1,
+                        impl='reference')
+    torch.testing.assert_close(got[0][:, :, 1], pairs)
+    torch.testing.assert_close(got[0][:, :, -1, ...][:, 12],
+                               torch.ones(2, 5, 6, dtype=torch.float64))
+
+
+def test_temporal_cost_volume_checks_its_input():
+    with pytest.raises(ValueError, match=r'\(N, C, T, H, W\)'):
+        temporal_cost_volume(torch.randn(2, 3, 4, 4))
+    with pytest.raises(ValueError, match='impl must be one of'):
+        temporal_cost_volume(torch.randn(1, 2, 2, 4, 4), impl='fastest')
+
+
+@interpreted
+@pytest.mark.parametrize('tiles', ['default', 'small'])
+@pytest.mark.parametrize('shape,d,s', [((2, 5, 3, 7, 9), 6, 2),
+                                       ((1, 3, 2, 6, 5), 2, 1),
+                                       ((3, 4, 1, 5, 7), 2, 1),
+                                       ((1, 6, 4, 5, 70), 2, 2)])
+def test_triton_interpreted_temporal_equals_reference(monkeypatch, shape, d,
+                                                      s, tiles):
+    # pairs read in place from (N, C, T, H, W): several clips, T = 1 (the
+    # frame with itself), 2 and more; wide rows; channel remainders
+    monkeypatch.setenv('TRITON_INTERPRET', '1')
+    if tiles == 'small':
+        for name, value in SMALL_TILES.items():
+            monkeypatch.setattr(cvt, name, value)
+    feats, weight = temporal_inputs(shape, d, s)
+    feats[0, :, -1, 0, 0] = 0  # a zero vector in the self-paired frame
+    got = temporal_values_and_grads('triton', feats, d, s, weight)
+    want = temporal_values_and_grads('reference', feats, d, s, weight)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-5)
+
+
+@interpreted
+def test_triton_interpreted_temporal_saves_no_pair_copies(monkeypatch):
+    monkeypatch.setenv('TRITON_INTERPRET', '1')
+    feats = torch.randn(2, 6, 3, 5, 5, requires_grad=True)
+    out = temporal_cost_volume(feats, 2, 2, impl='triton')
+    assert out.shape == (2, 9, 3, 5, 5) and out.is_contiguous()
+    saved = out.grad_fn.saved_tensors
+    assert any(t is feats for t in saved)
+    extra = sum(t.numel() for t in saved if t is not feats)
+    assert extra == out.numel() + 2 * 2 * 3 * 5 * 5  # output + 2 norm maps
+
+
 @needs_triton
 @pytest.mark.skipif(INTERPRETING, reason='already in the interpreter')
 def test_triton_kernels_in_the_interpreter():
@@ -233,7 +303,7 @@ def test_triton_kernels_in_the_interpreter():
         env=dict(os.environ, TRITON_INTERPRET='1'), cwd=root,
         capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert int(re.search(r'(\d+) passed', proc.stdout).group(1)) == 18
+    assert int(re.search(r'(\d+) passed', proc.stdout).group(1)) == 27
 
 
 @needs_cuda
@@ -242,6 +312,17 @@ def test_triton_kernels_in_the_interpreter():
 def test_cuda_paths_equal_reference(impl):
     f1, f2, weight = inputs((4, 32, 14, 14), 6, 2, device='cuda')
     assert_same(impl, 'reference', f1, f2, 6, 2, weight, 1e-4)
+
+
+@needs_cuda
+@needs_triton
+def test_cuda_temporal_triton_equals_reference():
+    feats, weight = (t.cuda().float() for t in temporal_inputs(
+        (2, 32, 4, 14, 14), 6, 2))
+    got = temporal_values_and_grads('triton', feats, 6, 2, weight)
+    want = temporal_values_and_grads('reference', feats, 6, 2, weight)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize('impl', ['fast', 'auto'])

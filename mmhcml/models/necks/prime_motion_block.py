@@ -8,7 +8,7 @@ from torch import Tensor
 
 from mmaction.registry import MODELS
 from mmaction.utils import ConfigType, OptConfigType
-from ..ops import COST_VOLUME_IMPLS, cost_volume, num_displacements
+from ..ops import COST_VOLUME_IMPLS, num_displacements, temporal_cost_volume
 
 __all__ = ['PrimeMotionBlock']
 
@@ -127,22 +127,16 @@ class PrimeMotionBlock(BaseModule):
             - feats: ``(N, C', T, H, W)``
             - output: ``(N, M, T, H, W)``
         """
-        n, c, t, h, w = feats.shape
-        if t < 2:
+        if feats.shape[2] < 2:
             raise ValueError(
                 'PrimeMotionBlock needs at least 2 frames to compute a cost '
-                f'volume, got input of shape {tuple(feats.shape)} (T={t})')
-        following = torch.cat([feats[:, :, 1:], feats[:, :, -1:]], dim=2)
-        # (N, C, T, H, W) -> (N*T, C, H, W): each frame pair is one sample.
-        flat1 = feats.transpose(1, 2).reshape(n * t, c, h, w)
-        flat2 = following.transpose(1, 2).reshape(n * t, c, h, w)
-        costs = cost_volume(
-            flat1,
-            flat2,
+                f'volume, got input of shape {tuple(feats.shape)} '
+                f'(T={feats.shape[2]})')
+        return temporal_cost_volume(
+            feats,
             self.max_displacement,
             self.stride,
             impl=self.cost_volume_impl)
-        return costs.reshape(n, t, self.num_costs, h, w).transpose(1, 2)
 
     def forward(self, x: Tensor) -> Tensor:
         """Motion features ``P`` of backbone features ``x`` (see class doc)."""

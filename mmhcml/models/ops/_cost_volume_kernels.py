@@ -22,9 +22,23 @@ INTERPRET = os.environ.get('TRITON_INTERPRET', '0') == '1'
 
 
 @triton.jit
-def forward_kernel(f1, f2, out, nrm, H, W, EPS, C: tl.constexpr,
-                   C_MAIN: tl.constexpr, STEPS: tl.constexpr, S: tl.constexpr, MX: tl.constexpr,
-                   BH: tl.constexpr, BW: tl.constexpr, CU: tl.constexpr):
+def _pair_bases(p, T, SN, ST, ON, OT, SHIFT: tl.constexpr):
+    """Offsets of frame pair ``p`` (``T`` pairs per clip): of ``F_t``, of
+    ``F_t+1`` (frame ``min(t + SHIFT, T - 1)`` of the same tensor when
+    ``SHIFT = 1``, the same frame of the second tensor when ``SHIFT = 0``)
+    and of the pair's output. Input offsets are ``clip * SN + t * ST``,
+    output offsets ``clip * ON + t * OT``."""
+    clip = (p // T).to(tl.int64)
+    t = p % T
+    t2 = tl.minimum(t + SHIFT, T - 1)
+    return (clip * SN + t * ST, clip * SN + t2 * ST, clip * ON + t * OT)
+
+
+@triton.jit
+def forward_kernel(f1, f2, out, nrm, H, W, EPS, T, SN, ST, CS, ON, OT, OK,
+                   C: tl.constexpr, C_MAIN: tl.constexpr, STEPS: tl.constexpr,
+                   S: tl.constexpr, MX: tl.constexpr, BH: tl.constexpr,
+                   BW: tl.constexpr, CU: tl.constexpr, SHIFT: tl.constexpr):
     """One displacement row ``dy`` x a ``BH x BW`` pixel tile x one pair.
 
     Accumulates the ``m`` dot products of the row (``MX >= m`` lanes) and
@@ -48,23 +62,23 @@ def forward_kernel(f1, f2, out, nrm, H, W, EPS, C: tl.constexpr,
     live = valid & (j < M)  # (MX, BH, BW): entries of the output
     inside = live & (y2 >= 0) & (y2 < H) & (x2 >= 0) & (x2 < W)
     pix, pix2 = y * W + x, y2 * W + x2
-    base = n.to(tl.int64) * C * hw
-    src1, src2 = f1 + base + pix, f2 + base + pix2
+    base1, base2, obase = _pair_bases(n, T, SN, ST, ON, OT, SHIFT)
+    src1, src2 = f1 + base1 + pix, f2 + base2 + pix2
     acc = tl.zeros((MX, BH, BW), dtype=tl.float32)
     sq2 = tl.zeros((MX, BH, BW), dtype=tl.float32)
     sq1 = tl.zeros((1, BH, BW), dtype=tl.float32)
     for c0 in range(0, C_MAIN, CU):  # CU channels per step: more in flight
         for u in tl.static_range(CU):
-            a = tl.load(src1 + (c0 + u) * hw, mask=valid,
+            a = tl.load(src1 + (c0 + u) * CS, mask=valid,
                         other=0.).to(tl.float32)
-            b = tl.load(src2 + (c0 + u) * hw, mask=inside,
+            b = tl.load(src2 + (c0 + u) * CS, mask=inside,
                         other=0.).to(tl.float32)
             acc += a * b
             sq2 += b * b
             sq1 += a * a
     for c in range(C_MAIN, C):
-        a = tl.load(src1 + c * hw, mask=valid, other=0.).to(tl.float32)
-        b = tl.load(src2 + c * hw, mask=inside, other=0.).to(tl.float32)
+        a = tl.load(src1 + c * CS, mask=valid, other=0.).to(tl.float32)
+        b = tl.load(src2 + c * CS, mask=inside, other=0.).to(tl.float32)
         acc += a * b
         sq2 += b * b
         sq1 += a * a
@@ -72,7 +86,7 @@ def forward_kernel(f1, f2, out, nrm, H, W, EPS, C: tl.constexpr,
     cos = acc / (tl.maximum(n1, EPS) * tl.maximum(n2, EPS))
     cos = tl.where(inside, cos, 0.)
     k = row * M + j
-    dst = out + n.to(tl.int64) * (M * M) * hw + k * hw + pix
+    dst = out + obase + k * OK + pix
     tl.store(dst, cos.to(out.dtype.element_ty), mask=live)
     # dy = 0: lane j = STEPS sits at dx = 0 (a tensor mask, not a branch)
     centre = (y2 - y) == 0
@@ -82,9 +96,10 @@ def forward_kernel(f1, f2, out, nrm, H, W, EPS, C: tl.constexpr,
 
 
 @triton.jit
-def radial_kernel(grad_out, out, radial, H, W, STEPS: tl.constexpr,
-                  S: tl.constexpr, BH: tl.constexpr, BW: tl.constexpr,
-                  NEED1: tl.constexpr, NEED2: tl.constexpr):
+def radial_kernel(grad_out, out, radial, H, W, T, ON, OT, OK,
+                  STEPS: tl.constexpr, S: tl.constexpr, BH: tl.constexpr,
+                  BW: tl.constexpr, NEED1: tl.constexpr,
+                  NEED2: tl.constexpr):
     """``radial[n, 0, p] = sum_k g[k, p] cv[k, p]`` (for ``F_t``) and
     ``radial[n, 1, q] = sum_k g[k, q - o_k] cv[k, q - o_k]`` (``F_t+1``)."""
     M: tl.constexpr = 2 * STEPS + 1
@@ -95,20 +110,22 @@ def radial_kernel(grad_out, out, radial, H, W, STEPS: tl.constexpr,
     x = (tile % tiles_w) * BW + tl.arange(0, BW)[None, :]
     valid = (y < H) & (x < W)
     pix = y * W + x
-    cv = n.to(tl.int64) * (M * M) * hw + pix
+    # output offsets only: SN, ST unused (0)
+    _, _, obase = _pair_bases(n, T, 0, 0, ON, OT, 0)
+    cv = obase + pix
     r1 = tl.zeros((BH, BW), dtype=tl.float32)
     r2 = tl.zeros((BH, BW), dtype=tl.float32)
     for k in range(M * M):  # compile-time bound, not unrolled
         dy = (k // M - STEPS) * S
         dx = (k % M - STEPS) * S
         if NEED1:
-            g = tl.load(grad_out + cv + k * hw, mask=valid, other=0.)
-            o = tl.load(out + cv + k * hw, mask=valid, other=0.)
+            g = tl.load(grad_out + cv + k * OK, mask=valid, other=0.)
+            o = tl.load(out + cv + k * OK, mask=valid, other=0.)
             r1 += g.to(tl.float32) * o.to(tl.float32)
         if NEED2:
             ys, xs = y - dy, x - dx
             src = valid & (ys >= 0) & (ys < H) & (xs >= 0) & (xs < W)
-            shift = k * hw - dy * W - dx
+            shift = k * OK - dy * W - dx
             g = tl.load(grad_out + cv + shift, mask=src, other=0.)
             o = tl.load(out + cv + shift, mask=src, other=0.)
             r2 += g.to(tl.float32) * o.to(tl.float32)
@@ -121,11 +138,13 @@ def radial_kernel(grad_out, out, radial, H, W, STEPS: tl.constexpr,
 
 @triton.jit
 def grad_kernel(f_this, f_other, nrm, grad_out, radial, grad, C, H, W, EPS,
-                THIS: tl.constexpr, STEPS: tl.constexpr, S: tl.constexpr,
-                CB: tl.constexpr, BH: tl.constexpr, BW: tl.constexpr):
+                T, SN, ST, CS, ON, OT, OK, THIS: tl.constexpr,
+                STEPS: tl.constexpr, S: tl.constexpr, CB: tl.constexpr,
+                BH: tl.constexpr, BW: tl.constexpr, SHIFT: tl.constexpr):
     """Gradient of ``F_t`` (``THIS = 0``) or ``F_t+1`` (``THIS = 1``) for
     ``CB`` channels x a ``BH x BW`` pixel tile x one pair, as a gather over
     all displacements (partners at ``p + o_k`` or ``p - o_k``): no atomics.
+    Both are written at the offsets of the pair's ``F_t`` in ``grad``.
     """
     M: tl.constexpr = 2 * STEPS + 1
     SIGN: tl.constexpr = 1 - 2 * THIS
@@ -138,9 +157,10 @@ def grad_kernel(f_this, f_other, nrm, grad_out, radial, grad, C, H, W, EPS,
     valid = (y < H) & (x < W)  # (1, BH, BW)
     has_c = ch < C  # (CB, 1, 1)
     pix = y * W + x
-    base = n.to(tl.int64) * C * hw
-    src = f_other + base + ch * hw + pix
-    cv = grad_out + n.to(tl.int64) * (M * M) * hw + pix
+    base1, base2, obase = _pair_bases(n, T, SN, ST, ON, OT, SHIFT)
+    mine_base = base1 if THIS == 0 else base2
+    src = f_other + (base2 if THIS == 0 else base1) + ch * CS + pix
+    cv = grad_out + obase + pix
     norms = nrm + n.to(tl.int64) * 2 * hw + pix
     acc = tl.zeros((CB, BH, BW), dtype=tl.float32)
     # a loop over the displacements, not unrolled: unrolled steps hoist
@@ -152,9 +172,9 @@ def grad_kernel(f_this, f_other, nrm, grad_out, radial, grad, C, H, W, EPS,
         inside = valid & (yq >= 0) & (yq < H) & (xq >= 0) & (xq < W)
         shift = dy * W + dx
         if THIS == 0:  # entry (p, k), partner F_t+1[p + o_k]
-            g = tl.load(cv + k * hw, mask=inside, other=0.)
+            g = tl.load(cv + k * OK, mask=inside, other=0.)
         else:  # entry (q - o_k, k), partner F_t[q - o_k]
-            g = tl.load(cv + k * hw + shift, mask=inside, other=0.)
+            g = tl.load(cv + k * OK + shift, mask=inside, other=0.)
         partner_norm = tl.load(norms + (1 - THIS) * hw + shift, mask=inside,
                                other=1.)
         weight = g.to(tl.float32) / tl.maximum(partner_norm, EPS)
@@ -165,7 +185,8 @@ def grad_kernel(f_this, f_other, nrm, grad_out, radial, grad, C, H, W, EPS,
     r = tl.load(radial + n.to(tl.int64) * 2 * hw + THIS * hw + pix,
                 mask=valid, other=0.)
     r = tl.where(mine_norm > EPS, r * inv, 0.)
-    here = base + ch * hw + pix
-    mine = tl.load(f_this + here, mask=valid & has_c, other=0.)
+    mine = tl.load(f_this + mine_base + ch * CS + pix, mask=valid & has_c,
+                   other=0.)
     res = inv * (acc - r * mine.to(tl.float32))
-    tl.store(grad + here, res.to(grad.dtype.element_ty), mask=valid & has_c)
+    tl.store(grad + base1 + ch * CS + pix, res.to(grad.dtype.element_ty),
+             mask=valid & has_c)

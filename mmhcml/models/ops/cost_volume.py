@@ -36,11 +36,12 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-from .cost_volume_triton import triton_available, triton_cost_volume
+from .cost_volume_triton import (triton_available, triton_cost_volume,
+                                 triton_temporal_cost_volume)
 
 __all__ = [
     'COST_VOLUME_IMPLS', 'cost_volume', 'cost_volume_displacements',
-    'num_displacements'
+    'num_displacements', 'temporal_cost_volume'
 ]
 
 COST_VOLUME_IMPLS = ('reference', 'fast', 'triton', 'auto')
@@ -168,6 +169,12 @@ def _reference(feat1: Tensor, feat2: Tensor, offsets, radius: int,
     return torch.stack(sims, dim=1)
 
 
+def _resolve(impl: str, feat: Tensor) -> str:
+    if impl == 'auto':
+        return 'triton' if feat.is_cuda and triton_available() else 'fast'
+    return impl
+
+
 def cost_volume(feat1: Tensor,
                 feat2: Tensor,
                 max_displacement: int = 6,
@@ -197,8 +204,7 @@ def cost_volume(feat1: Tensor,
           float32 and returned in their own dtype.
     """
     _check_inputs(feat1, feat2, max_displacement, stride, impl)
-    if impl == 'auto':
-        impl = 'triton' if feat1.is_cuda and triton_available() else 'fast'
+    impl = _resolve(impl, feat1)
     dtype = feat1.dtype
     if impl == 'triton':  # reads half inputs directly, accumulates in fp32
         return triton_cost_volume(feat1, feat2, max_displacement, stride,
@@ -212,3 +218,43 @@ def cost_volume(feat1: Tensor,
     else:
         out = _CosineCorrelation.apply(feat1, feat2, offsets, eps)
     return out.to(dtype)
+
+
+def temporal_cost_volume(feats: Tensor,
+                         max_displacement: int = 6,
+                         stride: int = 2,
+                         *,
+                         impl: str = 'fast',
+                         eps: float = 1e-8) -> Tensor:
+    """Cost volume of each frame with the next one, the last with itself.
+
+    The pairs ``(F_0, F_1), ..., (F_T-2, F_T-1), (F_T-1, F_T-1)`` of the
+    Prime Motion Block (section 3.2), so the output keeps ``T`` frames.
+    ``'triton'`` reads the pairs in place from the clip tensor (no copies of
+    the features, output written in ``(N, M, T, H, W)`` layout); the other
+    paths build the two ``(N * T, C, H, W)`` stacks of frames first.
+
+    Args:
+        feats (Tensor): ``(N, C, T, H, W)``, ``T >= 1``.
+        max_displacement, stride, impl, eps: As :func:`cost_volume`.
+
+    Shape:
+        - feats: ``(N, C, T, H, W)``
+        - output: ``(N, M, T, H, W)``, same dtype
+    """
+    if feats.dim() != 5 or feats.shape[2] < 1:
+        raise ValueError('temporal_cost_volume expects (N, C, T, H, W) with '
+                         f'T >= 1, got {tuple(feats.shape)}')
+    _check_inputs(feats[:, :, 0], feats[:, :, 0], max_displacement, stride,
+                  impl)
+    n, c, t, h, w = feats.shape
+    if _resolve(impl, feats) == 'triton':
+        return triton_temporal_cost_volume(feats, max_displacement, stride,
+                                           eps)
+    following = torch.cat([feats[:, :, 1:], feats[:, :, -1:]], dim=2)
+    # (N, C, T, H, W) -> (N*T, C, H, W): each frame pair is one sample
+    flat1 = feats.transpose(1, 2).reshape(n * t, c, h, w)
+    flat2 = following.transpose(1, 2).reshape(n * t, c, h, w)
+    costs = cost_volume(flat1, flat2, max_displacement, stride, impl=impl,
+                        eps=eps)
+    return costs.reshape(n, t, -1, h, w).transpose(1, 2)

@@ -38,13 +38,15 @@ Triton is imported lazily: importing this module never fails,
 import functools
 import importlib.util
 import os
-from typing import Tuple
+from typing import NamedTuple, Tuple
 
 import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-__all__ = ['triton_available', 'triton_cost_volume']
+__all__ = [
+    'triton_available', 'triton_cost_volume', 'triton_temporal_cost_volume'
+]
 
 #: Largest tile width (pixels along ``W``), a power of two.
 BLOCK_W = 64
@@ -121,28 +123,108 @@ def _tiles(h: int, w: int, bh: int, bw: int) -> int:
     return -(-h // bh) * -(-w // bw)
 
 
+class _Layout(NamedTuple):
+    """Where the kernels find frame pair ``p`` (``T`` pairs per clip).
+
+    Inputs: ``F_t`` of pair ``p`` starts at ``(p // T) * SN + (p % T) * ST``
+    with channel stride ``CS``; ``F_t+1`` is the same frame of the second
+    tensor (``SHIFT = 0``) or frame ``min(t + 1, T - 1)`` of the same tensor
+    (``SHIFT = 1``). Output: pair ``p`` at ``(p // T) * ON + (p % T) * OT``,
+    displacement stride ``OK``. Pixels are contiguous rows in both.
+    """
+    T: int
+    SN: int
+    ST: int
+    CS: int
+    ON: int
+    OT: int
+    OK: int
+    SHIFT: int
+
+
+def _pair_layout(feat: Tensor, m2: int) -> Tuple[_Layout, int, tuple]:
+    """Layout, pair count and output shape of two ``(N, C, H, W)`` maps."""
+    n, c, h, w = feat.shape
+    hw = h * w
+    return (_Layout(1, c * hw, 0, hw, m2 * hw, 0, hw, 0), n, (n, m2, h, w))
+
+
+def _temporal_layout(feat: Tensor, m2: int) -> Tuple[_Layout, int, tuple]:
+    """Layout, pair count and output shape of one ``(N, C, T, H, W)`` clip
+    tensor whose frame ``t`` pairs with frame ``min(t + 1, T - 1)``."""
+    n, c, t, h, w = feat.shape
+    hw = h * w
+    return (_Layout(t, c * t * hw, hw, t * hw, m2 * t * hw, hw, t * hw, 1),
+            n * t, (n, m2, t, h, w))
+
+
+def _forward(feat1: Tensor, feat2: Tensor, lay: _Layout, pairs: int,
+             out_shape: tuple, steps: int, stride: int,
+             eps: float) -> Tuple[Tensor, Tensor]:
+    """Output and norm maps ``(pairs, 2, H, W)``: one forward launch."""
+    c = feat1.shape[1]
+    h, w = feat1.shape[-2:]
+    m = 2 * steps + 1
+    lanes = triton_next_power_of_2(m)
+    bh, bw = _tile(h, w, lanes, m * pairs, feat1.device)
+    out = feat1.new_empty(out_shape)
+    nrm = feat1.new_empty((pairs, 2, h, w), dtype=torch.float32)
+    cu = CHANNEL_UNROLL
+    if pairs * h * w:
+        _kernels().forward_kernel[(m, _tiles(h, w, bh, bw), pairs)](
+            feat1, feat2, out, nrm, h, w, float(eps), *lay[:7], C=c,
+            C_MAIN=c - c % cu, STEPS=steps, S=stride, MX=lanes, BH=bh,
+            BW=bw, CU=cu, SHIFT=lay.SHIFT,
+            num_warps=_warps(lanes * bh * bw))
+    return out, nrm
+
+
+def _backward(feat1: Tensor, feat2: Tensor, nrm: Tensor, out: Tensor,
+              grad_out: Tensor, lay: _Layout, pairs: int, steps: int,
+              stride: int, eps: float, need: Tuple[bool, bool]) -> list:
+    """Gradients of ``F_t`` and ``F_t+1`` of every pair (``None`` where not
+    needed), each written at the offsets of the pair's ``F_t``."""
+    c = feat1.shape[1]
+    h, w = feat1.shape[-2:]
+    grads = [torch.empty_like(feat1) if want else None for want in need]
+    if pairs * h * w == 0 or c == 0:
+        return [g.zero_() if g is not None else None for g in grads]
+    kernels = _kernels()
+    grad_out = grad_out.contiguous()
+    radial = nrm.new_empty(nrm.shape)
+    bh, bw = _tile(h, w, 1, pairs, feat1.device)
+    kernels.radial_kernel[(_tiles(h, w, bh, bw), pairs)](
+        grad_out, out, radial, h, w, lay.T, lay.ON, lay.OT, lay.OK,
+        STEPS=steps, S=stride, BH=bh, BW=bw, NEED1=need[0], NEED2=need[1],
+        num_warps=_warps(bh * bw))
+    cb = min(BLOCK_C, triton_next_power_of_2(c))
+    chunks = -(-c // cb)
+    bh, bw = _tile(h, w, cb, chunks * pairs, feat1.device)
+    grid = (chunks, _tiles(h, w, bh, bw), pairs)
+    for this, (mine, other) in enumerate(((feat1, feat2), (feat2, feat1))):
+        if need[this]:
+            kernels.grad_kernel[grid](
+                mine, other, nrm, grad_out, radial, grads[this], c, h, w,
+                eps, *lay[:7], THIS=this, STEPS=steps, S=stride, CB=cb,
+                BH=bh, BW=bw, SHIFT=lay.SHIFT,
+                num_warps=_warps(cb * bh * bw))
+    return grads
+
+
 class _TritonCostVolume(torch.autograd.Function):
-    """Cosine cost volume; saves the inputs, the norm maps and the output."""
+    """Cosine cost volume of two maps; saves the inputs, the norm maps and
+    the output."""
 
     @staticmethod
     def forward(ctx, feat1: Tensor, feat2: Tensor, max_displacement: int,
                 stride: int, eps: float) -> Tensor:
         feat1, feat2 = feat1.contiguous(), feat2.contiguous()
-        n, c, h, w = feat1.shape
         steps = max_displacement // stride
-        m = 2 * steps + 1
-        lanes = triton_next_power_of_2(m)
-        bh, bw = _tile(h, w, lanes, m * n, feat1.device)
-        out = feat1.new_empty((n, m * m, h, w))
-        nrm = feat1.new_empty((n, 2, h, w), dtype=torch.float32)
-        cu = CHANNEL_UNROLL
-        if n * h * w:
-            _kernels().forward_kernel[(m, _tiles(h, w, bh, bw), n)](
-                feat1, feat2, out, nrm, h, w, float(eps), C=c,
-                C_MAIN=c - c % cu, STEPS=steps, S=stride, MX=lanes, BH=bh, BW=bw, CU=cu,
-                num_warps=_warps(lanes * bh * bw))
+        lay, pairs, shape = _pair_layout(feat1, (2 * steps + 1)**2)
+        out, nrm = _forward(feat1, feat2, lay, pairs, shape, steps, stride,
+                            eps)
         ctx.save_for_backward(feat1, feat2, nrm, out)
-        ctx.geometry = (steps, stride, float(eps))
+        ctx.geometry = (lay, pairs, steps, stride, float(eps))
         return out
 
     @staticmethod
@@ -150,36 +232,54 @@ class _TritonCostVolume(torch.autograd.Function):
     def backward(ctx, grad_out: Tensor) -> Tuple[Tensor, Tensor, None,
                                                  None, None]:
         feat1, feat2, nrm, out = ctx.saved_tensors
-        steps, stride, eps = ctx.geometry
-        need = ctx.needs_input_grad[:2]
-        n, c, h, w = feat1.shape
+        need = tuple(ctx.needs_input_grad[:2])
         if not any(need):
             return None, None, None, None, None
-        grads = [torch.empty_like(f) if want else None
-                 for f, want in zip((feat1, feat2), need)]
-        if n * h * w == 0 or c == 0:
-            return (*(g.zero_() if g is not None else None for g in grads),
-                    None, None, None)
-        kernels = _kernels()
-        grad_out = grad_out.contiguous()
-        radial = nrm.new_empty(nrm.shape)
-        bh, bw = _tile(h, w, 1, n, feat1.device)
-        kernels.radial_kernel[(_tiles(h, w, bh, bw), n)](
-            grad_out, out, radial, h, w, STEPS=steps, S=stride, BH=bh,
-            BW=bw, NEED1=need[0], NEED2=need[1],
-            num_warps=_warps(bh * bw))
-        cb = min(BLOCK_C, triton_next_power_of_2(c))
-        chunks = -(-c // cb)
-        bh, bw = _tile(h, w, cb, chunks * n, feat1.device)
-        grid = (chunks, _tiles(h, w, bh, bw), n)
-        for this, (mine, other) in enumerate(((feat1, feat2),
-                                              (feat2, feat1))):
-            if need[this]:
-                kernels.grad_kernel[grid](
-                    mine, other, nrm, grad_out, radial, grads[this], c, h,
-                    w, eps, THIS=this, STEPS=steps, S=stride, CB=cb, BH=bh,
-                    BW=bw, num_warps=_warps(cb * bh * bw))
+        grads = _backward(feat1, feat2, nrm, out, grad_out, *ctx.geometry,
+                          need)
         return grads[0], grads[1], None, None, None
+
+
+class _TritonTemporalCostVolume(torch.autograd.Function):
+    """Cost volume of every frame of ``(N, C, T, H, W)`` clips with the next
+    one (the last with itself), read in place: no frame-pair copies. Saves
+    the clips, the norm maps and the output."""
+
+    @staticmethod
+    def forward(ctx, feats: Tensor, max_displacement: int, stride: int,
+                eps: float) -> Tensor:
+        feats = feats.contiguous()
+        steps = max_displacement // stride
+        lay, pairs, shape = _temporal_layout(feats, (2 * steps + 1)**2)
+        out, nrm = _forward(feats, feats, lay, pairs, shape, steps, stride,
+                            eps)
+        ctx.save_for_backward(feats, nrm, out)
+        ctx.geometry = (lay, pairs, steps, stride, float(eps))
+        return out
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_out: Tensor) -> Tuple[Tensor, None, None, None]:
+        feats, nrm, out = ctx.saved_tensors
+        if not ctx.needs_input_grad[0]:
+            return None, None, None, None
+        as_first, as_second = _backward(feats, feats, nrm, out, grad_out,
+                                        *ctx.geometry, (True, True))
+        # pair t's F_t+1 is frame t + 1, and the last pair's is frame T - 1
+        as_first[:, :, 1:] += as_second[:, :, :-1]
+        as_first[:, :, -1] += as_second[:, :, -1]
+        return as_first, None, None, None
+
+
+def _check_runnable(feat: Tensor, name: str) -> None:
+    if not triton_available():
+        raise ImportError(f"{name}(impl='triton') needs the `triton` "
+                          "package; install it or use impl='auto'/'fast'")
+    if not feat.is_cuda and not _interpret():
+        raise ValueError(f"{name}(impl='triton') needs CUDA tensors "
+                         "(or TRITON_INTERPRET=1), got device "
+                         f'{feat.device.type!r}; use impl=\'auto\' or '
+                         "'fast'")
 
 
 def triton_cost_volume(feat1: Tensor, feat2: Tensor, max_displacement: int,
@@ -195,13 +295,22 @@ def triton_cost_volume(feat1: Tensor, feat2: Tensor, max_displacement: int,
         ValueError: The tensors are not on a CUDA device (and
             ``TRITON_INTERPRET=1`` is not set).
     """
-    if not triton_available():
-        raise ImportError("cost_volume(impl='triton') needs the `triton` "
-                          "package; install it or use impl='auto'/'fast'")
-    if not feat1.is_cuda and not _interpret():
-        raise ValueError("cost_volume(impl='triton') needs CUDA tensors "
-                         "(or TRITON_INTERPRET=1), got device "
-                         f'{feat1.device.type!r}; use impl=\'auto\' or '
-                         "'fast'")
+    _check_runnable(feat1, 'cost_volume')
     return _TritonCostVolume.apply(feat1, feat2, max_displacement, stride,
                                    eps)
+
+
+def triton_temporal_cost_volume(feats: Tensor, max_displacement: int,
+                                stride: int, eps: float) -> Tensor:
+    """:func:`~mmhcml.models.ops.temporal_cost_volume` with the Triton
+    kernels, reading the frame pairs in place.
+
+    Shape:
+        - feats: ``(N, C, T, H, W)``; output ``(N, M, T, H, W)``
+
+    Raises:
+        ImportError, ValueError: as :func:`triton_cost_volume`.
+    """
+    _check_runnable(feats, 'temporal_cost_volume')
+    return _TritonTemporalCostVolume.apply(feats, max_displacement, stride,
+                                           eps)
