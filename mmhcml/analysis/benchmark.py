@@ -24,7 +24,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 from .complexity import model_complexity
-from .measure import PeakMemory, device_name, time_it
+from .measure import PeakMemory, SavedActivations, device_name, time_it
 
 __all__ = [
     'AMP_MODES', 'benchmark_models', 'build_step', 'format_report',
@@ -119,10 +119,12 @@ def _autocast(device: str, amp: str):
     return torch.autocast(torch.device(device).type, dtype=dtype)
 
 
-def build_step(model_cfg: dict, *, train: bool, freeze: int, inputs,
-               samples, device: str, amp: str) -> Tuple[torch.nn.Module,
-                                                         Callable[[], None]]:
-    """Build a model and the function that runs one step of it.
+def build_step(
+    model_cfg: dict, *, train: bool, freeze: int, inputs, samples,
+    device: str, amp: str
+) -> Tuple[torch.nn.Module, Callable[[], None], Optional[Callable]]:
+    """Build a model, the function that runs one step of it and, for
+    training, the function that runs only its forward pass and loss.
 
     Args:
         model_cfg (dict): Recognizer config.
@@ -135,7 +137,8 @@ def build_step(model_cfg: dict, *, train: bool, freeze: int, inputs,
         amp (str): One of :data:`AMP_MODES`.
 
     Returns:
-        tuple: the model and ``step()``.
+        tuple: the model, ``step()`` and ``forward_loss()`` (``None`` for
+        inference), which returns the loss without a backward pass.
     """
     from mmaction.registry import MODELS
     model = MODELS.build(copy.deepcopy(model_cfg)).to(device)
@@ -151,7 +154,7 @@ def build_step(model_cfg: dict, *, train: bool, freeze: int, inputs,
             with torch.no_grad(), _autocast(device, amp):
                 model(inputs, mode='tensor')
 
-        return model, infer
+        return model, infer, None
     model.train()
     if freeze:
         _freeze_up_to(model, freeze)
@@ -160,16 +163,19 @@ def build_step(model_cfg: dict, *, train: bool, freeze: int, inputs,
     scaler = torch.amp.GradScaler(
         enabled=amp == 'fp16' and torch.device(device).type == 'cuda')
 
-    def step():
+    def forward_loss():
         with _autocast(device, amp):
             losses = model(inputs, samples, mode='loss')
             loss, _ = model.parse_losses(losses)
-        scaler.scale(loss).backward()
+        return loss
+
+    def step():
+        scaler.scale(forward_loss()).backward()
         scaler.step(optim)
         scaler.update()
         optim.zero_grad(set_to_none=True)
 
-    return model, step
+    return model, step, forward_loss
 
 
 def run_case(model_cfg: dict, *, train: bool, freeze: int, inputs, samples,
@@ -181,19 +187,25 @@ def run_case(model_cfg: dict, *, train: bool, freeze: int, inputs, samples,
 
     Returns:
         dict: :func:`time_it` fields, ``clips_per_s`` or ``iters_per_s``,
-        ``peak_bytes`` (from before the model is built) and
-        ``memory_method``.
+        ``peak_bytes`` (from before the model is built),
+        ``memory_method`` and, for training, ``saved_bytes``
+        (:class:`SavedActivations` of one forward pass and loss).
     """
     gc.collect()
     if torch.device(device).type == 'cuda':
         torch.cuda.empty_cache()
     with PeakMemory(device) as mem:
-        _, step = build_step(model_cfg, train=train, freeze=freeze,
-                             inputs=inputs, samples=samples, device=device,
-                             amp=amp)
+        _, step, forward_loss = build_step(
+            model_cfg, train=train, freeze=freeze, inputs=inputs,
+            samples=samples, device=device, amp=amp)
         timing = time_it(step, device, iters=iters, warmup=warmup)
     per_s = 1e3 / timing['median_ms']
     result = dict(timing, peak_bytes=mem.peak_bytes, memory_method=mem.method)
+    if forward_loss is not None:
+        with SavedActivations(exclude=[inputs]) as saved:
+            loss = forward_loss()
+        del loss
+        result['saved_bytes'] = saved.nbytes
     result['iters_per_s' if train else 'clips_per_s'] = (
         per_s if train else per_s * inputs.shape[0])
     return result
@@ -300,7 +312,10 @@ def benchmark_models(baseline: Config,
         deploy_wall_clock=_ratio(ms('deploy_inference'),
                                  ms('baseline_inference')),
         joint_step=_ratio(ms('joint_train'), ms('baseline_train')),
-        peak_memory=_ratio(peak('joint_train'), peak('baseline_train')))
+        peak_memory=_ratio(peak('joint_train'), peak('baseline_train')),
+        saved_activations=_ratio(
+            (cases.get('joint_train') or {}).get('saved_bytes'),
+            (cases.get('baseline_train') or {}).get('saved_bytes')))
     for level in (1, 2, 3):
         ratios[f'stage{level}_step'] = _ratio(ms(f'stage{level}_train'),
                                               ms('baseline_train'))
@@ -339,18 +354,22 @@ def format_report(result: Dict) -> str:
              f'{setup["cost_volume_impl"]}, with_cp '
              f'{setup.get("with_cp", "none")}',
              f'{"case":20s} {"median ms":>10s} {"per s":>10s} '
-             f'{"peak MiB":>10s}']
+             f'{"peak MiB":>10s} {"saved MiB":>10s}']
     for name, case in result['cases'].items():
         if case is None:
             lines.append(f'{name:20s} {"(no head in config)":>32s}')
             continue
         per_s = case.get('clips_per_s', case.get('iters_per_s'))
         unit = 'clips' if 'clips_per_s' in case else 'it'
+        saved = case.get('saved_bytes')
+        saved = '' if saved is None else f'{saved / 2**20:10.0f}'
         lines.append(f'{name:20s} {case["median_ms"]:10.1f} '
-                     f'{per_s:8.2f} {unit:5s}{case["peak_bytes"] / 2**20:8.0f}')
+                     f'{per_s:8.2f} {unit:5s}{case["peak_bytes"] / 2**20:8.0f}'
+                     f' {saved:>10s}')
     method = next((c['memory_method'] for c in result['cases'].values() if c),
                   '')
-    lines.append(f'peak memory: {method}')
+    lines.append(f'peak memory: {method}; saved = activations autograd '
+                 'keeps for backward (device independent)')
     fl = result['flops']
     lines.append(f'GFLOPs (1 clip): baseline {fl["baseline"]["flops"] / 1e9:.2f}'
                  f', HCML deploy {fl["hcml"]["flops"] / 1e9:.2f}')
@@ -362,4 +381,8 @@ def format_report(result: Dict) -> str:
         shown = 'n/a' if value is None else f'{value:.3f}x'
         lines.append(f'{key:18s} ratio {shown:>8s} <= {target["limit"]:.3f}x '
                      f'{verdict}{note}')
+    saved = result['ratios'].get('saved_activations')
+    if saved:
+        lines.append(f'saved activations, joint / baseline training: '
+                     f'{saved:.3f}x')
     return '\n'.join(lines)

@@ -4,6 +4,8 @@ The paper claims HCML adds little cost at inference because the side branch
 is dropped (section 3.3); these helpers measure it on the machine at hand.
 
 * :func:`time_it` synchronises CUDA before and after every timed call.
+* :class:`SavedActivations` counts the bytes autograd keeps for the
+  backward pass: a device-independent measure of activation memory.
 * :class:`PeakMemory` reports the peak memory *increase* inside its block:
   on CUDA ``torch.cuda.max_memory_allocated`` after
   ``torch.cuda.reset_peak_memory_stats``; on CPU the kernel's peak resident
@@ -21,7 +23,9 @@ from typing import Callable, Dict, List, Optional
 
 import torch
 
-__all__ = ['PeakMemory', 'device_name', 'synchronize', 'time_it']
+__all__ = [
+    'PeakMemory', 'SavedActivations', 'device_name', 'synchronize', 'time_it'
+]
 
 
 def device_name(device: str) -> str:
@@ -138,3 +142,43 @@ class PeakMemory:
         else:
             peak = _status_bytes('VmHWM')
         self.peak_bytes = max(0, peak - self._start)
+
+
+class SavedActivations:
+    """Context manager: bytes of the tensors autograd saves inside the block.
+
+    Counts each storage once (views of one tensor share it) through
+    :func:`torch.autograd.graph.saved_tensors_hooks`. Run a forward pass
+    (with its loss) inside: the result is the activation memory held when
+    the backward pass starts, where a training step peaks, independent of
+    the device and its allocator. Storages in ``exclude`` (e.g. the input
+    batch) are not counted.
+
+    Attributes:
+        nbytes (int): The total.
+        count (int): Distinct storages.
+    """
+
+    def __init__(self, exclude=()) -> None:
+        self._exclude = {t.untyped_storage().data_ptr() for t in exclude}
+        self._seen: Dict[int, int] = {}
+        self._hooks = None
+        self.nbytes = 0
+        self.count = 0
+
+    def _pack(self, tensor):
+        storage = tensor.untyped_storage()
+        if storage.data_ptr() not in self._exclude:
+            self._seen[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    def __enter__(self) -> 'SavedActivations':
+        self._hooks = torch.autograd.graph.saved_tensors_hooks(
+            self._pack, lambda tensor: tensor)
+        self._hooks.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._hooks.__exit__(*exc)
+        self.nbytes = sum(self._seen.values())
+        self.count = len(self._seen)

@@ -91,7 +91,7 @@ def step_breakdown(baseline: Config,
     steps = {}
     for name in BREAKDOWN_VARIANTS:
         print(f'[step_breakdown] building {name}', flush=True)
-        _, steps[name] = build_step(
+        _, steps[name], _ = build_step(
             variant_cfg(baseline, hcml, name), train=True, freeze=0,
             inputs=inputs, samples=samples, device=device, amp=amp)
     times: Dict[str, List[float]] = {name: [] for name in steps}
@@ -154,7 +154,7 @@ def op_table(model_cfg: dict,
     """
     from torch.profiler import ProfilerActivity, profile
     inputs = torch.randn(batch, 1, 3, *shape, device=device)
-    _, step = build_step(model_cfg, train=True, freeze=0, inputs=inputs,
+    _, step, _ = build_step(model_cfg, train=True, freeze=0, inputs=inputs,
                          samples=_samples(batch, num_classes), device=device,
                          amp=amp)
     step()  # warm-up: kernel selection, allocator growth

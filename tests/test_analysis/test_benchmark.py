@@ -41,6 +41,19 @@ def test_stage_configs_keep_only_their_head():
     assert stage_model_cfg(no_con, 'stage2') is None
 
 
+def test_saved_activations_counts_each_storage_once():
+    from mmhcml.analysis.measure import SavedActivations
+    x = torch.randn(4, 8, requires_grad=True)
+    w = torch.randn(8, 8, requires_grad=True)
+    skip = torch.randn(4, 8)
+    with SavedActivations(exclude=[skip]) as saved:
+        h = x @ w          # saves x and w
+        y = (h * h[:, :8]).sum() + (skip * x).sum()  # h twice, skip excluded
+    assert saved.count == 3
+    assert saved.nbytes == (x.numel() + w.numel() + h.numel()) * 4
+    y.backward()  # the graph is intact
+
+
 def test_set_with_cp_parts():
     cfg = Config(dict(model=tiny_model_cfg()))
     for parts, backbone, flow in (('none', False, False),
@@ -87,6 +100,10 @@ def test_cli_writes_json_with_positive_ratios(tmp_path):
         assert case['median_ms'] > 0 and case['peak_bytes'] >= 0
     assert result['cases']['deploy_inference']['clips_per_s'] > 0
     assert result['cases']['joint_train']['iters_per_s'] > 0
+    assert result['cases']['joint_train']['saved_bytes'] > \
+        result['cases']['baseline_train']['saved_bytes'] > 0
+    assert 'saved_bytes' not in result['cases']['deploy_inference']
+    assert result['ratios']['saved_activations'] > 1
     for key in ('flops', 'deploy_wall_clock', 'joint_step', 'stage1_step',
                 'stage2_step', 'stage3_step'):
         assert result['ratios'][key] > 0, key
