@@ -113,3 +113,12 @@ def test_with_cp_must_be_bool(bad):
     cfg['motion_heads'][0]['with_cp'] = bad
     with pytest.raises(ValueError, match='with_cp'):
         MODELS.build(cfg)
+
+
+def test_with_cp_from_cfg_options_on_a_real_config():
+    from mmengine.config import Config
+    cfg = Config.fromfile('configs/hcml/joint_k400.py')
+    cfg.merge_from_dict({'model.backbone.with_cp': True,
+                         'model.motion_heads.0.with_cp': True})
+    model = MODELS.build(cfg.model)
+    assert model.backbone.with_cp and model.motion_heads['rec_l1'].with_cp

@@ -3,7 +3,8 @@
     python tools/analysis/benchmark_cost_volume.py [--device cpu|cuda] \
         [--batch 8] [--frames 16] [--size 224] [--iters 10] [--warmup 3] \
         [--impls reference unfold fast compile triton] [--levels res2 res3 res4] \
-        [--threads N] [--no-step] [--out cost_volume.json]
+        [--threads N] [--no-step] [--out cost_volume.json] \
+        [--triton-configs BLOCK_ELEMS=512,CHANNEL_UNROLL=8 ...]
 
 Shapes (B clips, T frames, beta = 4, d = 6, s = 2): res2 (B*T, 64, S/4, S/4),
 res3 (B*T/2, 128, S/8, S/8), res4 (B*T/4, 256, S/16, S/16). For each level
@@ -13,6 +14,9 @@ device-to-device copy timed in the same run; the share of the baseline R2D-50
 training step that the three levels' forward+backward take. ``unfold`` (an
 im2col baseline, 49 copies of F_t+1) and ``compile`` (``torch.compile`` of
 the reference pad-and-shift) live here only, not in the package.
+``--triton-configs`` adds Triton variants with other tiling constants of
+:mod:`mmhcml.models.ops.cost_volume_triton` (one impl per comma-separated
+``NAME=VALUE`` list, timed with the others) to tune the kernels on a GPU.
 """
 import argparse
 import json
@@ -30,6 +34,7 @@ import torch.nn.functional as F  # noqa: E402
 from mmhcml.analysis.measure import (PeakMemory, device_name,  # noqa: E402
                                      time_it)
 from mmhcml.models.ops import cost_volume  # noqa: E402
+from mmhcml.models.ops import cost_volume_triton as cvt  # noqa: E402
 from mmhcml.models.ops.cost_volume_triton import triton_available  # noqa: E402
 
 IMPLS = ('reference', 'unfold', 'fast', 'compile', 'triton')
@@ -48,7 +53,42 @@ def unfold_cost_volume(feat1, feat2, d=D, s=S, eps=1e-8):
     return (unit1.unsqueeze(2) * cols.view(n, c, m * m, h, w)).sum(1)
 
 
-def make_impls(names, device):
+#: Tiling constants of the Triton path that --triton-configs may set.
+TRITON_KNOBS = ('BLOCK_W', 'BLOCK_ELEMS', 'BLOCK_C', 'CHANNEL_UNROLL',
+                'PROGRAMS_PER_SM', 'ELEMS_PER_WARP')
+
+
+def parse_triton_config(text):
+    """``'BLOCK_ELEMS=512,CHANNEL_UNROLL=8'`` -> ``{name: int}``."""
+    knobs = {}
+    for item in filter(None, text.split(',')):
+        name, sep, value = item.partition('=')
+        if not sep or name not in TRITON_KNOBS or not value.isdigit() or \
+                int(value) < 0:
+            raise ValueError(
+                f'--triton-configs entries are NAME=VALUE with NAME in '
+                f'{TRITON_KNOBS} and VALUE a non-negative int, got {item!r}')
+        knobs[name] = int(value)
+    if not knobs:
+        raise ValueError('--triton-configs: empty config')
+    return knobs
+
+
+def with_triton_config(knobs):
+    """The Triton cost volume run with ``knobs`` set (restored after)."""
+    def run(a, b):
+        saved = {name: getattr(cvt, name) for name in knobs}
+        for name, value in knobs.items():
+            setattr(cvt, name, value)
+        try:
+            return cost_volume(a, b, D, S, impl='triton')
+        finally:
+            for name, value in saved.items():
+                setattr(cvt, name, value)
+    return run
+
+
+def make_impls(names, device, triton_configs=()):
     fns = {}
     for name in names:
         if name == 'unfold':
@@ -66,6 +106,13 @@ def make_impls(names, device):
         else:
             fns[name] = (lambda impl: lambda a, b: cost_volume(
                 a, b, D, S, impl=impl))(name)
+    for text in triton_configs:
+        knobs = parse_triton_config(text)
+        if torch.device(device).type != 'cuda' or not triton_available():
+            print(f'[cost volume] triton:{text} skipped: needs CUDA and '
+                  'triton')
+            continue
+        fns[f'triton:{text}'] = with_triton_config(knobs)
     return fns
 
 
@@ -157,7 +204,17 @@ def parse_args(argv=None):
     parser.add_argument('--no-step', action='store_true',
                         help='skip timing the baseline R2D-50 training step')
     parser.add_argument('--out', help='write the results as JSON here')
-    return parser.parse_args(argv)
+    parser.add_argument('--triton-configs', nargs='+', default=[],
+                        metavar='NAME=V[,NAME=V]',
+                        help='extra Triton variants with these tiling '
+                        f'constants ({", ".join(TRITON_KNOBS)})')
+    args = parser.parse_args(argv)
+    try:
+        for text in args.triton_configs:
+            parse_triton_config(text)
+    except ValueError as err:
+        parser.error(str(err))
+    return args
 
 
 def main(argv=None):
@@ -165,7 +222,7 @@ def main(argv=None):
     dev = args.device
     if args.threads:
         torch.set_num_threads(args.threads)
-    impls = make_impls(args.impls, dev)
+    impls = make_impls(args.impls, dev, args.triton_configs)
     result = dict(device=torch.device(dev).type, device_name=device_name(dev),
                   torch=torch.__version__, setup=vars(args), levels={})
     print(f'device: {result["device_name"]}, torch {torch.__version__}, '

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # One GPU run of the CUDA benchmarks of docs/benchmark.md (under 10 minutes on an H100):
 #   1. the CUDA cost volume tests (Triton kernels checked against the reference),
-#   2. tools/analysis/benchmark_cost_volume.py (B=8, T=16, 224; unfold vs Triton),
+#   2. tools/analysis/benchmark_cost_volume.py (B=8, T=16, 224; unfold vs Triton, plus
+#      Triton tiling variants to tune the kernels: TRITON_CONFIGS, space-separated),
 #   3. tools/analysis/benchmark.py, R2D-50 baseline vs HCML, fp32, with_cp none/flow/all,
-#   4. tools/analysis/profile_step.py: where the joint step's extra time goes (+ op table),
-#   5. tools/analysis/benchmark.py in bf16.
-# (FLOPs need no GPU: tools/analysis/get_flops.py on any machine.)
-# Step time limits add up to 590 s, below the 600 s of one device command.
+#   4. tools/analysis/profile_step.py: where the joint step's extra time goes (+ op table).
+# (FLOPs need no GPU: tools/analysis/get_flops.py on any machine; bf16: add --amp bf16.)
+# Step time limits add up to 530 s, below the 600 s of one device command.
 # Everything lands in $OUT (JSON + one log per step + steps.tsv). A failing step is
 # recorded and the next one runs. Dry run on a CPU with tiny shapes: BENCH_TINY=1.
 # Run from anywhere:  bash tools/analysis/gpu_bench.sh   (with carry=[".whl"])
@@ -54,19 +54,17 @@ fi
 step env 30 bash -c "nvidia-smi || true; $PY -c 'import torch, sys; print(sys.version); print(torch.__version__, torch.version.cuda, torch.cuda.is_available())'; $PY -c 'import triton; print(\"triton\", triton.__version__)' || true; $PY -c 'import mmhcml, mmaction, mmengine; print(mmaction.__version__, mmengine.__version__)'"
 step cost_volume_tests 90 $PY -m pytest -q -p no:cacheprovider \
   tests/test_models/test_cost_volume.py tests/test_models/test_cost_volume_paths.py
-step cost_volume_bench 60 $PY tools/analysis/benchmark_cost_volume.py --device $DEV \
-  "${CV_ARGS[@]}" --impls "${CV_IMPLS[@]}" --out "$OUT/cost_volume_$DEV.json"
+read -r -a TRITON_CONFIGS <<< "${TRITON_CONFIGS:-BLOCK_ELEMS=512 BLOCK_ELEMS=2048 CHANNEL_UNROLL=8 BLOCK_W=32 PROGRAMS_PER_SM=8}"
+step cost_volume_bench 90 $PY tools/analysis/benchmark_cost_volume.py --device $DEV \
+  "${CV_ARGS[@]}" --impls "${CV_IMPLS[@]}" --triton-configs "${TRITON_CONFIGS[@]}" \
+  --out "$OUT/cost_volume_$DEV.json"
 for cp in none flow all; do  # PMBs on impl='auto': Triton on CUDA
   step "model_bench_r2d50_fp32_cp_$cp" 80 $PY tools/analysis/benchmark.py --device $DEV \
     "${MODEL_ARGS[@]}" --amp none --cost-volume-impl auto --with-cp $cp \
     --out "$OUT/model_r2d50_${DEV}_fp32_cp_$cp.json"
 done
-step profile_step_fp32 90 $PY tools/analysis/profile_step.py --device $DEV \
+step profile_step_fp32 80 $PY tools/analysis/profile_step.py --device $DEV \
   "${PROFILE_ARGS[@]}" --ops joint --out "$OUT/profile_step_${DEV}_fp32.json"
-step model_bench_r2d50_bf16 80 $PY tools/analysis/benchmark.py --device $DEV \
-  "${MODEL_ARGS[@]}" --amp bf16 --cost-volume-impl auto \
-  --out "$OUT/model_r2d50_${DEV}_bf16.json"
-
 echo "[gpu_bench] done in $(( $(date +%s) - START ))s; steps (name, exit status, time):"
 cat "$OUT/steps.tsv"
 ls -l "$OUT"

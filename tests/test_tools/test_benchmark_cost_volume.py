@@ -1,0 +1,59 @@
+"""tools/analysis/benchmark_cost_volume.py on tiny shapes (no timing)."""
+import importlib.util
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from mmhcml.models.ops import cost_volume_triton as cvt
+
+spec = importlib.util.spec_from_file_location(
+    'benchmark_cost_volume', 'tools/analysis/benchmark_cost_volume.py')
+bcv = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bcv)
+
+
+def test_cli_on_cpu_writes_every_level(tmp_path):
+    out = tmp_path / 'cv.json'
+    proc = subprocess.run(
+        [sys.executable, 'tools/analysis/benchmark_cost_volume.py',
+         '--device', 'cpu', '--batch', '1', '--frames', '4', '--size', '64',
+         '--iters', '1', '--warmup', '0', '--impls', 'unfold', 'fast',
+         '--no-step', '--triton-configs', 'BLOCK_ELEMS=512', '--out',
+         str(out)],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert set(result['levels']) == {'res2', 'res3', 'res4'}
+    res2 = result['levels']['res2']
+    assert res2['shape'] == [4, 64, 16, 16]
+    assert set(res2['impls']) == {'unfold', 'fast'}  # triton: CUDA only
+    assert res2['impls']['fast']['forward']['median_ms'] > 0
+    assert 'triton:BLOCK_ELEMS=512 skipped' in proc.stdout
+    assert result['summary']['speedups']['fast_vs_unfold_forward']
+
+
+@pytest.mark.parametrize('text', ['BLOCK_ELEMS', 'NOPE=4', 'BLOCK_W=-1',
+                                  'BLOCK_W=x', ','])
+def test_bad_triton_configs_are_named(text):
+    with pytest.raises(ValueError, match='--triton-configs'):
+        bcv.parse_triton_config(text)
+
+
+def test_triton_config_is_set_for_the_call_and_restored(monkeypatch):
+    seen = {}
+
+    def fake(a, b, d, s, impl):
+        seen.update(elems=cvt.BLOCK_ELEMS, unroll=cvt.CHANNEL_UNROLL)
+        raise RuntimeError('stop')
+
+    monkeypatch.setattr(bcv, 'cost_volume', fake)
+    before = (cvt.BLOCK_ELEMS, cvt.CHANNEL_UNROLL)
+    run = bcv.with_triton_config(
+        bcv.parse_triton_config('BLOCK_ELEMS=256,CHANNEL_UNROLL=8'))
+    with pytest.raises(RuntimeError, match='stop'):
+        run(torch.zeros(1), torch.zeros(1))
+    assert seen == dict(elems=256, unroll=8)
+    assert (cvt.BLOCK_ELEMS, cvt.CHANNEL_UNROLL) == before
