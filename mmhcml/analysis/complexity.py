@@ -6,16 +6,31 @@ ops, so the cost volume of Eq. 1 would count as zero. It is added here
 *analytically*: for reduced features of shape ``(N, C', T, H, W)`` the
 correlation costs ``N * T * H * W * M * C'`` multiply-adds and normalising
 both maps ``2 * N * T * H * W * C'``.
+
+The fusion ``Z^l = F^l + g^l(P^l)`` runs as one ``torch.baddbmm`` with the
+BatchNorm folded in (:func:`~mmhcml.models.ops.conv_bn_residual`); the
+analyzer has no handle for ``aten::baddbmm``, so one is registered that
+counts its product like ``bmm`` (the 1x1x1 conv's multiply-adds).
 """
 from typing import Dict, Sequence
 
 import torch
 import torch.nn as nn
 from mmengine.analysis import FlopAnalyzer
+from mmengine.analysis.jit_handles import get_shape
 
 from ..models.necks import PrimeMotionBlock
 
-__all__ = ['cost_volume_flops', 'model_complexity']
+__all__ = ['baddbmm_flop_jit', 'cost_volume_flops', 'model_complexity']
+
+
+def baddbmm_flop_jit(inputs, outputs) -> int:
+    """Multiply-adds of ``baddbmm(input, batch1, batch2)``: ``b * n * m *
+    p`` for ``batch1 (b, n, m)`` and ``batch2 (b, m, p)`` (the scaled
+    addition of ``input`` is element-wise and not counted)."""
+    b, n, m = get_shape(inputs[1])
+    p = get_shape(inputs[2])[-1]
+    return b * n * m * p
 
 
 def cost_volume_flops(block: PrimeMotionBlock, reduced_shape: Sequence[int]) -> int:
@@ -49,6 +64,7 @@ def model_complexity(model: nn.Module,
     try:
         with torch.no_grad():
             analyzer = FlopAnalyzer(model, (inputs, ))
+            analyzer.set_op_handle('aten::baddbmm', baddbmm_flop_jit)
             analyzer.unsupported_ops_warnings(False)
             analyzer.uncalled_modules_warnings(False)
             conv_flops = analyzer.total()

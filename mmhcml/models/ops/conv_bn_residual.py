@@ -23,7 +23,11 @@ statistics.
 
 Nothing the size of ``Z`` is kept for the backward pass (``F`` and ``P`` are
 kept by their own producers anyway). Statistics are computed in float32
-whatever the autocast state. Anything else than a bias-free 1x1x1
+whatever the autocast state; the variance ``w^T (S - m m^T) w`` subtracts
+``m m^T`` from ``S``, which is accurate for motion features (post-ReLU, mean
+of the order of their spread). On CUDA the moments are a float32 matrix
+product: with ``torch.backends.cuda.matmul.allow_tf32 = True`` (off by
+default in PyTorch) they would be rounded to TF32. Anything else than a bias-free 1x1x1
 ``nn.Conv3d`` followed by a plain affine BatchNorm (for instance SyncBN in
 distributed self-supervised stages) runs the modules unchanged.
 """
