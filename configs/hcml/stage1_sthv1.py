@@ -8,7 +8,8 @@ work_dir = 'work_dirs/stage1_sthv1'
 model = dict(
     cls_head=None,
     motion_heads=[
-        dict(type='FlowReconstructionHead', level=1, loss_weight=1.0)
+        dict(type='FlowReconstructionHead', level=1, loss_weight=1.0,
+             with_cp=True)
     ])
 
 train_dataloader = dict(dataset={{_base_.unlabelled_dataset}})

@@ -13,7 +13,10 @@ motion_block = dict(
     cost_volume_impl='auto')
 
 motion_heads = [
-    dict(type='FlowReconstructionHead', level=1, loss_weight=15.0),
+    # with_cp: the dense flow estimator runs again in the backward pass
+    # instead of keeping its activations (exact; docs/benchmark.md)
+    dict(type='FlowReconstructionHead', level=1, loss_weight=15.0,
+         with_cp=True),
     dict(
         type='ContrastiveMotionHead',
         level=2,
