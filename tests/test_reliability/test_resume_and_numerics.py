@@ -92,9 +92,13 @@ def samples(n):
     return [ActionDataSample().set_gt_label(i % 4) for i in range(n)]
 
 
+@pytest.mark.parametrize('with_cp', [False, True])
 @pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
-def test_autocast_training_gives_finite_float32_losses(dtype):
-    model = MODELS.build(tiny_model_cfg())
+def test_autocast_training_gives_finite_float32_losses(dtype, with_cp):
+    cfg = tiny_model_cfg()
+    cfg['backbone']['with_cp'] = with_cp
+    cfg['motion_heads'][0]['with_cp'] = with_cp
+    model = MODELS.build(cfg)
     x = torch.randn(2, 1, 3, 8, 64, 64)
     with torch.autocast('cpu', dtype=dtype):
         losses = model(x, samples(2), mode='loss')
