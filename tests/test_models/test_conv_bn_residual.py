@@ -108,6 +108,8 @@ def test_bad_shapes_are_named():
                          conv, bn)
     with pytest.raises(ValueError, match=r'\(N, C, L\)'):
         channel_moments(x)
+    with pytest.raises(ValueError, match='N, L > 0'):
+        channel_moments(torch.zeros(2, 3, 0))
 
 
 def test_channel_moments_values_and_gradient():

@@ -78,9 +78,9 @@ def channel_moments(x: Tensor) -> Tuple[Tensor, Tensor]:
         - output: ``(C,)`` and ``(C, C)``, float32,
           ``second[i, j] = mean over (n, l) of x[n, i, l] x[n, j, l]``
     """
-    if x.dim() != 3:
-        raise ValueError(f'channel_moments expects (N, C, L), got '
-                         f'{tuple(x.shape)}')
+    if x.dim() != 3 or x.shape[0] * x.shape[2] == 0:
+        raise ValueError(f'channel_moments expects (N, C, L) with N, L > 0, '
+                         f'got {tuple(x.shape)}')
     return _ChannelMoments.apply(x)
 
 

@@ -5,9 +5,9 @@ memory: a checkpointed segment keeps only its inputs and runs its forward a
 second time during the backward pass. A plain ``torch.utils.checkpoint``
 re-runs every BatchNorm in training mode, which updates its running
 statistics twice per step (and counts the batch twice). Here the
-recomputation runs each BatchNorm on batch statistics without touching the
-running ones, so a checkpointed model trains exactly like an unchecked one:
-same outputs, same gradients, same buffers.
+recomputation runs the same ops (batch statistics in training mode) and its
+updates of the running statistics are undone, so a checkpointed model trains
+exactly like an unchecked one: same outputs, same gradients, same buffers.
 """
 from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
