@@ -282,6 +282,28 @@ def test_triton_interpreted_temporal_equals_reference(monkeypatch, shape, d,
 
 
 @interpreted
+@pytest.mark.parametrize('temporal', [False, True])
+def test_triton_interpreted_prenorm_variant_equals_reference(monkeypatch,
+                                                             temporal):
+    # FORWARD_PRENORM=1: norms from their own launch, same outputs, same
+    # norm maps for the backward pass (so the same gradients)
+    monkeypatch.setenv('TRITON_INTERPRET', '1')
+    monkeypatch.setattr(cvt, 'FORWARD_PRENORM', 1)
+    monkeypatch.setattr(cvt, 'NORM_BLOCK', 16)  # several blocks per map
+    if temporal:
+        feats, weight = temporal_inputs((2, 5, 3, 6, 7), 2, 1)
+        feats[1, :, 2, 3, 3] = 0
+        got = temporal_values_and_grads('triton', feats, 2, 1, weight)
+        want = temporal_values_and_grads('reference', feats, 2, 1, weight)
+        for g, w in zip(got, want):
+            torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-5)
+    else:
+        f1, f2, weight = inputs((2, 5, 6, 7), 6, 2, dtype=torch.float64)
+        f1[0, :, 2, 2] = 0
+        assert_same('triton', 'reference', f1, f2, 6, 2, weight, 1e-5)
+
+
+@interpreted
 def test_triton_interpreted_temporal_saves_no_pair_copies(monkeypatch):
     monkeypatch.setenv('TRITON_INTERPRET', '1')
     feats = torch.randn(2, 6, 3, 5, 5, requires_grad=True)
@@ -303,7 +325,7 @@ def test_triton_kernels_in_the_interpreter():
         env=dict(os.environ, TRITON_INTERPRET='1'), cwd=root,
         capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert int(re.search(r'(\d+) passed', proc.stdout).group(1)) == 27
+    assert int(re.search(r'(\d+) passed', proc.stdout).group(1)) == 29
 
 
 @needs_cuda

@@ -55,7 +55,8 @@ def unfold_cost_volume(feat1, feat2, d=D, s=S, eps=1e-8):
 
 #: Tiling constants of the Triton path that --triton-configs may set.
 TRITON_KNOBS = ('BLOCK_W', 'BLOCK_ELEMS', 'BLOCK_C', 'CHANNEL_UNROLL',
-                'PROGRAMS_PER_SM', 'ELEMS_PER_WARP')
+                'PROGRAMS_PER_SM', 'ELEMS_PER_WARP', 'FORWARD_PRENORM',
+                'NORM_BLOCK')
 
 
 def parse_triton_config(text):

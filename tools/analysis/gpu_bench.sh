@@ -3,7 +3,7 @@
 #   1. the CUDA cost volume tests (Triton kernels, pairs and in-place frame pairs,
 #      checked against the reference),
 #   2. tools/analysis/benchmark_cost_volume.py (B=8, T=16, 224; unfold vs Triton, plus
-#      Triton tiling variants to tune the kernels: TRITON_CONFIGS, space-separated),
+#      Triton variants to tune the kernels: TRITON_CONFIGS, space-separated),
 #   3. tools/analysis/benchmark.py, R2D-50 baseline vs HCML, fp32, with_cp none/flow/all,
 #   4. tools/analysis/profile_step.py: where the joint step's extra time goes (+ op table).
 # (FLOPs need no GPU: tools/analysis/get_flops.py on any machine; bf16: add --amp bf16.)
@@ -56,7 +56,7 @@ step env 30 bash -c "nvidia-smi || true; $PY -c 'import torch, sys; print(sys.ve
 # the CUDA checks of the kernels (the interpreter runs them in CI, not here)
 step cost_volume_tests 90 $PY -m pytest -q -p no:cacheprovider -k "not in_the_interpreter" \
   tests/test_models/test_cost_volume.py tests/test_models/test_cost_volume_paths.py
-read -r -a TRITON_CONFIGS <<< "${TRITON_CONFIGS:-BLOCK_ELEMS=512 BLOCK_ELEMS=2048 CHANNEL_UNROLL=8 BLOCK_W=32 PROGRAMS_PER_SM=8}"
+read -r -a TRITON_CONFIGS <<< "${TRITON_CONFIGS:-FORWARD_PRENORM=1 BLOCK_ELEMS=512 BLOCK_ELEMS=2048 CHANNEL_UNROLL=8 BLOCK_W=32 PROGRAMS_PER_SM=8}"
 step cost_volume_bench 90 $PY tools/analysis/benchmark_cost_volume.py --device $DEV \
   "${CV_ARGS[@]}" --impls "${CV_IMPLS[@]}" --triton-configs "${TRITON_CONFIGS[@]}" \
   --out "$OUT/cost_volume_$DEV.json"

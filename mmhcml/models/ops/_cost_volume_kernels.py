@@ -15,7 +15,10 @@ import os
 import triton
 import triton.language as tl
 
-__all__ = ['INTERPRET', 'forward_kernel', 'radial_kernel', 'grad_kernel']
+__all__ = [
+    'INTERPRET', 'norm_kernel', 'forward_kernel', 'radial_kernel',
+    'grad_kernel'
+]
 
 #: Whether the kernels below were defined for the interpreter.
 INTERPRET = os.environ.get('TRITON_INTERPRET', '0') == '1'
@@ -35,19 +38,47 @@ def _pair_bases(p, T, SN, ST, ON, OT, SHIFT: tl.constexpr):
 
 
 @triton.jit
+def norm_kernel(f1, f2, nrm, H, W, T, SN, ST, CS, C: tl.constexpr,
+                BLOCK: tl.constexpr, SHIFT: tl.constexpr):
+    """``nrm[p, 0] = |F_t|`` and ``nrm[p, 1] = |F_t+1|`` of pair ``p`` for a
+    block of ``BLOCK`` pixels (the ``PRENORM`` variant of the forward pass
+    reads them instead of accumulating them)."""
+    block, n = tl.program_id(0), tl.program_id(1)
+    hw = H * W
+    pix = block * BLOCK + tl.arange(0, BLOCK)
+    valid = pix < hw
+    base1, base2, _ = _pair_bases(n, T, SN, ST, 0, 0, SHIFT)
+    sq1 = tl.zeros((BLOCK, ), dtype=tl.float32)
+    sq2 = tl.zeros((BLOCK, ), dtype=tl.float32)
+    for c in range(C):
+        a = tl.load(f1 + base1 + c * CS + pix, mask=valid,
+                    other=0.).to(tl.float32)
+        b = tl.load(f2 + base2 + c * CS + pix, mask=valid,
+                    other=0.).to(tl.float32)
+        sq1 += a * a
+        sq2 += b * b
+    norms = nrm + n.to(tl.int64) * 2 * hw + pix
+    tl.store(norms, tl.sqrt(sq1), mask=valid)
+    tl.store(norms + hw, tl.sqrt(sq2), mask=valid)
+
+
+@triton.jit
 def forward_kernel(f1, f2, out, nrm, H, W, EPS, T, SN, ST, CS, ON, OT, OK,
                    C: tl.constexpr, C_MAIN: tl.constexpr, STEPS: tl.constexpr,
                    S: tl.constexpr, MX: tl.constexpr, BH: tl.constexpr,
-                   BW: tl.constexpr, CU: tl.constexpr, SHIFT: tl.constexpr):
+                   BW: tl.constexpr, CU: tl.constexpr, SHIFT: tl.constexpr,
+                   PRENORM: tl.constexpr):
     """One displacement row ``dy`` x a ``BH x BW`` pixel tile x one pair.
 
     Accumulates the ``m`` dot products of the row (``MX >= m`` lanes) and
     the squared norms of ``F_t`` and of the shifted ``F_t+1`` over all
     channels, so each ``F_t`` value is read once per row and the norms need
     no pass of their own. Programs of the centre row (``dy = 0``) also store
-    the two norm maps for the backward pass. The channel loops have
-    compile-time bounds (``C``, ``C_MAIN = C - C % CU``): no loop bound is
-    ever taken from a tensor, which older interpreters cannot convert.
+    the two norm maps for the backward pass. With ``PRENORM`` the norms come
+    from :func:`norm_kernel` instead (one multiply-add per loaded value
+    instead of two). The channel loops have compile-time bounds (``C``,
+    ``C_MAIN = C - C % CU``): no loop bound is ever taken from a tensor,
+    which older interpreters cannot convert.
     """
     M: tl.constexpr = 2 * STEPS + 1
     row, tile, n = tl.program_id(0), tl.program_id(1), tl.program_id(2)
@@ -74,25 +105,32 @@ def forward_kernel(f1, f2, out, nrm, H, W, EPS, T, SN, ST, CS, ON, OT, OK,
             b = tl.load(src2 + (c0 + u) * CS, mask=inside,
                         other=0.).to(tl.float32)
             acc += a * b
-            sq2 += b * b
-            sq1 += a * a
+            if not PRENORM:
+                sq2 += b * b
+                sq1 += a * a
     for c in range(C_MAIN, C):
         a = tl.load(src1 + c * CS, mask=valid, other=0.).to(tl.float32)
         b = tl.load(src2 + c * CS, mask=inside, other=0.).to(tl.float32)
         acc += a * b
-        sq2 += b * b
-        sq1 += a * a
-    n1, n2 = tl.sqrt(sq1), tl.sqrt(sq2)
+        if not PRENORM:
+            sq2 += b * b
+            sq1 += a * a
+    norms = nrm + n.to(tl.int64) * 2 * hw
+    if PRENORM:
+        n1 = tl.load(norms + pix, mask=valid, other=1.)
+        n2 = tl.load(norms + hw + pix2, mask=inside, other=1.)
+    else:
+        n1, n2 = tl.sqrt(sq1), tl.sqrt(sq2)
     cos = acc / (tl.maximum(n1, EPS) * tl.maximum(n2, EPS))
     cos = tl.where(inside, cos, 0.)
     k = row * M + j
     dst = out + obase + k * OK + pix
     tl.store(dst, cos.to(out.dtype.element_ty), mask=live)
-    # dy = 0: lane j = STEPS sits at dx = 0 (a tensor mask, not a branch)
-    centre = (y2 - y) == 0
-    norms = nrm + n.to(tl.int64) * 2 * hw
-    tl.store(norms + pix, n1, mask=valid & centre)
-    tl.store(norms + hw + pix2, n2, mask=live & (j == STEPS) & centre)
+    if not PRENORM:
+        # dy = 0: lane j = STEPS sits at dx = 0 (a tensor mask, not a branch)
+        centre = (y2 - y) == 0
+        tl.store(norms + pix, n1, mask=valid & centre)
+        tl.store(norms + hw + pix2, n2, mask=live & (j == STEPS) & centre)
 
 
 @triton.jit

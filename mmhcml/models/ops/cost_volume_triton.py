@@ -60,6 +60,14 @@ CHANNEL_UNROLL = 4
 PROGRAMS_PER_SM = 4
 #: Elements per warp (``num_warps = elements / ELEMS_PER_WARP``, 2 to 8).
 ELEMS_PER_WARP = 256
+#: 1: a first launch computes the norm maps and the forward kernel only
+#: accumulates dot products (one multiply-add per loaded value instead of
+#: two, one more read of the inputs); 0: the norms are accumulated with the
+#: dot products. Equal outputs; which is faster is measured on the GPU
+#: (``benchmark_cost_volume.py --triton-configs FORWARD_PRENORM=1``).
+FORWARD_PRENORM = 0
+#: Pixels per program of the norm launch.
+NORM_BLOCK = 256
 
 
 def _interpret() -> bool:
@@ -170,11 +178,17 @@ def _forward(feat1: Tensor, feat2: Tensor, lay: _Layout, pairs: int,
     out = feat1.new_empty(out_shape)
     nrm = feat1.new_empty((pairs, 2, h, w), dtype=torch.float32)
     cu = CHANNEL_UNROLL
+    prenorm = bool(FORWARD_PRENORM)
     if pairs * h * w:
-        _kernels().forward_kernel[(m, _tiles(h, w, bh, bw), pairs)](
+        kernels = _kernels()
+        if prenorm:
+            kernels.norm_kernel[(-(-h * w // NORM_BLOCK), pairs)](
+                feat1, feat2, nrm, h, w, *lay[:4], C=c, BLOCK=NORM_BLOCK,
+                SHIFT=lay.SHIFT, num_warps=_warps(NORM_BLOCK))
+        kernels.forward_kernel[(m, _tiles(h, w, bh, bw), pairs)](
             feat1, feat2, out, nrm, h, w, float(eps), *lay[:7], C=c,
             C_MAIN=c - c % cu, STEPS=steps, S=stride, MX=lanes, BH=bh,
-            BW=bw, CU=cu, SHIFT=lay.SHIFT,
+            BW=bw, CU=cu, SHIFT=lay.SHIFT, PRENORM=prenorm,
             num_warps=_warps(lanes * bh * bw))
     return out, nrm
 
