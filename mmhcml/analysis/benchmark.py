@@ -29,7 +29,7 @@ from .measure import PeakMemory, SavedActivations, device_name, time_it
 __all__ = [
     'AMP_MODES', 'benchmark_models', 'build_step', 'format_report',
     'run_case',
-    'set_with_cp', 'stage_model_cfg', 'WITH_CP_CHOICES'
+    'set_with_cp', 'stage_model_cfg', 'WITH_CP_CHOICES', 'with_cp_parts'
 ]
 
 AMP_MODES = ('none', 'bf16', 'fp16')
@@ -87,7 +87,9 @@ def set_with_cp(cfg: Config, parts: str) -> Config:
     return cfg
 
 
-def _cp_parts(model: dict) -> str:
+def with_cp_parts(model: dict) -> str:
+    """What a model config checkpoints: ``'none'``, ``'flow'``,
+    ``'backbone'`` or ``'all'``."""
     flow = any(h.get('with_cp', False) for h in model.get('motion_heads', [])
                if h['type'] == 'FlowReconstructionHead')
     if model['backbone'].get('with_cp', False):
@@ -189,20 +191,23 @@ def run_case(model_cfg: dict, *, train: bool, freeze: int, inputs, samples,
         dict: :func:`time_it` fields, ``clips_per_s`` or ``iters_per_s``,
         ``peak_bytes`` (from before the model is built),
         ``memory_method`` and, for training, ``saved_bytes``
-        (:class:`SavedActivations` of one forward pass and loss).
+        (:class:`SavedActivations` of one forward pass and loss, without
+        the input batch and the model's parameters and buffers).
     """
     gc.collect()
     if torch.device(device).type == 'cuda':
         torch.cuda.empty_cache()
     with PeakMemory(device) as mem:
-        _, step, forward_loss = build_step(
+        model, step, forward_loss = build_step(
             model_cfg, train=train, freeze=freeze, inputs=inputs,
             samples=samples, device=device, amp=amp)
         timing = time_it(step, device, iters=iters, warmup=warmup)
     per_s = 1e3 / timing['median_ms']
     result = dict(timing, peak_bytes=mem.peak_bytes, memory_method=mem.method)
     if forward_loss is not None:
-        with SavedActivations(exclude=[inputs]) as saved:
+        # activations only: the input batch, weights and buffers are not
+        with SavedActivations(exclude=[inputs, *model.parameters(),
+                                       *model.buffers()]) as saved:
             loss = forward_loss()
         del loss
         result['saved_bytes'] = saved.nbytes
@@ -340,7 +345,7 @@ def benchmark_models(baseline: Config,
                    warmup=warmup, amp=amp, baseline_backbone=backbone,
                    cost_volume_impl=hcml.model.backbone.motion_block.get(
                        'cost_volume_impl'),
-                   with_cp=_cp_parts(hcml.model)),
+                   with_cp=with_cp_parts(hcml.model)),
         flops=flops, cases=cases, ratios=ratios, targets=targets)
 
 

@@ -151,8 +151,8 @@ class SavedActivations:
     :func:`torch.autograd.graph.saved_tensors_hooks`. Run a forward pass
     (with its loss) inside: the result is the activation memory held when
     the backward pass starts, where a training step peaks, independent of
-    the device and its allocator. Storages in ``exclude`` (e.g. the input
-    batch) are not counted.
+    the device and its allocator. Storages in ``exclude`` (the input batch,
+    the parameters, which layers save too) are not counted.
 
     Attributes:
         nbytes (int): The total.

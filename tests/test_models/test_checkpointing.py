@@ -92,6 +92,15 @@ def test_running_stats_frozen_undoes_the_updates():
                                atol=1e-5, rtol=0)
 
 
+def test_running_stats_frozen_covers_other_norms_with_statistics():
+    inorm = nn.InstanceNorm2d(3, track_running_stats=True)
+    x = torch.randn(4, 3, 5, 5) + 2
+    with running_stats_frozen([inorm]):
+        inorm(x)
+    torch.testing.assert_close(inorm.running_mean, torch.zeros(3))
+    assert inorm.num_batches_tracked.item() == 0
+
+
 def test_plain_checkpoint_would_count_bn_twice():
     """What the guard prevents: torch's checkpoint re-runs BN updates."""
     from torch.utils.checkpoint import checkpoint

@@ -98,6 +98,26 @@ def test_falls_back_for_other_modules():
                                residual + bn(biased(x)))
 
 
+def test_hooks_custom_forwards_and_mixed_dtypes_fall_back():
+    conv, bn = modules()
+    residual, x = inputs()
+    bn.eval()
+    calls = []
+    handle = conv.register_forward_hook(lambda *a: calls.append(1))
+    assert not foldable(conv, bn)
+    conv_bn_residual(residual, x, conv, bn)
+    assert calls == [1]  # the module ran, so its hook did
+    handle.remove()
+
+    class OwnForward(nn.BatchNorm3d):
+        def forward(self, t):
+            return super().forward(t) * 2
+
+    assert not foldable(conv, OwnForward(10))
+    out = conv_bn_residual(residual.detach().double(), x.detach(), conv, bn)
+    assert out.dtype == torch.float64  # as residual + bn(conv(x)) gives
+
+
 def test_bad_shapes_are_named():
     conv, bn = modules()
     residual, x = inputs()

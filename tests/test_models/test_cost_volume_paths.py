@@ -304,6 +304,26 @@ def test_triton_interpreted_prenorm_variant_equals_reference(monkeypatch,
 
 
 @interpreted
+def test_triton_interpreted_backward_uses_the_forward_constants(monkeypatch):
+    # a tuning sweep changes the launch constants between calls: each
+    # backward pass must run with those of its own forward pass
+    monkeypatch.setenv('TRITON_INTERPRET', '1')
+    seen = []
+    backward = cvt._backward
+    monkeypatch.setattr(cvt, '_backward', lambda *a: seen.append(
+        cvt.BLOCK_C) or backward(*a))
+    f1, f2, weight = inputs((1, 5, 4, 6), 2, 2, dtype=torch.float64)
+    f1.requires_grad_()
+    monkeypatch.setattr(cvt, 'BLOCK_C', 2)
+    out = cost_volume(f1, f2, 2, 2, impl='triton')
+    monkeypatch.setattr(cvt, 'BLOCK_C', 16)
+    grad, = torch.autograd.grad((out * weight).sum(), f1)
+    assert seen == [2] and cvt.BLOCK_C == 16
+    want = values_and_grads('reference', f1.detach(), f2, 2, 2, weight)[1]
+    torch.testing.assert_close(grad, want, rtol=1e-5, atol=1e-5)
+
+
+@interpreted
 def test_triton_interpreted_temporal_saves_no_pair_copies(monkeypatch):
     monkeypatch.setenv('TRITON_INTERPRET', '1')
     feats = torch.randn(2, 6, 3, 5, 5, requires_grad=True)
@@ -325,7 +345,7 @@ def test_triton_kernels_in_the_interpreter():
         env=dict(os.environ, TRITON_INTERPRET='1'), cwd=root,
         capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert int(re.search(r'(\d+) passed', proc.stdout).group(1)) == 29
+    assert int(re.search(r'(\d+) passed', proc.stdout).group(1)) == 30
 
 
 @needs_cuda

@@ -2,7 +2,8 @@
 
     python tools/analysis/benchmark_cost_volume.py [--device cpu|cuda] \
         [--batch 8] [--frames 16] [--size 224] [--iters 10] [--warmup 3] \
-        [--impls reference unfold fast compile triton] [--levels res2 res3 res4] \
+        [--impls reference unfold fast compile triton triton_temporal] \
+        [--levels res2 res3 res4] \
         [--threads N] [--no-step] [--out cost_volume.json] \
         [--triton-configs BLOCK_ELEMS=512,CHANNEL_UNROLL=8 ...]
 
@@ -13,7 +14,9 @@ increase; forward bandwidth (inputs + output bytes / time) against a
 device-to-device copy timed in the same run; the share of the baseline R2D-50
 training step that the three levels' forward+backward take. ``unfold`` (an
 im2col baseline, 49 copies of F_t+1) and ``compile`` (``torch.compile`` of
-the reference pad-and-shift) live here only, not in the package.
+the reference pad-and-shift) live here only, not in the package;
+``triton_temporal`` is the PMB's path, the same frame pairs read in place
+from one ``(B, C, T, H, W)`` tensor (its bytes: that tensor + the output).
 ``--triton-configs`` adds Triton variants with other tiling constants of
 :mod:`mmhcml.models.ops.cost_volume_triton` (one impl per comma-separated
 ``NAME=VALUE`` list, timed with the others) to tune the kernels on a GPU.
@@ -33,11 +36,12 @@ import torch.nn.functional as F  # noqa: E402
 
 from mmhcml.analysis.measure import (PeakMemory, device_name,  # noqa: E402
                                      time_it)
-from mmhcml.models.ops import cost_volume  # noqa: E402
+from mmhcml.models.ops import cost_volume, temporal_cost_volume  # noqa: E402
 from mmhcml.models.ops import cost_volume_triton as cvt  # noqa: E402
 from mmhcml.models.ops.cost_volume_triton import triton_available  # noqa: E402
 
-IMPLS = ('reference', 'unfold', 'fast', 'compile', 'triton')
+IMPLS = ('reference', 'unfold', 'fast', 'compile', 'triton',
+         'triton_temporal')
 LEVELS = (('res2', 1, 64, 4), ('res3', 2, 128, 8), ('res4', 4, 256, 16))
 D, S = 6, 2
 
@@ -53,10 +57,9 @@ def unfold_cost_volume(feat1, feat2, d=D, s=S, eps=1e-8):
     return (unit1.unsqueeze(2) * cols.view(n, c, m * m, h, w)).sum(1)
 
 
-#: Tiling constants of the Triton path that --triton-configs may set.
-TRITON_KNOBS = ('BLOCK_W', 'BLOCK_ELEMS', 'BLOCK_C', 'CHANNEL_UNROLL',
-                'PROGRAMS_PER_SM', 'ELEMS_PER_WARP', 'FORWARD_PRENORM',
-                'NORM_BLOCK')
+#: Launch constants of the Triton path that --triton-configs may set (the
+#: backward pass of a call runs with the constants of its forward pass).
+TRITON_KNOBS = cvt.KNOBS
 
 
 def parse_triton_config(text):
@@ -75,17 +78,22 @@ def parse_triton_config(text):
     return knobs
 
 
-def with_triton_config(knobs):
-    """The Triton cost volume run with ``knobs`` set (restored after)."""
-    def run(a, b):
+def with_triton_config(knobs, temporal=False):
+    """The Triton cost volume (pairs, or the PMB's in-place temporal pairs)
+    run with ``knobs`` set; restored after the call, and its backward pass
+    uses them too."""
+    def run(*args):
         saved = {name: getattr(cvt, name) for name in knobs}
         for name, value in knobs.items():
             setattr(cvt, name, value)
         try:
-            return cost_volume(a, b, D, S, impl='triton')
+            if temporal:
+                return temporal_cost_volume(args[0], D, S, impl='triton')
+            return cost_volume(args[0], args[1], D, S, impl='triton')
         finally:
             for name, value in saved.items():
                 setattr(cvt, name, value)
+    run.temporal = temporal
     return run
 
 
@@ -99,21 +107,26 @@ def make_impls(names, device, triton_configs=()):
                 lambda a, b: cost_volume(a, b, D, S, impl='reference'),
                 dynamic=False)
             fns[name] = compiled
-        elif name == 'triton':
+        elif name in ('triton', 'triton_temporal'):
             if torch.device(device).type != 'cuda' or not triton_available():
-                print('[cost volume] triton skipped: needs CUDA and triton')
+                print(f'[cost volume] {name} skipped: needs CUDA and triton')
                 continue
-            fns[name] = lambda a, b: cost_volume(a, b, D, S, impl='triton')
+            fns[name] = with_triton_config({}, name == 'triton_temporal')
         else:
             fns[name] = (lambda impl: lambda a, b: cost_volume(
                 a, b, D, S, impl=impl))(name)
     for text in triton_configs:
         knobs = parse_triton_config(text)
-        if torch.device(device).type != 'cuda' or not triton_available():
-            print(f'[cost volume] triton:{text} skipped: needs CUDA and '
-                  'triton')
-            continue
-        fns[f'triton:{text}'] = with_triton_config(knobs)
+        for name in ('triton', 'triton_temporal'):
+            if name not in names:
+                continue
+            if torch.device(device).type != 'cuda' or \
+                    not triton_available():
+                print(f'[cost volume] {name}:{text} skipped: needs CUDA '
+                      'and triton')
+                continue
+            fns[f'{name}:{text}'] = with_triton_config(
+                knobs, name == 'triton_temporal')
     return fns
 
 
@@ -124,28 +137,37 @@ def copy_bandwidth(numel, device, iters, warmup):
     return 2 * src.numel() * 4 / (t['median_ms'] * 1e-3)  # read + write
 
 
-def measure_level(fns, shape, device, iters, warmup):
+def measure_level(fns, shape, device, iters, warmup, clips=1):
     """Time every implementation at one shape, interleaved call by call so
-    that a change of machine load affects them all alike."""
+    that a change of machine load affects them all alike.
+
+    ``shape`` is ``(pairs, C, H, W)``; temporal implementations get one
+    ``(clips, C, pairs / clips, H, W)`` tensor instead of two pair stacks
+    (the same frame pairs, read in place).
+    """
     f1 = torch.randn(shape, device=device, requires_grad=True)
     f2 = torch.randn(shape, device=device, requires_grad=True)
-    results, live = {}, {}
+    clip = torch.randn(clips, shape[1], shape[0] // clips, *shape[2:],
+                       device=device, requires_grad=True)
+    out_bytes = shape[0] * 49 * shape[2] * shape[3] * 4
+    results, live, io = {}, {}, {}
     for name, fn in fns.items():
+        args = (clip, ) if getattr(fn, 'temporal', False) else (f1, f2)
+        io[name] = sum(a.numel() for a in args) * 4 + out_bytes
         try:
-            out = fn(f1, f2)
+            out = fn(*args)
             grad = torch.randn_like(out)
             del out
             steps = dict(
-                forward=lambda fn=fn: fn(f1, f2),
-                forward_backward=lambda fn=fn, grad=grad: torch.autograd.grad(
-                    fn(f1, f2), (f1, f2), grad))
+                forward=lambda fn=fn, args=args: fn(*args),
+                forward_backward=lambda fn=fn, args=args, grad=grad:
+                torch.autograd.grad(fn(*args), args, grad))
             for step in steps.values():  # warm-up, compilation included
                 for _ in range(max(1, warmup)):
                     step()
             live[name] = steps
         except Exception as err:  # record, go on with the others
             results[name] = dict(error=repr(err))
-    io_bytes = (f1.numel() * 2 + shape[0] * 49 * shape[2] * shape[3]) * 4
     for key in ('forward', 'forward_backward'):
         times = {name: [] for name in live}
         for _ in range(iters):
@@ -156,21 +178,20 @@ def measure_level(fns, shape, device, iters, warmup):
             with PeakMemory(device) as mem:
                 steps[key]()
             res = results.setdefault(name, dict(
-                inputs_bytes=f1.numel() * 8,
-                output_bytes=io_bytes - f1.numel() * 8,
+                inputs_bytes=io[name] - out_bytes, output_bytes=out_bytes,
                 memory_method=mem.method))
             res[key] = dict(median_ms=statistics.median(times[name]),
                             min_ms=min(times[name]),
                             peak_bytes=mem.peak_bytes)
-    for res in results.values():
+    for name, res in results.items():
         if 'error' in res:
             continue
-        res['forward_bandwidth'] = io_bytes / (res['forward']['median_ms'] *
+        res['forward_bandwidth'] = io[name] / (res['forward']['median_ms'] *
                                                1e-3)
-        res['forward_peak_over_io'] = res['forward']['peak_bytes'] / io_bytes
+        res['forward_peak_over_io'] = res['forward']['peak_bytes'] / io[name]
         # forward+backward also holds the output and the input gradients
         res['forward_backward_peak_over_io'] = (
-            res['forward_backward']['peak_bytes'] / (2 * io_bytes))
+            res['forward_backward']['peak_bytes'] / (2 * io[name]))
     return results
 
 
@@ -240,7 +261,7 @@ def main(argv=None):
         print(f'[cost volume] {level} {shape}: {", ".join(impls)} ...',
               flush=True)
         entry['impls'] = measure_level(impls, shape, dev, args.iters,
-                                       args.warmup)
+                                       args.warmup, clips=args.batch)
         for name, r in entry['impls'].items():
             if 'error' in r:
                 rows.append(f'{level:5s} {name:9s} error: {r["error"]:.60}')
@@ -331,6 +352,21 @@ def summarise(result):
             lines.append(f'{name:7s} {key:24s} {value:>8s} {t["limit"]:26s} '
                          f'{verdict}{note}')
         out['targets'][name] = targets
+    # the PMB's path (in-place temporal pairs) and the tuning variants,
+    # against the default pair kernels of the same run
+    variants = sorted({n for e in levels.values() for n in e['impls']
+                       if n.startswith('triton') and n != 'triton'})
+    for name in variants:
+        for key in ('forward', 'forward_backward'):
+            ratios = []
+            for entry in levels.values():
+                a, b = entry['impls'].get(name), entry['impls'].get('triton')
+                if a and b and 'error' not in a and 'error' not in b:
+                    ratios.append(b[key]['median_ms'] / a[key]['median_ms'])
+            if len(ratios) == len(levels):
+                out['speedups'][f'{name}_vs_triton_{key}'] = ratios
+                lines.append(f'{name} vs triton {key}: ' + ', '.join(
+                    f'{r:.2f}x' for r in ratios) + f' ({", ".join(levels)})')
     out['lines'] = lines
     return out
 

@@ -7,7 +7,7 @@
 #   3. tools/analysis/benchmark.py, R2D-50 baseline vs HCML, fp32, with_cp none/flow/all,
 #   4. tools/analysis/profile_step.py: where the joint step's extra time goes (+ op table).
 # (FLOPs need no GPU: tools/analysis/get_flops.py on any machine; bf16: add --amp bf16.)
-# Step time limits add up to 530 s, below the 600 s of one device command.
+# Step time limits add up to 550 s, below the 600 s of one device command.
 # Everything lands in $OUT (JSON + one log per step + steps.tsv). A failing step is
 # recorded and the next one runs. Dry run on a CPU with tiny shapes: BENCH_TINY=1.
 # Run from anywhere:  bash tools/analysis/gpu_bench.sh   (with carry=[".whl"])
@@ -41,13 +41,13 @@ step() {  # step NAME TIMEOUT_S COMMAND...: log, time, record the exit status
 if [ "${BENCH_TINY:-0}" = 1 ]; then
   DEV=cpu
   CV_ARGS=(--batch 1 --frames 4 --size 64 --iters 1 --warmup 0)
-  CV_IMPLS=(unfold triton)
+  CV_IMPLS=(unfold triton triton_temporal)
   MODEL_ARGS=(--shape 8 64 64 --batch 1 --iters 1 --warmup 0)
   PROFILE_ARGS=(--shape 8 64 64 --batch 1 --iters 1 --warmup 0 --top 10)
 else
   DEV=cuda
   CV_ARGS=(--batch 8 --frames 16 --size 224 --iters 20 --warmup 5)
-  CV_IMPLS=(unfold triton)
+  CV_IMPLS=(unfold triton triton_temporal)
   MODEL_ARGS=(--shape 16 224 224 --batch 8 --iters 20 --warmup 5)
   PROFILE_ARGS=(--shape 16 224 224 --batch 8 --iters 10 --warmup 3 --top 40)
 fi
@@ -57,7 +57,7 @@ step env 30 bash -c "nvidia-smi || true; $PY -c 'import torch, sys; print(sys.ve
 step cost_volume_tests 90 $PY -m pytest -q -p no:cacheprovider -k "not in_the_interpreter" \
   tests/test_models/test_cost_volume.py tests/test_models/test_cost_volume_paths.py
 read -r -a TRITON_CONFIGS <<< "${TRITON_CONFIGS:-FORWARD_PRENORM=1 BLOCK_ELEMS=512 BLOCK_ELEMS=2048 CHANNEL_UNROLL=8 BLOCK_W=32 PROGRAMS_PER_SM=8}"
-step cost_volume_bench 90 $PY tools/analysis/benchmark_cost_volume.py --device $DEV \
+step cost_volume_bench 120 $PY tools/analysis/benchmark_cost_volume.py --device $DEV \
   "${CV_ARGS[@]}" --impls "${CV_IMPLS[@]}" --triton-configs "${TRITON_CONFIGS[@]}" \
   --out "$OUT/cost_volume_$DEV.json"
 for cp in none flow all; do  # PMBs on impl='auto': Triton on CUDA
@@ -65,7 +65,7 @@ for cp in none flow all; do  # PMBs on impl='auto': Triton on CUDA
     "${MODEL_ARGS[@]}" --amp none --cost-volume-impl auto --with-cp $cp \
     --out "$OUT/model_r2d50_${DEV}_fp32_cp_$cp.json"
 done
-step profile_step_fp32 80 $PY tools/analysis/profile_step.py --device $DEV \
+step profile_step_fp32 70 $PY tools/analysis/profile_step.py --device $DEV \
   "${PROFILE_ARGS[@]}" --ops joint --out "$OUT/profile_step_${DEV}_fp32.json"
 echo "[gpu_bench] done in $(( $(date +%s) - START ))s; steps (name, exit status, time):"
 cat "$OUT/steps.tsv"

@@ -24,7 +24,8 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 from mmhcml.analysis.benchmark import (AMP_MODES,  # noqa: E402
-                                       WITH_CP_CHOICES, set_with_cp)
+                                       WITH_CP_CHOICES, with_cp_parts,
+                                       set_with_cp)
 from mmhcml.analysis.step_profile import (BREAKDOWN_VARIANTS,  # noqa: E402
                                           format_breakdown, op_table,
                                           step_breakdown, variant_cfg)
@@ -81,8 +82,8 @@ def main(argv=None):
     if not args.no_breakdown:
         result = step_breakdown(baseline, hcml, iters=args.iters,
                                 warmup=args.warmup, **common)
-        result['setup'].update(with_cp=args.with_cp, command=' '.join(
-            sys.argv))
+        result['setup'].update(with_cp=with_cp_parts(hcml.model),
+                               command=' '.join(sys.argv))
         print(format_breakdown(result))
     if args.ops:
         table = op_table(variant_cfg(baseline, hcml, args.ops),

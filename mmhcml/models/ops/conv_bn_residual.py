@@ -89,17 +89,26 @@ def channel_moments(x: Tensor) -> Tuple[Tensor, Tensor]:
 _PLAIN_CONV3D = (nn.Conv3d, MMCVConv3d)
 
 
+def _has_hooks(module: nn.Module) -> bool:
+    """Forward hooks (e.g. spectral norm, profilers) would be skipped."""
+    return bool(module._forward_hooks or module._forward_pre_hooks)
+
+
 def foldable(conv: nn.Module, bn: nn.Module) -> bool:
     """Whether :func:`conv_bn_residual` can fold ``bn`` into ``conv``: a
     bias-free, ungrouped, unit-stride 1x1x1 ``nn.Conv3d`` (or MMCV's
     ``Conv3d`` wrapper, which ``ConvModule`` builds) and an affine BatchNorm
-    that is not ``SyncBatchNorm`` (its statistics are global)."""
+    that is not ``SyncBatchNorm`` (its statistics are global), neither with
+    a ``forward`` of its own nor with forward hooks (folding skips the
+    modules' forwards)."""
     return (type(conv) in _PLAIN_CONV3D and conv.bias is None
             and conv.groups == 1 and conv.kernel_size == (1, 1, 1)
             and conv.stride == (1, 1, 1) and conv.padding == (0, 0, 0)
             and isinstance(bn, nn.modules.batchnorm._BatchNorm)
+            and type(bn).forward is nn.modules.batchnorm._BatchNorm.forward
             and not isinstance(bn, nn.SyncBatchNorm) and bn.affine
-            and bn.num_features == conv.out_channels)
+            and bn.num_features == conv.out_channels
+            and not _has_hooks(conv) and not _has_hooks(bn))
 
 
 def _batch_statistics(weight: Tensor, flat: Tensor) -> Tuple[Tensor, Tensor]:
@@ -143,14 +152,14 @@ def conv_bn_residual(residual: Tensor, x: Tensor, conv: nn.Module,
 
     Equal to running the modules (to float rounding), also for the
     gradients and the running statistics; falls back to running them when
-    :func:`foldable` is false.
+    :func:`foldable` is false or ``residual`` and ``x`` differ in dtype.
 
     Shape:
         - residual: ``(N, C, T, H, W)``
         - x: ``(N, C_p, T, H, W)``
         - output: ``(N, C, T, H, W)``
     """
-    if not foldable(conv, bn):
+    if not foldable(conv, bn) or residual.dtype != x.dtype:
         return residual + bn(conv(x))
     n, c_in = x.shape[:2]
     c_out = conv.out_channels

@@ -35,6 +35,7 @@ Triton is imported lazily: importing this module never fails,
 :func:`triton_available` tells whether the kernels can run, and
 ``TRITON_INTERPRET=1`` runs them on CPU tensors (for tests).
 """
+import contextlib
 import functools
 import importlib.util
 import os
@@ -68,6 +69,26 @@ ELEMS_PER_WARP = 256
 FORWARD_PRENORM = 0
 #: Pixels per program of the norm launch.
 NORM_BLOCK = 256
+#: The module constants above that shape the launches; a backward pass runs
+#: with the values its forward pass ran with (``ctx.knobs``), so a tuning
+#: sweep that changes them between calls times consistent pairs.
+KNOBS = ('BLOCK_W', 'BLOCK_ELEMS', 'BLOCK_C', 'CHANNEL_UNROLL',
+         'PROGRAMS_PER_SM', 'ELEMS_PER_WARP', 'FORWARD_PRENORM', 'NORM_BLOCK')
+
+
+def _knobs() -> dict:
+    return {name: globals()[name] for name in KNOBS}
+
+
+@contextlib.contextmanager
+def _knobs_set(knobs: dict):
+    """The launch constants set to ``knobs`` inside the block."""
+    saved = _knobs()
+    globals().update(knobs)
+    try:
+        yield
+    finally:
+        globals().update(saved)
 
 
 def _interpret() -> bool:
@@ -239,6 +260,7 @@ class _TritonCostVolume(torch.autograd.Function):
                             eps)
         ctx.save_for_backward(feat1, feat2, nrm, out)
         ctx.geometry = (lay, pairs, steps, stride, float(eps))
+        ctx.knobs = _knobs()
         return out
 
     @staticmethod
@@ -249,8 +271,9 @@ class _TritonCostVolume(torch.autograd.Function):
         need = tuple(ctx.needs_input_grad[:2])
         if not any(need):
             return None, None, None, None, None
-        grads = _backward(feat1, feat2, nrm, out, grad_out, *ctx.geometry,
-                          need)
+        with _knobs_set(ctx.knobs):
+            grads = _backward(feat1, feat2, nrm, out, grad_out,
+                              *ctx.geometry, need)
         return grads[0], grads[1], None, None, None
 
 
@@ -269,6 +292,7 @@ class _TritonTemporalCostVolume(torch.autograd.Function):
                             eps)
         ctx.save_for_backward(feats, nrm, out)
         ctx.geometry = (lay, pairs, steps, stride, float(eps))
+        ctx.knobs = _knobs()
         return out
 
     @staticmethod
@@ -277,8 +301,10 @@ class _TritonTemporalCostVolume(torch.autograd.Function):
         feats, nrm, out = ctx.saved_tensors
         if not ctx.needs_input_grad[0]:
             return None, None, None, None
-        as_first, as_second = _backward(feats, feats, nrm, out, grad_out,
-                                        *ctx.geometry, (True, True))
+        with _knobs_set(ctx.knobs):
+            as_first, as_second = _backward(feats, feats, nrm, out,
+                                            grad_out, *ctx.geometry,
+                                            (True, True))
         # pair t's F_t+1 is frame t + 1, and the last pair's is frame T - 1
         as_first[:, :, 1:] += as_second[:, :, :-1]
         as_first[:, :, -1] += as_second[:, :, -1]

@@ -19,20 +19,25 @@ from torch.utils.checkpoint import checkpoint
 __all__ = ['checkpoint_segment', 'running_stats_frozen', 'wants_checkpoint']
 
 
+_RUNNING_STATS = ('running_mean', 'running_var', 'num_batches_tracked')
+
+
 @contextmanager
 def running_stats_frozen(modules: Iterable[nn.Module]) -> Iterator[None]:
-    """BatchNorms in ``modules`` (and their children) leave the block with
-    the ``running_mean``, ``running_var`` and ``num_batches_tracked`` they
-    entered with.
+    """Normalisation layers in ``modules`` (and their children) leave the
+    block with the ``running_mean``, ``running_var`` and
+    ``num_batches_tracked`` they entered with: every module that has them
+    (PyTorch's and MMCV's BatchNorms and SyncBNs, InstanceNorms that track
+    statistics).
 
     Inside, they still normalise with batch statistics in training mode and
     run exactly the same ops (so a checkpoint's recomputation saves the same
     tensors as the first pass); their buffer updates are undone on exit.
     """
     kept = [(buf, buf.clone()) for module in modules for m in module.modules()
-            if isinstance(m, nn.modules.batchnorm._BatchNorm)
-            for buf in (m.running_mean, m.running_var, m.num_batches_tracked)
-            if buf is not None]
+            for name in _RUNNING_STATS
+            for buf in (getattr(m, name, None), )
+            if isinstance(buf, torch.Tensor) and name in m._buffers]
     try:
         yield
     finally:
