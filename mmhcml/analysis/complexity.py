@@ -7,30 +7,21 @@ ops, so the cost volume of Eq. 1 would count as zero. It is added here
 correlation costs ``N * T * H * W * M * C'`` multiply-adds and normalising
 both maps ``2 * N * T * H * W * C'``.
 
-The fusion ``Z^l = F^l + g^l(P^l)`` runs as one ``torch.baddbmm`` with the
-BatchNorm folded in (:func:`~mmhcml.models.ops.conv_bn_residual`); the
-analyzer has no handle for ``aten::baddbmm``, so one is registered that
-counts its product like ``bmm`` (the 1x1x1 conv's multiply-adds).
+The fusion ``Z^l = F^l + g^l(P^l)`` is counted as its conv and BatchNorm,
+as MMAction2 counts any conv + BN: the analyzer's forward hooks on every
+module make :func:`~mmhcml.models.ops.conv_bn_residual` run the modules
+instead of the folded product (it folds only hook-free modules), and the two
+compute the same function.
 """
 from typing import Dict, Sequence
 
 import torch
 import torch.nn as nn
 from mmengine.analysis import FlopAnalyzer
-from mmengine.analysis.jit_handles import get_shape
 
 from ..models.necks import PrimeMotionBlock
 
-__all__ = ['baddbmm_flop_jit', 'cost_volume_flops', 'model_complexity']
-
-
-def baddbmm_flop_jit(inputs, outputs) -> int:
-    """Multiply-adds of ``baddbmm(input, batch1, batch2)``: ``b * n * m *
-    p`` for ``batch1 (b, n, m)`` and ``batch2 (b, m, p)`` (the scaled
-    addition of ``input`` is element-wise and not counted)."""
-    b, n, m = get_shape(inputs[1])
-    p = get_shape(inputs[2])[-1]
-    return b * n * m * p
+__all__ = ['cost_volume_flops', 'model_complexity']
 
 
 def cost_volume_flops(block: PrimeMotionBlock, reduced_shape: Sequence[int]) -> int:
@@ -64,7 +55,6 @@ def model_complexity(model: nn.Module,
     try:
         with torch.no_grad():
             analyzer = FlopAnalyzer(model, (inputs, ))
-            analyzer.set_op_handle('aten::baddbmm', baddbmm_flop_jit)
             analyzer.unsupported_ops_warnings(False)
             analyzer.uncalled_modules_warnings(False)
             conv_flops = analyzer.total()
