@@ -60,9 +60,11 @@ def variant_cfg(baseline: Config, hcml: Config, name: str) -> dict:
     return model
 
 
-def _inputs(hcml: Config, shape: Sequence[int], batch: int, device: str):
+def _inputs(num_classes: int, shape: Sequence[int], batch: int,
+            device: str):
+    """Random clips ``(batch, 1, 3, T, H, W)`` and labelled samples."""
     inputs = torch.randn(batch, 1, 3, *shape, device=device)
-    return inputs, _samples(batch, hcml.model.cls_head.num_classes)
+    return inputs, _samples(batch, num_classes)
 
 
 def step_breakdown(baseline: Config,
@@ -87,7 +89,8 @@ def step_breakdown(baseline: Config,
     if iters < 1 or warmup < 0:
         raise ValueError(f'iters must be >= 1 and warmup >= 0, got '
                          f'iters={iters!r}, warmup={warmup!r}')
-    inputs, samples = _inputs(hcml, shape, batch, device)
+    inputs, samples = _inputs(hcml.model.cls_head.num_classes, shape, batch,
+                              device)
     steps = {}
     for name in BREAKDOWN_VARIANTS:
         print(f'[step_breakdown] building {name}', flush=True)
@@ -153,10 +156,9 @@ def op_table(model_cfg: dict,
     input shape. ``trace`` writes a Chrome trace (``chrome://tracing``).
     """
     from torch.profiler import ProfilerActivity, profile
-    inputs = torch.randn(batch, 1, 3, *shape, device=device)
+    inputs, samples = _inputs(num_classes, shape, batch, device)
     _, step, _ = build_step(model_cfg, train=True, freeze=0, inputs=inputs,
-                         samples=_samples(batch, num_classes), device=device,
-                         amp=amp)
+                            samples=samples, device=device, amp=amp)
     step()  # warm-up: kernel selection, allocator growth
     cuda = torch.device(device).type == 'cuda'
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA]

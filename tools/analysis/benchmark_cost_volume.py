@@ -83,16 +83,10 @@ def with_triton_config(knobs, temporal=False):
     run with ``knobs`` set; restored after the call, and its backward pass
     uses them too."""
     def run(*args):
-        saved = {name: getattr(cvt, name) for name in knobs}
-        for name, value in knobs.items():
-            setattr(cvt, name, value)
-        try:
+        with cvt.knobs_set(knobs):
             if temporal:
                 return temporal_cost_volume(args[0], D, S, impl='triton')
             return cost_volume(args[0], args[1], D, S, impl='triton')
-        finally:
-            for name, value in saved.items():
-                setattr(cvt, name, value)
     run.temporal = temporal
     return run
 

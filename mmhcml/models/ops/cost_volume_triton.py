@@ -46,7 +46,8 @@ from torch import Tensor
 from torch.autograd.function import once_differentiable
 
 __all__ = [
-    'triton_available', 'triton_cost_volume', 'triton_temporal_cost_volume'
+    'KNOBS', 'knobs_set', 'triton_available', 'triton_cost_volume',
+    'triton_temporal_cost_volume'
 ]
 
 #: Largest tile width (pixels along ``W``), a power of two.
@@ -81,8 +82,13 @@ def _knobs() -> dict:
 
 
 @contextlib.contextmanager
-def _knobs_set(knobs: dict):
-    """The launch constants set to ``knobs`` inside the block."""
+def knobs_set(knobs: dict):
+    """The launch constants (:data:`KNOBS`) set to ``knobs`` inside the
+    block, restored after; for tuning sweeps."""
+    unknown = set(knobs) - set(KNOBS)
+    if unknown:
+        raise ValueError(f'unknown Triton launch constants {sorted(unknown)}'
+                         f'; known: {KNOBS}')
     saved = _knobs()
     globals().update(knobs)
     try:
@@ -271,7 +277,7 @@ class _TritonCostVolume(torch.autograd.Function):
         need = tuple(ctx.needs_input_grad[:2])
         if not any(need):
             return None, None, None, None, None
-        with _knobs_set(ctx.knobs):
+        with knobs_set(ctx.knobs):
             grads = _backward(feat1, feat2, nrm, out, grad_out,
                               *ctx.geometry, need)
         return grads[0], grads[1], None, None, None
@@ -301,7 +307,7 @@ class _TritonTemporalCostVolume(torch.autograd.Function):
         feats, nrm, out = ctx.saved_tensors
         if not ctx.needs_input_grad[0]:
             return None, None, None, None
-        with _knobs_set(ctx.knobs):
+        with knobs_set(ctx.knobs):
             as_first, as_second = _backward(feats, feats, nrm, out,
                                             grad_out, *ctx.geometry,
                                             (True, True))
