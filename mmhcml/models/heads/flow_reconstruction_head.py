@@ -102,7 +102,11 @@ class FlowReconstructionHead(BaseModule):
         self.predict_flow = nn.Conv2d(width, 2, 3, padding=1)
 
     def estimate(self, x: Tensor) -> Tensor:
-        """The dense estimator on frames ``(B, C_p, h, w)`` -> ``(B, 2, h, w)``."""
+        """The dense estimator (section 3.2, PWC-Net style) on frames.
+
+        Shape:
+            - x: ``(B, C_p, h, w)``; output ``(B, 2, h, w)``
+        """
         for layer in self.dense:
             x = torch.cat([x, layer(x)], dim=1)
         return self.predict_flow(x)
