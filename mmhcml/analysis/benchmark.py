@@ -15,8 +15,10 @@ cost about a baseline step. In one process, on the same device and input:
 * peak memory of each (see :class:`~mmhcml.analysis.measure.PeakMemory`);
 * FLOPs of both inference models (:func:`model_complexity`).
 """
+import argparse
 import copy
 import gc
+import os.path as osp
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
@@ -27,7 +29,8 @@ from .complexity import model_complexity
 from .measure import PeakMemory, SavedActivations, device_name, time_it
 
 __all__ = [
-    'AMP_MODES', 'benchmark_models', 'build_step', 'format_report',
+    'AMP_MODES', 'add_comparison_args', 'benchmark_models', 'build_step',
+    'format_report',
     'run_case',
     'set_with_cp', 'stage_model_cfg', 'WITH_CP_CHOICES', 'with_cp_parts'
 ]
@@ -96,6 +99,31 @@ def with_cp_parts(model: dict) -> str:
         return 'all' if flow else 'backbone'
     return 'flow' if flow else 'none'
 
+
+
+def add_comparison_args(parser: argparse.ArgumentParser,
+                        models_dir: str) -> None:
+    """The arguments every baseline-vs-HCML tool takes: the two configs
+    (default: the R2D-50 model bases in ``models_dir``), ``--shape``,
+    ``--batch``, ``--device``, ``--amp`` and ``--with-cp``."""
+    parser.add_argument('baseline', nargs='?',
+                        default=osp.join(models_dir, 'r2d50.py'),
+                        help='baseline recognizer config (default: R2D-50)')
+    parser.add_argument('hcml', nargs='?',
+                        default=osp.join(models_dir, 'hcml_r2d50.py'),
+                        help='HCML recognizer config, joint training '
+                        '(default: HCML R2D-50)')
+    parser.add_argument('--shape', type=int, nargs=3, default=[16, 224, 224],
+                        metavar=('T', 'H', 'W'), help='clip shape')
+    parser.add_argument('--batch', type=int, default=8, help='clips per step')
+    parser.add_argument('--device', choices=('cpu', 'cuda'), default='cpu')
+    parser.add_argument('--amp', choices=AMP_MODES, default='none',
+                        help='autocast dtype (losses stay float32)')
+    parser.add_argument('--with-cp', choices=WITH_CP_CHOICES,
+                        help="override the HCML config's with_cp: "
+                        'checkpoint the flow estimator (flow) or also the '
+                        'motion blocks (all); less memory, one more forward '
+                        'of them per step')
 
 
 def _freeze_up_to(model: torch.nn.Module, level: int) -> None:

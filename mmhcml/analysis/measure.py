@@ -15,6 +15,9 @@ is dropped (section 3.3); these helpers measure it on the machine at hand.
   every millisecond instead (``method`` says which was used).
 """
 import ctypes
+import json
+import os
+import os.path as osp
 import platform
 import statistics
 import threading
@@ -24,7 +27,8 @@ from typing import Callable, Dict, List, Optional
 import torch
 
 __all__ = [
-    'PeakMemory', 'SavedActivations', 'device_name', 'synchronize', 'time_it'
+    'PeakMemory', 'SavedActivations', 'device_name', 'save_json',
+    'synchronize', 'time_it'
 ]
 
 
@@ -42,6 +46,14 @@ def device_name(device: str) -> str:
     except OSError:
         pass
     return f'{model} ({torch.get_num_threads()} threads)'
+
+
+def save_json(result: dict, path: str) -> None:
+    """Write a benchmark ``result`` to ``path`` as indented JSON, creating
+    its folder."""
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        json.dump(result, f, indent=2)
 
 
 def synchronize(device: str) -> None:

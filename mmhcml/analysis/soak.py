@@ -6,7 +6,6 @@ workers every ``interval`` iterations. Growth is the change from the
 warmed-up level (mean RSS over 10-20% of the run) to the final level (mean
 over the last 10%), relative to the warmed-up level.
 """
-import json
 import os
 import os.path as osp
 import time
@@ -118,8 +117,3 @@ def run_soak(data_root: str, work_dir: str, iters: int = 2000,
     result.update(memory_growth(sampler.samples))
     return result
 
-
-def save_soak(result: dict, path: str) -> None:
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    with open(path, 'w') as f:
-        json.dump(result, f, indent=2)

@@ -22,8 +22,6 @@ from one ``(B, C, T, H, W)`` tensor (its bytes: that tensor + the output).
 ``NAME=VALUE`` list, timed with the others) to tune the kernels on a GPU.
 """
 import argparse
-import json
-import os
 import os.path as osp
 import statistics
 import sys
@@ -35,7 +33,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from mmhcml.analysis.measure import (PeakMemory, device_name,  # noqa: E402
-                                     time_it)
+                                     save_json, time_it)
 from mmhcml.models.ops import cost_volume, temporal_cost_volume  # noqa: E402
 from mmhcml.models.ops import cost_volume_triton as cvt  # noqa: E402
 from mmhcml.models.ops.cost_volume_triton import triton_available  # noqa: E402
@@ -282,9 +280,7 @@ def main(argv=None):
     for line in result['summary']['lines']:
         print(line)
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(result, f, indent=2)
+        save_json(result, args.out)
         print(f'wrote {args.out}')
     return result
 

@@ -12,8 +12,6 @@ the most expensive operators of that variant (torch.profiler). Defaults: the
 R2D-50 model bases, 16 x 224 x 224, batch 8. See docs/benchmark.md.
 """
 import argparse
-import json
-import os
 import os.path as osp
 import sys
 
@@ -23,9 +21,9 @@ sys.path.insert(0, ROOT)
 from mmengine.config import Config  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
-from mmhcml.analysis.benchmark import (AMP_MODES,  # noqa: E402
-                                       WITH_CP_CHOICES, with_cp_parts,
-                                       set_with_cp)
+from mmhcml.analysis.benchmark import (add_comparison_args,  # noqa: E402
+                                       set_with_cp, with_cp_parts)
+from mmhcml.analysis.measure import save_json  # noqa: E402
 from mmhcml.analysis.step_profile import (BREAKDOWN_VARIANTS,  # noqa: E402
                                           format_breakdown, op_table,
                                           step_breakdown, variant_cfg)
@@ -35,19 +33,7 @@ MODELS_DIR = osp.join(ROOT, 'configs', 'hcml', '_base_', 'models')
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('baseline', nargs='?',
-                        default=osp.join(MODELS_DIR, 'r2d50.py'),
-                        help='baseline recognizer config (default: R2D-50)')
-    parser.add_argument('hcml', nargs='?',
-                        default=osp.join(MODELS_DIR, 'hcml_r2d50.py'),
-                        help='HCML recognizer config (default: HCML R2D-50)')
-    parser.add_argument('--device', choices=('cpu', 'cuda'), default='cpu')
-    parser.add_argument('--shape', type=int, nargs=3, default=[16, 224, 224],
-                        metavar=('T', 'H', 'W'), help='clip shape')
-    parser.add_argument('--batch', type=int, default=8, help='clips per step')
-    parser.add_argument('--amp', choices=AMP_MODES, default='none')
-    parser.add_argument('--with-cp', choices=WITH_CP_CHOICES,
-                        help="override the HCML config's with_cp")
+    add_comparison_args(parser, MODELS_DIR)
     parser.add_argument('--iters', type=int, default=10,
                         help='timed rounds (median reported)')
     parser.add_argument('--warmup', type=int, default=2,
@@ -92,9 +78,7 @@ def main(argv=None):
         print(f'\nmost expensive operators of {args.ops!r}:\n{table}')
         result['op_table'] = dict(variant=args.ops, table=table)
     if args.out:
-        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
-        with open(args.out, 'w') as f:
-            json.dump(result, f, indent=2)
+        save_json(result, args.out)
         print(f'wrote {args.out}')
     return result
 

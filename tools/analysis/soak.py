@@ -9,7 +9,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmhcml.analysis.soak import run_soak, save_soak  # noqa: E402
+from mmhcml.analysis.measure import save_json  # noqa: E402
+from mmhcml.analysis.soak import run_soak  # noqa: E402
 from mmhcml.datasets.synthetic_motion import render_benchmark  # noqa: E402
 
 
@@ -30,7 +31,7 @@ def main(argv=None):
                       args.interval)
     result['limit'] = args.limit
     result['passed'] = result['growth'] <= args.limit
-    save_soak(result, osp.join(args.work_dir, 'soak.json'))
+    save_json(result, osp.join(args.work_dir, 'soak.json'))
     print(f'{args.iters} iterations with {args.workers} workers in '
           f'{result["seconds"]:.0f} s: RSS {result["warm_rss_mib"]:.1f} MiB '
           f'warmed up -> {result["final_rss_mib"]:.1f} MiB at the end, growth '
