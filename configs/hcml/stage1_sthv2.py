@@ -5,10 +5,12 @@
 _base_ = ['./_base_/hcml_sthv2.py']
 work_dir = 'work_dirs/stage1_sthv2'
 
+# L_rec weighted by lambda = 15 as in Eq. 5 (zeta = 1e-3, the head's
+# default; README "Does it learn motion?")
 model = dict(
     cls_head=None,
     motion_heads=[
-        dict(type='FlowReconstructionHead', level=1, loss_weight=1.0,
+        dict(type='FlowReconstructionHead', level=1, loss_weight=15.0,
              with_cp=True)
     ])
 

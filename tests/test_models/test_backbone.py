@@ -119,3 +119,49 @@ def test_paper_backbones_match_table8():
             assert out.shape == (1, 2048, 2, 2, 2)
             assert [tuple(motion[lv].shape[1:3]) for lv in (1, 2, 3)] == [
                 (128, 8), (256, 4), (512, 2)]  # C / beta, beta = 2 here
+
+
+def test_zero_init_fuse_leaves_backbone_features_unchanged():
+    """With g^l's BN at zero, Z^l = F^l: the wrapped backbone's own output."""
+    x = torch.randn(2, 3, 8, 32, 32)
+    model = build_wrapper()
+    model.init_weights()
+    model.eval()
+    torch.testing.assert_close(model(x), model.backbone(x), rtol=0, atol=0)
+    for fuse in model.motion_fuses.values():
+        assert fuse.bn.weight.abs().sum() == 0 and fuse.bn.bias.abs().sum() == 0
+    random_g = build_wrapper(zero_init_fuse=False)
+    random_g.init_weights()
+    random_g.eval()
+    assert not torch.allclose(random_g(x), random_g.backbone(x))
+
+
+def test_zero_init_fuse_rejects_non_bool():
+    with pytest.raises(ValueError, match='zero_init_fuse'):
+        build_wrapper(zero_init_fuse=1)
+
+
+def test_stage1_leaves_g1_at_zero_so_stage2_sees_stage1_features():
+    """Stage 1 trains on L_rec only: g^1 gets no gradient, so after a step
+    the level-1 output Z^1 still equals F^1 for the next stages."""
+    from tests.conftest import tiny_model_cfg
+    model = MODELS.build(tiny_model_cfg(with_cls_head=False, heads=('rec', )))
+    model.init_weights()
+    optim = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    clips = torch.rand(2, 1, 3, 8, 32, 32) * 255
+    for _ in range(2):
+        losses = model.loss(clips, None)
+        optim.zero_grad()
+        sum(v for k, v in losses.items() if k.startswith('loss')).backward()
+        optim.step()
+    bn = model.backbone.motion_fuses.level1.bn
+    assert bn.weight.grad is None or bn.weight.grad.abs().sum() == 0
+    model.eval()
+    x = torch.randn(1, 3, 8, 32, 32)
+    backbone = model.backbone
+    feats = x
+    for module in backbone._stem:
+        feats = module(feats)
+    f1 = backbone._stages[0](feats)
+    z1, _ = backbone(x, return_motion=True, max_level=1)
+    torch.testing.assert_close(z1, f1, rtol=0, atol=0)

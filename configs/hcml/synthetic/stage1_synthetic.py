@@ -3,11 +3,13 @@
 _base_ = ['../_base_/hcml_synthetic.py']
 work_dir = 'work_dirs/synthetic/stage1_synthetic'
 
+# L_rec weighted by lambda = 15 as in Eq. 5 (zeta = 1e-3, the head's
+# default; README "Does it learn motion?")
 model = dict(
     cls_head=None,
     motion_heads=[
         dict(type='FlowReconstructionHead', level=1,
-             dense_channels=(32, 32, 24, 16, 8), loss_weight=1.0)
+             dense_channels=(32, 32, 24, 16, 8), loss_weight=15.0)
     ])
 train_dataloader = dict(dataset={{_base_.unlabelled_dataset}})
 val_dataloader = None

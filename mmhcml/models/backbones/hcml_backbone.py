@@ -82,6 +82,15 @@ class HCMLBackbone(BaseModule):
         fuse_cfg (dict): ``conv_cfg``/``norm_cfg`` of ``g^l``.
             Defaults to ``dict(conv_cfg=dict(type='Conv3d'),
             norm_cfg=dict(type='BN3d'))``.
+        zero_init_fuse (bool): Start the BN scale (and shift) of every
+            ``g^l`` at zero, so that ``Z^l = F^l`` exactly until ``g^l``
+            learns, as ``zero_init_residual`` does for residual branches.
+            ``g^l`` gets no gradient in the self-supervised stages (their
+            losses read ``P^l``, not ``Z^l``), so with a random ``g^l``
+            stages 2 and 3 would train on ``F + g(P)`` with ``g`` random and
+            frozen; zero-initialised, they see the lower levels exactly as the
+            earlier stages left them, and joint training grows ``g^l`` from
+            zero. Defaults to ``True``.
         with_cp (bool): Checkpoint each level's ``PMB^l`` and ``g^l``
             (:func:`~mmhcml.models.utils.checkpoint_segment`): in training
             only ``F^l`` is kept and the block runs again in the backward
@@ -104,12 +113,17 @@ class HCMLBackbone(BaseModule):
                  fuse_cfg: ConfigType = dict(
                      conv_cfg=dict(type='Conv3d'),
                      norm_cfg=dict(type='BN3d')),
+                 zero_init_fuse: bool = True,
                  with_cp: bool = False,
                  init_cfg: OptConfigType = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if not isinstance(with_cp, bool):
             raise ValueError(f'with_cp must be a bool, got {with_cp!r}')
+        if not isinstance(zero_init_fuse, bool):
+            raise ValueError(
+                f'zero_init_fuse must be a bool, got {zero_init_fuse!r}')
         self.with_cp = with_cp
+        self.zero_init_fuse = zero_init_fuse
         self.backbone = MODELS.build(backbone)
         stem, stages, tail = _split_backbone(self.backbone)
         self._stem, self._stages, self._tail = stem, stages, tail
@@ -135,6 +149,17 @@ class HCMLBackbone(BaseModule):
                 bias=False,
                 act_cfg=None,
                 **fuse_cfg)
+
+    def init_weights(self) -> None:
+        """Initialise the wrapped backbone, the motion blocks and ``g^l``;
+        with ``zero_init_fuse`` the BN of each ``g^l`` starts at zero."""
+        super().init_weights()
+        if not self.zero_init_fuse:
+            return
+        for fuse in self.motion_fuses.values():
+            if getattr(fuse, 'with_norm', False):
+                nn.init.zeros_(fuse.norm.weight)
+                nn.init.zeros_(fuse.norm.bias)
 
     def _input_strides(self) -> Tuple[int, int]:
         """(temporal, spatial) stride from the input to the deepest level."""

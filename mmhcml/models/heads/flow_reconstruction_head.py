@@ -44,7 +44,12 @@ class FlowReconstructionHead(BaseModule):
             paper does not give them; PWC-Net's ``(128, 128, 96, 64, 32)``
             would cost 48 GMAC per R2D-50 clip at res2 (1.5x the backbone),
             so the default is narrower. Defaults to ``(32, 32, 24, 16, 8)``.
-        smooth_weight (float): ``zeta``. Defaults to ``0.1``.
+        smooth_weight (float): ``zeta`` (not given in the paper). With
+            intensities in ``[0, 1]`` the photometric gradient per pixel is
+            about ``|grad I| ~ 0.03`` while each smoothness term pushes with
+            about ``zeta``: at ``zeta = 0.1`` the smoothness term wins and
+            the flow collapses to zero; ``1e-3`` learns as well as ``0``
+            (README, "Does it learn motion?"). Defaults to ``1e-3``.
         alpha (float): Charbonnier exponent. Defaults to ``0.45``.
         eps (float): Charbonnier epsilon. Defaults to ``1e-3``.
         loss_weight (float): ``lambda`` of Eq. 5. Defaults to ``15.0``.
@@ -64,7 +69,7 @@ class FlowReconstructionHead(BaseModule):
                  in_channels: int,
                  level: int = 1,
                  dense_channels: Sequence[int] = (32, 32, 24, 16, 8),
-                 smooth_weight: float = 0.1,
+                 smooth_weight: float = 1e-3,
                  alpha: float = 0.45,
                  eps: float = 1e-3,
                  loss_weight: float = 15.0,

@@ -74,10 +74,22 @@ test_dataloader = dict(
 
 val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
-# the unlabelled split, for the self-supervised stages
+# the unlabelled split, for the self-supervised stages: frames resized to
+# 96x96, then a 64x64 crop that pans at a random constant speed (up to 4
+# px/frame) in half of the clips (README, "Does it learn motion?")
+unlabelled_pipeline = [
+    dict(type='DecordInit', **file_client_args),
+    dict(type='SampleFrames', clip_len=clip_len, frame_interval=1,
+         num_clips=1),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(96, 96), keep_ratio=False),
+    dict(type='RandomCameraMotion', crop_size=64, max_speed=4, prob=0.5),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')
+]
 unlabelled_dataset = dict(
     _delete_=True,
     type='UnlabelledVideoDataset',
     ann_file=f'{data_root}/unlabelled.txt',
     data_prefix=dict(video=f'{data_root}/videos'),
-    pipeline=train_pipeline)
+    pipeline=unlabelled_pipeline)

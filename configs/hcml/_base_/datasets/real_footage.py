@@ -1,0 +1,43 @@
+# Real videos for stage 1: the first part of each video's frames, written by
+#   python tools/data/extract_frames.py VIDEO... --out-dir data/real_footage
+# (96x128 frames, every 2nd frame, first 70%), 8-frame clips, a 64x96 crop
+# that pans at a random constant speed in half of the clips, as in the
+# self-supervised pipelines of the other datasets. Iteration based (the lists
+# hold a few long videos): warm-up for 10% of the iterations, then cosine.
+# Entry configs take `real_footage_dataloader`, `real_footage_loop` and
+# `real_footage_scheduler` (names that cannot clash with a stage config).
+real_footage_root = 'data/real_footage'
+real_footage_iters = 2000
+real_footage_dataloader = dict(
+    _delete_=True,
+    batch_size=4,
+    num_workers=1,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type='UnlabelledVideoDataset',
+        ann_file=f'{real_footage_root}/train_list.txt',
+        data_prefix=dict(img=f'{real_footage_root}/rawframes'),
+        data_type='rawframes',
+        pipeline=[
+            dict(type='SampleFrames', clip_len=8, frame_interval=1,
+                 num_clips=1),
+            dict(type='RawFrameDecode', io_backend='disk'),
+            dict(type='RandomCameraMotion', crop_size=(64, 96), max_speed=4,
+                 prob=0.5),
+            dict(type='FormatShape', input_format='NCTHW'),
+            dict(type='PackActionInputs')
+        ]))
+real_footage_loop = dict(
+    _delete_=True, type='IterBasedTrainLoop', max_iters=real_footage_iters)
+real_footage_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
+         end=real_footage_iters // 10),
+    dict(type='CosineAnnealingLR', eta_min=0, by_epoch=False,
+         begin=real_footage_iters // 10, end=real_footage_iters,
+         T_max=real_footage_iters - real_footage_iters // 10)
+]
+real_footage_hooks = dict(
+    logger=dict(interval=50),
+    checkpoint=dict(by_epoch=False, interval=real_footage_iters,
+                    max_keep_ckpts=1, save_best=None))

@@ -1,0 +1,328 @@
+"""How good is the level-1 flow? Model vs OpenCV Farneback vs zero flow.
+
+For each video, on the same consecutive frame pairs, the tool measures the
+photometric error of Eq. 2 (Charbonnier ``alpha = 0.45``, ``eps = 1e-3``,
+intensities in ``[0, 1]``, averaged over the pixels whose warped position is
+inside the frame) of three flows: zero flow, the model's level-1 flow and
+OpenCV's Farneback flow; the percentiles of the model's and Farneback's flow
+magnitudes; and the end-point difference between the two. On rendered clips
+of translating textures (:mod:`mmhcml.datasets.translating_textures`), where
+the true motion is known, it measures the model's end-point error.
+
+::
+
+    video -> frames (every ``frame_stride``-th, resized to H x W)
+          -> windows of ``clip_len`` frames overlapping by one frame, so every
+             consecutive pair (t, t+1) is one real pair of one window
+          -> model level-1 flow of each pair; Farneback flow of each pair
+          -> Charbonnier error of I_t vs warp(I_t+1, flow) for 0 / model / FB
+"""
+import json
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+from ..datasets.translating_textures import render_translating_textures
+from ..datasets.video_frames import read_video_frames
+from ..models.losses import charbonnier
+from ..models.ops import backward_warp
+from ._utils import eval_mode
+from .flow_vis import flow_to_color, predict_level_flows
+
+__all__ = [
+    'read_video_frames', 'farneback_flow', 'photometric_error',
+    'model_pair_flows', 'evaluate_video', 'synthetic_epe',
+    'save_flow_quality_panel', 'format_flow_quality'
+]
+
+PERCENTILES = (50, 90, 99)
+
+
+def farneback_flow(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """OpenCV Farneback flow from ``first`` to ``second`` (RGB uint8).
+
+    ``first(y, x) ~ second(y + v, x + u)``, the convention of
+    :func:`~mmhcml.models.ops.backward_warp`. Parameters are OpenCV's
+    tutorial values (pyramid 0.5 x 3, window 15, 3 iterations, poly 5/1.2).
+
+    Returns:
+        np.ndarray: ``(H, W, 2)`` float32 ``(u, v)`` in pixels.
+    """
+    import cv2
+
+    gray = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in (first, second)]
+    return cv2.calcOpticalFlowFarneback(gray[0], gray[1], None, 0.5, 3, 15,
+                                        3, 5, 1.2, 0)
+
+
+def photometric_error(first: Tensor, second: Tensor,
+                      flow: Tensor) -> Tuple[Tensor, Tensor]:
+    """Charbonnier error of ``first`` vs ``second`` warped back by ``flow``.
+
+    Shape:
+        - first, second: ``(B, 3, H, W)`` in ``[0, 1]``; flow ``(B, 2, H, W)``
+        - output: per-pair mean over valid pixels ``(B, )`` and the error
+          map ``(B, H, W)`` (0 where the warped position is outside)
+    """
+    warped, mask = backward_warp(second.float(), flow.float())
+    error = charbonnier(first.float() - warped).mean(dim=1) * mask[:, 0]
+    valid = mask[:, 0].sum(dim=(1, 2)).clamp(min=1.0)
+    return error.sum(dim=(1, 2)) / valid, error
+
+
+def _normalise(model: nn.Module, frames: np.ndarray) -> Tensor:
+    clip = torch.from_numpy(frames).float().permute(3, 0, 1, 2)[None]
+    preprocessor = model.data_preprocessor
+    if getattr(preprocessor, '_enable_normalize', False):
+        clip = (clip - preprocessor.mean.cpu()) / preprocessor.std.cpu()
+    return clip
+
+
+@torch.no_grad()
+def model_pair_flows(model: nn.Module, frames: np.ndarray,
+                     clip_len: int) -> Tensor:
+    """Level-1 flow of every consecutive pair of ``frames``.
+
+    Windows of ``clip_len`` frames overlap by one frame, so pair ``(t, t+1)``
+    is a real (not replicated) pair of exactly one window; a tail shorter
+    than a window is read in a window that ends at the last frame, of which
+    only the pairs not yet covered are kept.
+
+    Shape:
+        - frames: ``(T, H, W, 3)`` uint8; output ``(T - 1, 2, H, W)``
+    """
+    total = len(frames)
+    if total < clip_len:
+        raise ValueError(f'{total} frames are fewer than clip_len={clip_len}')
+    starts = list(range(0, total - clip_len + 1, clip_len - 1))
+    if starts[-1] + clip_len < total:
+        starts.append(total - clip_len)
+    device = next(model.parameters()).device
+    flows = torch.zeros(total - 1, 2, *frames.shape[1:3])
+    covered = 0
+    with eval_mode(model):
+        for start in starts:
+            clip = _normalise(model, frames[start:start + clip_len])
+            flow = predict_level_flows(model, clip.to(device), (1, ))[1].flow
+            end = start + clip_len - 1
+            flows[covered:end] = flow[0, covered - start:].float().cpu()
+            covered = end
+    return flows
+
+
+def _percentiles(values: Tensor) -> Dict[str, float]:
+    values = values.flatten().double().numpy()
+    return {f'p{q}': float(np.percentile(values, q)) for q in PERCENTILES}
+
+
+def evaluate_video(model: nn.Module, frames: np.ndarray, clip_len: int,
+                   start_fraction: float = 0.0) -> dict:
+    """Zero, model and Farneback flow on the pairs from ``start_fraction``.
+
+    Frames before ``int(start_fraction * T)`` are skipped (e.g. ``0.7`` for
+    the held-out last 30% of a video trained on its first 70%).
+
+    Returns:
+        dict: ``pairs``; ``photometric`` (mean error of ``zero``, ``model``,
+        ``farneback``); ``cut`` (relative reduction of the zero-flow error,
+        model and Farneback); ``magnitude`` percentiles (model, Farneback);
+        ``epd_model_vs_farneback`` (mean end-point difference); and the
+        arrays of the middle pair for a panel under ``'_panel'``.
+    """
+    if not 0.0 <= start_fraction < 1.0:
+        raise ValueError(
+            f'start_fraction must be in [0, 1), got {start_fraction!r}')
+    frames = frames[int(start_fraction * len(frames)):]
+    if len(frames) < clip_len:
+        raise ValueError(
+            f'{len(frames)} frames from start_fraction={start_fraction} are '
+            f'fewer than the clip length {clip_len}')
+    model_flow = model_pair_flows(model, frames, clip_len)
+    fb_flow = torch.from_numpy(
+        np.stack([
+            farneback_flow(frames[t], frames[t + 1])
+            for t in range(len(frames) - 1)
+        ])).permute(0, 3, 1, 2)
+    images = torch.from_numpy(frames).float().permute(0, 3, 1, 2) / 255.0
+    first, second = images[:-1], images[1:]
+    errors, maps = {}, {}
+    for name, flow in (('zero', torch.zeros_like(model_flow)),
+                       ('model', model_flow), ('farneback', fb_flow)):
+        per_pair, maps[name] = photometric_error(first, second, flow)
+        errors[name] = float(per_pair.mean())
+    zero = max(errors['zero'], 1e-12)
+    middle = len(first) // 2
+    return {
+        'pairs': len(first),
+        'photometric': errors,
+        'cut': {
+            'model': 1.0 - errors['model'] / zero,
+            'farneback': 1.0 - errors['farneback'] / zero
+        },
+        'magnitude': {
+            'model': _percentiles(model_flow.norm(dim=1)),
+            'farneback': _percentiles(fb_flow.norm(dim=1))
+        },
+        'epd_model_vs_farneback':
+        float((model_flow - fb_flow).norm(dim=1).mean()),
+        '_panel': {
+            'frames': (frames[middle], frames[middle + 1]),
+            'model': model_flow[middle].numpy(),
+            'farneback': fb_flow[middle].numpy(),
+            'error': {k: v[middle].numpy()
+                      for k, v in maps.items()}
+        }
+    }
+
+
+@torch.no_grad()
+def synthetic_epe(model: nn.Module, clip_len: int, size: int,
+                  num_clips: int = 16, max_shift: int = 4,
+                  seed: int = 1) -> dict:
+    """Model end-point error on rendered translating textures.
+
+    The border of ``size // 8`` pixels is left out (the flow of pixels that
+    move out of the frame is not observable).
+
+    Returns:
+        dict: ``epe`` of the model, ``epe_zero`` of zero flow, ``clips``.
+    """
+    data = render_translating_textures(num_clips, clip_len, size, max_shift,
+                                       seed=seed)
+    border = size // 8
+    errors, zero = [], []
+    for clip, truth in zip(data.clips, data.flow):
+        flow = model_pair_flows(model, clip, clip_len)
+        target = torch.from_numpy(truth).view(1, 2, 1, 1)
+        inner = (slice(None), slice(None), slice(border, -border),
+                 slice(border, -border))
+        errors.append(float((flow - target)[inner].norm(dim=1).mean()))
+        zero.append(float(np.linalg.norm(truth)))
+    return {
+        'clips': num_clips,
+        'max_shift': max_shift,
+        'epe': float(np.mean(errors)),
+        'epe_zero': float(np.mean(zero))
+    }
+
+
+def save_flow_quality_panel(out_file: str, panels: Dict[str, dict]) -> None:
+    """One row per video: frame t, frame t+1, model flow, Farneback flow and
+    the error maps of zero, model and Farneback flow (same colour scale).
+
+    Flow colours share one scale per row (the larger maximum magnitude).
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    titles = ('frame t', 'frame t+1', 'model flow', 'Farneback flow',
+              'error: zero flow', 'error: model', 'error: Farneback')
+    fig, axes = plt.subplots(
+        len(panels), len(titles), figsize=(2.2 * len(titles),
+                                           1.9 * len(panels)),
+        squeeze=False)
+    for row, (name, panel) in zip(axes, panels.items()):
+        scale = max(
+            float(np.linalg.norm(panel[k], axis=0).max())
+            for k in ('model', 'farneback'))
+        scale = max(scale, 1e-6)
+        top = max(float(m.max()) for m in panel['error'].values())
+        images = [
+            panel['frames'][0], panel['frames'][1],
+            flow_to_color(panel['model'], scale),
+            flow_to_color(panel['farneback'], scale)
+        ]
+        for ax, image in zip(row, images):
+            ax.imshow(image)
+        for ax, key in zip(row[4:], ('zero', 'model', 'farneback')):
+            ax.imshow(panel['error'][key], cmap='magma', vmin=0, vmax=top)
+        row[0].set_ylabel(name, fontsize=7)
+    for ax, title in zip(axes[0], titles):
+        ax.set_title(title, fontsize=8)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
+    fig.savefig(out_file, dpi=100)
+    plt.close(fig)
+
+
+def format_flow_quality(results: dict) -> List[str]:
+    """A plain-text table of :func:`evaluate_video` results per video."""
+    lines = [
+        f'{"video":<24}{"pairs":>6}{"zero":>9}{"model":>9}{"FB":>9}'
+        f'{"cut model":>11}{"cut FB":>9}{"p99 model":>11}{"p99 FB":>9}'
+        f'{"EPD":>7}'
+    ]
+    for name, row in results['videos'].items():
+        err, cut, mag = row['photometric'], row['cut'], row['magnitude']
+        lines.append(
+            f'{name[:23]:<24}{row["pairs"]:>6}{err["zero"]:>9.4f}'
+            f'{err["model"]:>9.4f}{err["farneback"]:>9.4f}'
+            f'{100 * cut["model"]:>10.1f}%{100 * cut["farneback"]:>8.1f}%'
+            f'{mag["model"]["p99"]:>11.2f}{mag["farneback"]["p99"]:>9.2f}'
+            f'{row["epd_model_vs_farneback"]:>7.2f}')
+    if 'mean_cut' in results:
+        lines.append(f'mean cut: model {100 * results["mean_cut"]["model"]:.1f}%'
+                     f', Farneback {100 * results["mean_cut"]["farneback"]:.1f}%')
+    if 'synthetic' in results:
+        syn = results['synthetic']
+        lines.append(f'translating textures: EPE {syn["epe"]:.2f} px '
+                     f'(zero flow {syn["epe_zero"]:.2f} px, {syn["clips"]} '
+                     'clips)')
+    return lines
+
+
+def write_json(out_file: str, results: dict) -> None:
+    """Write ``results`` without the panel arrays."""
+    clean = {
+        k: ({n: {a: b for a, b in row.items() if a != '_panel'}
+             for n, row in v.items()} if k == 'videos' else v)
+        for k, v in results.items()
+    }
+    os.makedirs(osp.dirname(osp.abspath(out_file)), exist_ok=True)
+    with open(out_file, 'w') as handle:
+        json.dump(clean, handle, indent=2)
+
+
+def run_flow_quality(model: nn.Module,
+                     videos: Sequence[str],
+                     clip_len: int,
+                     size: Tuple[int, int] = (96, 128),
+                     frame_stride: int = 2,
+                     start_fraction: float = 0.0,
+                     synthetic_size: Optional[int] = 64,
+                     log=print) -> dict:
+    """Evaluate ``model`` on each video and on translating textures.
+
+    Returns:
+        dict: ``videos`` (name -> :func:`evaluate_video` result),
+        ``mean_cut`` and, unless ``synthetic_size`` is ``None``,
+        ``synthetic`` (:func:`synthetic_epe`).
+    """
+    results = {'size': list(size), 'frame_stride': frame_stride,
+               'start_fraction': start_fraction, 'clip_len': clip_len,
+               'videos': {}}
+    for index, path in enumerate(videos):
+        name = osp.basename(path)
+        log(f'[{index + 1}/{len(videos)}] {name}')
+        frames = read_video_frames(path, size, frame_stride)
+        results['videos'][name] = evaluate_video(model, frames, clip_len,
+                                                 start_fraction)
+    if videos:
+        results['mean_cut'] = {
+            key: float(np.mean([r['cut'][key]
+                                for r in results['videos'].values()]))
+            for key in ('model', 'farneback')
+        }
+    if synthetic_size:
+        log('translating textures')
+        results['synthetic'] = synthetic_epe(model, clip_len, synthetic_size)
+    return results

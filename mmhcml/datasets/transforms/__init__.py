@@ -1,0 +1,3 @@
+from .camera_motion import RandomCameraMotion
+
+__all__ = ['RandomCameraMotion']

@@ -1,0 +1,154 @@
+"""flow_quality: model vs Farneback vs zero flow on real videos."""
+import json
+import os.path as osp
+from unittest import mock
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from mmhcml.analysis import flow_quality
+from mmhcml.analysis.flow_quality import (evaluate_video, farneback_flow,
+                                          model_pair_flows, photometric_error)
+from mmhcml.analysis.flow_vis import LevelFlow
+from mmhcml.datasets.translating_textures import render_translating_textures
+from mmhcml.datasets.video_frames import extract_rawframes, read_video_frames
+from tests.test_analysis.test_flow_vis import (flow_model_cfg, load_tool,
+                                               write_model)
+
+
+def write_video(path, frames):
+    """Write RGB frames (T, H, W, 3) as an MJPG avi."""
+    height, width = frames.shape[1:3]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*'MJPG'), 10,
+                             (width, height))
+    for frame in frames:
+        writer.write(np.ascontiguousarray(frame[:, :, ::-1]))
+    writer.release()
+    return str(path)
+
+
+@pytest.fixture
+def texture_video(tmp_path):
+    data = render_translating_textures(1, clip_len=20, size=64, max_shift=2,
+                                       seed=4)
+    return write_video(tmp_path / 'pan.avi', data.clips[0]), data.flow[0]
+
+
+def test_read_video_frames_stride_size_and_errors(tmp_path, texture_video):
+    path, _ = texture_video
+    frames = read_video_frames(path, (32, 48), frame_stride=3)
+    assert frames.shape == (7, 32, 48, 3) and frames.dtype == np.uint8
+    with pytest.raises(FileNotFoundError, match='does not exist'):
+        read_video_frames(str(tmp_path / 'missing.avi'))
+    (tmp_path / 'broken.avi').write_bytes(b'not a video')
+    with pytest.raises(ValueError, match='readable video'):
+        read_video_frames(str(tmp_path / 'broken.avi'))
+
+
+def test_farneback_direction_matches_the_renderer():
+    """Farneback's mean flow is the rendered shift (backward-warp sign)."""
+    data = render_translating_textures(4, clip_len=2, size=64, max_shift=3,
+                                       seed=2)
+    for clip, truth in zip(data.clips, data.flow):
+        flow = farneback_flow(clip[0], clip[1])[8:-8, 8:-8]
+        np.testing.assert_allclose(flow.mean(axis=(0, 1)), truth, atol=0.3)
+
+
+def test_photometric_error_is_the_charbonnier_floor_for_the_true_flow():
+    data = render_translating_textures(2, clip_len=2, size=32, max_shift=2,
+                                       seed=3)
+    frames = torch.from_numpy(data.clips).float().permute(0, 1, 4, 2, 3) / 255
+    flow = torch.from_numpy(data.flow)[:, :, None, None].expand(-1, 2, 32, 32)
+    true, _ = photometric_error(frames[:, 0], frames[:, 1], flow)
+    zero, _ = photometric_error(frames[:, 0], frames[:, 1], flow * 0)
+    floor = (1e-3 ** 2) ** 0.45  # rho(0) = eps^(2 alpha)
+    torch.testing.assert_close(true, torch.full_like(true, floor))
+    moving = data.flow.any(axis=1)
+    assert (zero[torch.from_numpy(moving)] > 10 * floor).all()
+
+
+def test_every_pair_comes_from_exactly_one_window_where_it_is_real():
+    """Windows overlap by one frame: pair (t, t+1) is never the replicated
+    last pair of a window, and the tail is covered too."""
+    calls = []
+
+    def fake(model, clip, levels):
+        start = len(calls)
+        calls.append(clip)
+        pairs = clip.shape[2] - 1
+        flow = torch.full((1, pairs, 2) + clip.shape[-2:], float(start))
+        flow[:, :, 1] = torch.arange(pairs).view(1, pairs, 1, 1).float()
+        return {1: LevelFlow(flow, ())}
+
+    model = torch.nn.Linear(1, 1)
+    model.data_preprocessor = None
+    frames = np.zeros((17, 8, 8, 3), np.uint8)
+    with mock.patch.object(flow_quality, 'predict_level_flows', fake):
+        flows = model_pair_flows(model, frames, clip_len=4)
+    assert flows.shape == (16, 2, 8, 8)
+    # windows start at 0, 3, 6, 9, 12 and the tail window at 13
+    window = flows[:, 0, 0, 0].tolist()
+    index = flows[:, 1, 0, 0].tolist()
+    assert window == [0] * 3 + [1] * 3 + [2] * 3 + [3] * 3 + [4] * 3 + [5]
+    assert index == [0, 1, 2] * 5 + [2]
+
+
+def test_evaluate_video_reports_zero_model_and_farneback(texture_video):
+    path, truth = texture_video
+    model = torch.nn.Linear(1, 1)
+    model.data_preprocessor = None
+    frames = read_video_frames(path, (64, 64), frame_stride=1)
+
+    def true_flow(model, clip_frames, clip_len):
+        return torch.from_numpy(truth).view(1, 2, 1, 1).expand(
+            len(clip_frames) - 1, 2, 64, 64).clone()
+
+    with mock.patch.object(flow_quality, 'model_pair_flows', true_flow):
+        result = evaluate_video(model, frames, clip_len=8, start_fraction=0.5)
+    assert result['pairs'] == 9
+    errors, cut = result['photometric'], result['cut']
+    assert errors['model'] < 0.5 * errors['zero']
+    assert errors['farneback'] < errors['zero']
+    assert cut['model'] == pytest.approx(1 - errors['model'] / errors['zero'])
+    speed = float(np.linalg.norm(truth))
+    assert result['magnitude']['model']['p50'] == pytest.approx(speed,
+                                                                rel=1e-5)
+    assert result['epd_model_vs_farneback'] < 0.5
+    with pytest.raises(ValueError, match='start_fraction'):
+        evaluate_video(model, frames, 8, start_fraction=1.0)
+
+
+def test_extract_rawframes_splits_each_video(tmp_path, texture_video):
+    path, _ = texture_video
+    lists = extract_rawframes([path], str(tmp_path / 'out'), (32, 32),
+                              frame_stride=1, train_fraction=0.6,
+                              min_frames=4, log=lambda *_: None)
+    assert open(lists['train']).read().split() == ['pan_train', '12']
+    assert open(lists['test']).read().split() == ['pan_test', '8']
+    frame = cv2.imread(str(tmp_path / 'out/rawframes/pan_test/img_00007.jpg'))
+    assert frame.shape == (32, 32, 3)
+    with pytest.raises(ValueError, match='fewer than min_frames'):
+        extract_rawframes([path], str(tmp_path / 'o2'), (32, 32), 1, 0.9,
+                          min_frames=4, log=lambda *_: None)
+    with pytest.raises(ValueError, match='train_fraction'):
+        extract_rawframes([path], str(tmp_path / 'o3'), train_fraction=1.0)
+
+
+def test_flow_quality_tool_writes_json_and_panel(tmp_path, texture_video):
+    path, _ = texture_video
+    config, checkpoint = write_model(tmp_path, flow_model_cfg())
+    tool = load_tool('flow_quality')
+    out = tmp_path / 'fq'
+    results = tool.main([config, checkpoint, path, '--size', '32', '32',
+                         '--frame-stride', '1', '--clip-len', '8',
+                         '--synthetic-size', '32', '--out-dir', str(out)])
+    saved = json.load(open(out / 'flow_quality.json'))
+    row = saved['videos']['pan.avi']
+    assert row['pairs'] == 19 and '_panel' not in row
+    assert set(row['photometric']) == {'zero', 'model', 'farneback'}
+    assert saved['synthetic']['clips'] == 16
+    assert osp.getsize(out / 'flow_quality.png') > 0
+    assert results['mean_cut']['model'] == pytest.approx(
+        row['cut']['model'])
