@@ -15,7 +15,7 @@ from mmengine.runner import Runner
 import mmhcml  # noqa: F401  (compat fixes, registration)
 from ._common import apply_common_args, load_config, parse_with_common_args
 
-__all__ = ['parse_args', 'merge_args', 'main']
+__all__ = ['parse_args', 'merge_args', 'drop_sync_bn_without_cuda', 'main']
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -52,8 +52,50 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parse_with_common_args(parser, argv)
 
 
-def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Fold the command-line arguments into the config."""
+def drop_sync_bn_without_cuda(cfg: Config, launcher: str,
+                              cuda: Optional[bool] = None) -> Optional[str]:
+    """Leave SyncBN out of a distributed run of CPU processes.
+
+    The self-supervised stage configs ask for global BN (``sync_bn='torch'``,
+    appendix D.2), which PyTorch implements for CUDA tensors only
+    (``SyncBatchNorm layers only work with GPU modules``). Without CUDA the
+    run keeps per-process BN instead.
+
+    Args:
+        cfg (Config): The run's config; ``sync_bn`` is removed from it when
+            it cannot work.
+        launcher (str): ``--launcher``; ``'none'`` is one process, where
+            MMEngine reverts SyncBN by itself.
+        cuda (bool, optional): Whether CUDA is available; defaults to
+            ``torch.cuda.is_available()``.
+
+    Returns:
+        str | None: What was left out and why (for the run's log), or
+        ``None`` when nothing changed.
+    """
+    sync_bn = cfg.get('sync_bn', None)
+    if cuda is None:
+        cuda = torch.cuda.is_available()
+    if launcher == 'none' or cuda or sync_bn is None:
+        return None
+    cfg.sync_bn = None
+    return (f'sync_bn={sync_bn!r} left out: SyncBatchNorm needs CUDA and '
+            'this distributed run has only CPU processes, so every process '
+            'normalises with its own batch statistics (plain BN); on GPUs '
+            'the config\'s global BN is used.')
+
+
+def merge_args(cfg: Config,
+               args: argparse.Namespace,
+               notes: Optional[List[str]] = None) -> Config:
+    """Fold the command-line arguments into the config.
+
+    Args:
+        cfg (Config): The config, changed in place.
+        args (argparse.Namespace): From :func:`parse_args`.
+        notes (list, optional): Receives what was changed beyond the
+            arguments (e.g. SyncBN left out on CPU), to be logged.
+    """
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None
@@ -69,6 +111,9 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         wrapper.setdefault('find_unused_parameters',
                            cfg.get('find_unused_parameters', False))
         cfg.model_wrapper_cfg = wrapper
+    note = drop_sync_bn_without_cuda(cfg, args.launcher)
+    if note is not None and notes is not None:
+        notes.append(note)
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
@@ -105,6 +150,9 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
-    cfg = merge_args(load_config(args), args)
+    notes: List[str] = []
+    cfg = merge_args(load_config(args), args, notes)
     runner = Runner.from_cfg(cfg)
+    for note in notes:
+        runner.logger.warning(note)
     runner.train()
