@@ -106,6 +106,7 @@ class UnlabelledVideoDataset(VideoCheckMixin, BaseActionDataset):
         self._require_entries(data_list)
         if self.data_type == 'video':
             return self._check_files(data_list, 'filename', lines)
+        self._listed = len(data_list)
         return data_list
 
     def get_data_info(self, idx: int) -> dict:

@@ -12,7 +12,10 @@ from typing import Dict, Iterator, List, Optional, Tuple
 from mmengine.fileio import exists, list_from_file
 from mmengine.logging import print_log
 
-__all__ = ['UnreadableVideoError', 'VideoCheckMixin', 'SHORT_VIDEO_POLICIES']
+__all__ = [
+    'UnreadableVideoError', 'AllEntriesSkippedError', 'VideoCheckMixin',
+    'SHORT_VIDEO_POLICIES'
+]
 
 #: What to do with a video shorter than a clip: raise, skip it (training
 #: only), or let the sampler loop over its frames as MMAction2 does.
@@ -21,6 +24,10 @@ SHORT_VIDEO_POLICIES = ('error', 'skip', 'loop')
 
 class UnreadableVideoError(RuntimeError):
     """A video that cannot be used; the message names the file."""
+
+
+class AllEntriesSkippedError(RuntimeError):
+    """``skip_unreadable`` skipped every entry of an annotation list."""
 
 
 class VideoCheckMixin:
@@ -44,13 +51,29 @@ class VideoCheckMixin:
         self.check_files = bool(check_files)
         self.short_video = short_video
         self.skipped: Dict[str, str] = {}
+        self._listed = 0
 
     def _annotation_lines(self) -> Iterator[Tuple[int, str]]:
-        """``(line number, stripped text)`` of each non-blank line."""
+        """``(line number, stripped text)`` of each non-blank line.
+
+        The file is read as UTF-8; a byte-order mark at its start is
+        dropped (it would otherwise become part of the first path).
+        """
         if not exists(self.ann_file):
             raise FileNotFoundError(
                 f'annotation file {self.ann_file!r} does not exist')
-        for number, line in enumerate(list_from_file(self.ann_file), 1):
+        try:
+            lines = list_from_file(self.ann_file, encoding='utf-8-sig')
+        except UnicodeDecodeError as error:
+            line = error.object[:error.start].count(b'\n') + 1
+            byte = error.object[error.start:error.start + 1]
+            raise ValueError(
+                f'annotation file {self.ann_file!r} is not UTF-8 text: byte '
+                f'{error.start} (line {line}) is {byte!r}. '
+                'Is it a binary file (a video or a pickle given as ann_file?) '
+                'or in another encoding? Re-save it as UTF-8, e.g. '
+                '`iconv -f latin1 -t utf-8 in.txt > out.txt`.') from None
+        for number, line in enumerate(lines, 1):
             if line.strip():
                 yield number, line.strip()
 
@@ -58,6 +81,11 @@ class VideoCheckMixin:
         if not data_list:
             raise ValueError(f'annotation file {self.ann_file!r} lists no '
                              'videos')
+
+    @property
+    def _skips(self) -> bool:
+        """Whether unusable entries are skipped: never in test mode."""
+        return self.skip_unreadable and not self.test_mode
 
     def _skip(self, path: str, reason: str) -> None:
         if path not in self.skipped:
@@ -67,16 +95,32 @@ class VideoCheckMixin:
                 f'{len(self.skipped)} skipped so far',
                 logger='current',
                 level=30)
+        if self._listed and len(self.skipped) >= self._listed:
+            shown = '\n  '.join(f'{p}: {r}'
+                                 for p, r in list(self.skipped.items())[:5])
+            more = (f'\n  ... {len(self.skipped) - 5} more'
+                    if len(self.skipped) > 5 else '')
+            raise AllEntriesSkippedError(
+                f'skip_unreadable=True skipped every one of the '
+                f'{self._listed} entries listed in {self.ann_file}, so there '
+                f'is nothing left to load:\n  {shown}{more}\nCheck '
+                'data_prefix and the list, or the files themselves.')
 
     def _check_files(self, data_list: List[dict], key: str,
                      lines: Optional[List[int]] = None) -> List[dict]:
-        """Drop (or refuse) entries whose ``key`` file is missing or empty."""
+        """Drop (or refuse) entries whose ``key`` file is missing or empty.
+
+        Test mode never drops: there, every problem raises.
+        """
+        self._listed = len(data_list)
         if not self.check_files:
             return data_list
         kept, bad = [], []
         for index, info in enumerate(data_list):
             path = info[key]
-            if not osp.isfile(path):
+            if osp.isdir(path):
+                reason = 'a directory, not a video file'
+            elif not osp.isfile(path):
                 reason = 'missing'
             elif osp.getsize(path) == 0:
                 reason = 'empty file'
@@ -85,15 +129,17 @@ class VideoCheckMixin:
                 continue
             line = lines[index] if lines else index + 1
             bad.append(f'{path} ({reason}, {self.ann_file}:{line})')
-            if self.skip_unreadable:
+            if self._skips:
                 self._skip(path, reason)
-        if bad and not self.skip_unreadable:
+        if bad and not self._skips:
             shown = '\n  '.join(bad[:10])
             more = f'\n  ... {len(bad) - 10} more' if len(bad) > 10 else ''
+            hint = ('Test runs never skip: fix the list' if self.test_mode
+                    else 'Fix the list or set skip_unreadable=True in the '
+                    'dataset config to skip them in training')
             raise FileNotFoundError(
                 f'{len(bad)} video(s) listed in {self.ann_file} cannot be '
-                f'read:\n  {shown}{more}\nFix the list or set '
-                'skip_unreadable=True in the dataset config to skip them.')
+                f'read:\n  {shown}{more}\n{hint}.')
         return kept
 
     def _frames_needed(self) -> int:
@@ -134,7 +180,23 @@ class VideoCheckMixin:
             if isinstance(error, UnreadableVideoError):
                 raise
             raise UnreadableVideoError(
-                f'cannot load video {path!r}: {reason}. Is it truncated or '
-                'not a video? Set skip_unreadable=True in the dataset config '
-                'to skip unreadable videos during training.') from error
+                self._explain_failure(data, path, reason)) from error
         return data
+
+    def _explain_failure(self, data: dict, path: str, reason: str) -> str:
+        """The message of an entry the pipeline failed on.
+
+        Args:
+            data (dict): The pipeline's state when it failed (the input of
+                the transform that raised).
+            path (str): The video (or rawframe folder).
+            reason (str): ``'<error type>: <message>'``.
+        """
+        return (
+            f'cannot load video {path!r}: {reason}. The decoder could not '
+            'read it: the file may be truncated or not a video, or use a '
+            'codec, pixel format or frame size the decoder does not support '
+            '(re-encoding fixes those, e.g. `ffmpeg -i IN -c:v libx264 '
+            '-pix_fmt yuv420p -vf "scale=trunc(iw/2)*2:trunc(ih/2)*2" '
+            'OUT.mp4`). Set skip_unreadable=True in the dataset config to '
+            'skip unreadable videos during training.')

@@ -5,7 +5,7 @@ import shutil
 import pytest
 
 from mmaction.registry import DATASETS
-from mmhcml.datasets import UnreadableVideoError
+from mmhcml.datasets import AllEntriesSkippedError, UnreadableVideoError
 
 PIPELINE = [
     dict(type='DecordInit'),
@@ -105,3 +105,53 @@ def test_test_mode_never_skips(videos, tmp_path):
                     test_mode=True)
     with pytest.raises(UnreadableVideoError, match='text.mp4'):
         dataset[0]
+
+
+def test_test_mode_never_drops_missing_or_empty_videos(videos, tmp_path):
+    # the metric must cover every listed video: refuse instead of dropping
+    with pytest.raises(FileNotFoundError, match='Test runs never skip') as e:
+        build(tmp_path, ['good.mp4 0', 'gone.mp4 1', 'empty.mp4 2'], videos,
+              skip_unreadable=True, test_mode=True)
+    assert 'gone.mp4 (missing' in str(e.value)
+    assert 'empty.mp4 (empty file' in str(e.value)
+
+
+def test_every_entry_skipped_says_so_and_stops(videos, tmp_path):
+    with pytest.raises(AllEntriesSkippedError,
+                       match='skipped every one of the 2 entries'):
+        build(tmp_path, ['gone.mp4 0', 'empty.mp4 1'], videos,
+              skip_unreadable=True)
+    dataset = build(tmp_path, ['text.mp4 0', 'truncated.mp4 1'], videos,
+                    skip_unreadable=True)
+    with pytest.raises(AllEntriesSkippedError, match='text.mp4'):
+        dataset[0]  # not MMEngine's "Cannot find valid image after 1000!"
+
+
+def test_non_utf8_annotation_file_is_named(videos, tmp_path):
+    ann = tmp_path / 'list.txt'
+    ann.write_bytes(b'good.mp4 0\n\xff\xfe\x00binary\n')
+    cfg = dict(type='CheckedVideoDataset', ann_file=str(ann),
+               data_prefix=dict(video=str(videos)), pipeline=PIPELINE)
+    with pytest.raises(ValueError,
+                       match=r"list.txt' is not UTF-8 text: byte 11 "
+                       r"\(line 2\) is b'\\xff'"):
+        DATASETS.build(cfg)
+
+
+def test_bom_directory_and_undecodable_messages(videos, tmp_path):
+    ann = tmp_path / 'bom.txt'
+    ann.write_bytes('good.mp4 0\n'.encode('utf-8-sig'))
+    dataset = DATASETS.build(
+        dict(type='CheckedVideoDataset', ann_file=str(ann),
+             data_prefix=dict(video=str(videos)), pipeline=PIPELINE))
+    assert dataset.get_data_info(0)['filename'] == osp.join(
+        str(videos), 'good.mp4')  # no invisible U+FEFF in the path
+    (videos / 'folder.mp4').mkdir()
+    with pytest.raises(FileNotFoundError,
+                       match=r'folder.mp4 \(a directory, not a video file'):
+        build(tmp_path, ['folder.mp4 0'], videos)
+    dataset = build(tmp_path, ['text.mp4 1'], videos)
+    with pytest.raises(UnreadableVideoError) as error:
+        dataset[0]
+    text = str(error.value)  # not blamed on truncation alone
+    assert 'frame size' in text and 'ffmpeg' in text and 'truncated' in text

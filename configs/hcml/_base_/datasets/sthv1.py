@@ -4,7 +4,10 @@
 # for the left/right classes (no label map for unlabelled clips).
 # Validation (ablations): 1 clip, centre crop 224. Testing: 3 clips x 3 crops
 # of 256x256 = 9 views.
-dataset_type = 'RawframeDataset'
+# CheckedRawframeDataset: MMAction2's RawframeDataset plus checks (missing
+# folders and frame counts listed when built, unreadable frames named;
+# skip_unreadable=True skips them in training).
+dataset_type = 'CheckedRawframeDataset'
 data_root = 'data/sthv1/rawframes'
 ann_file_train = 'data/sthv1/sthv1_train_list_rawframes.txt'
 ann_file_val = 'data/sthv1/sthv1_val_list_rawframes.txt'
@@ -59,7 +62,9 @@ test_pipeline_r2plus1d101 = test_pipeline
 dataset_kwargs = dict(
     type=dataset_type,
     data_prefix=dict(img=data_root),
-    filename_tmpl='{:05}.jpg')
+    filename_tmpl='{:05}.jpg',
+    num_classes=num_classes,
+    short_video='loop')
 train_dataloader = dict(
     batch_size=8,
     num_workers=8,
