@@ -8,6 +8,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.logging import MMLogger
+from mmengine.optim import OptimWrapper
 from mmengine.runner import Runner
 
 from mmaction.registry import HOOKS, MODELS
@@ -47,14 +48,33 @@ def stage_cfg(stage, info, work_root):
     return cfg
 
 
+def paper_frozen_prefixes(frozen_levels, heads=True):
+    """What stage ``frozen_levels + 1`` freezes, from the paper's stage table.
+
+    Section 3.2 ("we freeze all network parameters up to level l-1") with
+    the levels of Table 1 (level 1, 2, 3 after res2, res3, res4, i.e.
+    MMAction2's ``layer1..3``): the stem, and for each frozen level its
+    residual stage, its PMB, its ``g^l`` and the motion head trained at that
+    level (flow head at level 1, contrastive head of level l at level l).
+    Written out by name, independently of ``HCMLBackbone.modules_up_to``.
+    """
+    out = ['backbone.backbone.conv1.']
+    for level in range(1, frozen_levels + 1):
+        out += [f'backbone.backbone.layer{level}.',
+                f'backbone.motion_blocks.level{level}.',
+                f'backbone.motion_fuses.level{level}.']
+        if heads:
+            out.append('motion_heads.rec_l1.' if level == 1 else
+                       f'motion_heads.con_l{level}.')
+    return tuple(out)
+
+
 def frozen_state(model, frozen_levels):
     """Parameters and buffers (BN statistics) of the frozen backbone parts."""
-    out = {}
-    parts = model.backbone.modules_up_to(frozen_levels)
-    for index, module in enumerate(parts):
-        for name, tensor in module.state_dict().items():
-            out[f'{index}.{name}'] = tensor.detach().clone()
-    return out
+    prefixes = paper_frozen_prefixes(frozen_levels, heads=False)
+    return {name: tensor.detach().clone()
+            for name, tensor in model.state_dict().items()
+            if name.startswith(prefixes)}
 
 
 @pytest.fixture(scope='module')
@@ -124,12 +144,43 @@ def test_bn_stays_in_eval_across_train_calls():
     hook.before_run(runner)
     model.train()
     hook.before_train_iter(runner, 0)
-    norms = [m for part in frozen_modules(model, 2) for m in part.modules()
-             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-    assert norms and all(not m.training for m in norms)
+    prefixes = paper_frozen_prefixes(2)
+    norms = {name: m for name, m in model.named_modules()
+             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)}
+    frozen = [m for name, m in norms.items() if f'{name}.'.startswith(prefixes)]
+    others = [m for name, m in norms.items()
+              if not f'{name}.'.startswith(prefixes)]
+    assert len(frozen) > 10 and others
+    assert all(not m.training for m in frozen)
+    assert all(m.training for m in others)
     level3 = model.backbone.motion_blocks['level3']
     assert level3.training
     assert all(p.requires_grad for p in level3.parameters())
+
+
+@pytest.mark.parametrize('frozen_levels', [1, 2, 3])
+def test_frozen_set_is_the_papers_stage_table(frozen_levels):
+    model = MODELS.build(tiny_model_cfg())
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1,
+                                         momentum=0.9))
+    hook = HOOKS.build(dict(type='ProgressiveFreezeHook',
+                            frozen_levels=frozen_levels))
+    runner = SimpleNamespace(model=model, optim_wrapper=optim,
+                             logger=MMLogger.get_instance('freeze_oracle'))
+    hook.before_run(runner)
+    prefixes = paper_frozen_prefixes(frozen_levels)
+    names = [n for n, _ in model.named_parameters()]
+    expected = {n for n in names if n.startswith(prefixes)}
+    frozen = {n for n, p in model.named_parameters() if not p.requires_grad}
+    assert frozen == expected
+    # the deeper levels, their heads and the classifier all still train
+    assert any(n.startswith(f'backbone.backbone.layer{frozen_levels + 1}.')
+               for n in names if n not in frozen)
+    assert 'cls_head.fc_cls.weight' not in frozen
+    in_optimizer = {id(p) for g in optim.optimizer.param_groups
+                    for p in g['params']}
+    assert in_optimizer == {id(p) for n, p in model.named_parameters()
+                            if n not in expected}
 
 
 @pytest.mark.parametrize('value', [-1, 1.5, True])
