@@ -15,7 +15,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
 
 
 def run_python(code, extra_path=None):
-    env = dict(os.environ)
+    # without the start-up hook of mmhcml-preload.pth, which would apply the
+    # import fixes itself (tests/test_tools/test_mmaction_tools.py)
+    env = dict(os.environ, MMHCML_NO_PRELOAD='1')
     paths = [p for p in (extra_path, ROOT, env.get('PYTHONPATH')) if p]
     env['PYTHONPATH'] = os.pathsep.join(paths)
     return subprocess.run([sys.executable, '-c', textwrap.dedent(code)],
