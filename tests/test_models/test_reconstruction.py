@@ -62,11 +62,18 @@ def test_charbonnier_floor_and_finiteness():
     assert torch.isfinite(z.grad).all()
 
 
-def test_photometric_ignores_masked_pixels_but_counts_them():
+def test_photometric_normalisers_on_masked_pixels():
     target, warped = torch.zeros(1, 1, 2, 2), torch.ones(1, 1, 2, 2)
     mask = torch.tensor([[[[1., 0.], [0., 0.]]]])
-    expected = charbonnier(torch.tensor(1.0)).item() / 4
-    assert photometric_loss(target, warped, mask).item() == pytest.approx(expected)
+    rho1 = (1.0 + 1e-3**2)**0.45
+    # Eq. 2 as written: masked pixels add nothing but count in 1/(HWT)
+    assert photometric_loss(target, warped, mask, normalise='all').item() \
+        == pytest.approx(rho1 / 4)
+    # the default: the mean over the one valid pixel
+    assert photometric_loss(target, warped, mask).item() == pytest.approx(
+        rho1, rel=1e-5)
+    with pytest.raises(ValueError, match='normalise'):
+        photometric_loss(target, warped, mask, normalise='none')
 
 
 def test_flow_head_loss_on_constant_frames_is_finite():

@@ -15,7 +15,7 @@ from torch import Tensor
 
 from mmaction.registry import MODELS
 from mmaction.utils import OptConfigType
-from ..losses import photometric_loss, smoothness_loss
+from ..losses import PHOTOMETRIC_NORMS, photometric_loss, smoothness_loss
 from ..ops import backward_warp, upsample_flow
 from ..utils import checkpoint_segment, wants_checkpoint
 from ._level_utils import check_level, frames_at_level
@@ -50,6 +50,11 @@ class FlowReconstructionHead(BaseModule):
             about ``zeta``: at ``zeta = 0.1`` the smoothness term wins and
             the flow collapses to zero; ``1e-3`` learns as well as ``0``
             (README, "Does it learn motion?"). Defaults to ``1e-3``.
+        photometric_norm (str): Normaliser of Eq. 2: ``'valid'`` (in-bound
+            pixels) or ``'all'`` (``H * W * T`` as written, which rewards
+            sending pixels out of the frame; see
+            :func:`~mmhcml.models.losses.photometric_loss`). Defaults to
+            ``'valid'``.
         alpha (float): Charbonnier exponent. Defaults to ``0.45``.
         eps (float): Charbonnier epsilon. Defaults to ``1e-3``.
         loss_weight (float): ``lambda`` of Eq. 5. Defaults to ``15.0``.
@@ -70,6 +75,7 @@ class FlowReconstructionHead(BaseModule):
                  level: int = 1,
                  dense_channels: Sequence[int] = (32, 32, 24, 16, 8),
                  smooth_weight: float = 1e-3,
+                 photometric_norm: str = 'valid',
                  alpha: float = 0.45,
                  eps: float = 1e-3,
                  loss_weight: float = 15.0,
@@ -84,6 +90,9 @@ class FlowReconstructionHead(BaseModule):
         if alpha <= 0 or eps <= 0:
             raise ValueError('alpha and eps must be > 0, got '
                              f'alpha={alpha!r}, eps={eps!r}')
+        if photometric_norm not in PHOTOMETRIC_NORMS:
+            raise ValueError(f'photometric_norm must be one of '
+                             f'{PHOTOMETRIC_NORMS}, got {photometric_norm!r}')
         if not isinstance(with_cp, bool):
             raise ValueError(f'with_cp must be a bool, got {with_cp!r}')
         if len(dense_channels) < 1 or min(dense_channels) < 1:
@@ -92,6 +101,7 @@ class FlowReconstructionHead(BaseModule):
         self.in_channels = in_channels
         self.level = level
         self.smooth_weight = smooth_weight
+        self.photometric_norm = photometric_norm
         self.alpha = alpha
         self.eps = eps
         self.loss_weight = loss_weight
@@ -168,7 +178,7 @@ class FlowReconstructionHead(BaseModule):
             n * pairs, -1, height, width).float()
         warped, mask = backward_warp(source, flow)
         photometric = photometric_loss(target, warped, mask, self.alpha,
-                                       self.eps)
+                                       self.eps, self.photometric_norm)
         smoothness = smoothness_loss(flow, self.alpha, self.eps)
         total = photometric + self.smooth_weight * smoothness
         return {

@@ -1,4 +1,5 @@
 from .info_nce import info_nce
-from .reconstruction_loss import charbonnier, photometric_loss, smoothness_loss
+from .reconstruction_loss import (PHOTOMETRIC_NORMS, charbonnier,
+                                  photometric_loss, smoothness_loss)
 
-__all__ = ['charbonnier', 'photometric_loss', 'smoothness_loss', 'info_nce']
+__all__ = ['PHOTOMETRIC_NORMS', 'charbonnier', 'photometric_loss', 'smoothness_loss', 'info_nce']

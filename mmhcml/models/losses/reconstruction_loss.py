@@ -10,7 +10,12 @@ from typing import Tuple
 import torch
 from torch import Tensor
 
-__all__ = ['charbonnier', 'photometric_loss', 'smoothness_loss']
+__all__ = [
+    'charbonnier', 'photometric_loss', 'smoothness_loss', 'PHOTOMETRIC_NORMS'
+]
+
+#: Normalisers of Eq. 2 (see :func:`photometric_loss`).
+PHOTOMETRIC_NORMS = ('valid', 'all')
 
 
 def charbonnier(z: Tensor, alpha: float = 0.45, eps: float = 1e-3) -> Tensor:
@@ -26,19 +31,31 @@ def photometric_loss(target: Tensor,
                      warped: Tensor,
                      mask: Tensor,
                      alpha: float = 0.45,
-                     eps: float = 1e-3) -> Tensor:
-    """Eq. 2: masked Charbonnier error averaged over ``H * W * T`` (and C).
+                     eps: float = 1e-3,
+                     normalise: str = 'valid') -> Tensor:
+    """Eq. 2: masked Charbonnier error, averaged (also over channels C).
 
-    Out-of-bound positions (``mask == 0``) add nothing but still count in the
-    ``1 / (HWT)`` normaliser, as written in Eq. 2.
+    ``normalise='all'`` divides by every position, ``H * W * T``, as Eq. 2 is
+    written: out-of-bound positions (``mask == 0``) add nothing but still
+    count, so a flow that sends pixels out of the frame lowers the loss, and
+    on small frames stage 1 diverges to flow that points everything out
+    (README, "Does it learn motion?"). ``'valid'`` divides by the in-bound
+    positions only (``+ 1e-6``), which removes that reward.
 
     Shape:
         - target, warped: ``(B, C, H, W)`` (B = clips x frame pairs)
         - mask: ``(B, 1, H, W)`` of 0/1
         - output: scalar
     """
+    if normalise not in PHOTOMETRIC_NORMS:
+        raise ValueError(f'normalise must be one of {PHOTOMETRIC_NORMS}, got '
+                         f'{normalise!r}')
     error = charbonnier(target.float() - warped.float(), alpha, eps)
-    return (error * mask.float()).mean()
+    masked = error * mask.float()
+    if normalise == 'all':
+        return masked.mean()
+    valid = mask.float().sum() * error.shape[1]
+    return masked.sum() / (valid + 1e-6)
 
 
 def _flow_gradients(flow: Tensor) -> Tuple[Tensor, Tensor]:

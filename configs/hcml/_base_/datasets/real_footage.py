@@ -40,4 +40,13 @@ real_footage_scheduler = [
 real_footage_hooks = dict(
     logger=dict(interval=50),
     checkpoint=dict(by_epoch=False, interval=real_footage_iters,
-                    max_keep_ckpts=1, save_best=None))
+                    max_keep_ckpts=2, save_best=None))
+# stages 2 and 3: 12-frame clips, so that level 3 (temporal stride 4) has 3
+# time steps
+real_footage_dataloader_long = dict(
+    real_footage_dataloader,
+    dataset=dict(
+        real_footage_dataloader['dataset'],
+        pipeline=[dict(real_footage_dataloader['dataset']['pipeline'][0],
+                       clip_len=12)] +
+        real_footage_dataloader['dataset']['pipeline'][1:]))

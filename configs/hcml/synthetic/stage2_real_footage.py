@@ -1,0 +1,24 @@
+# Stage 2 of configs/hcml/synthetic/stage2_synthetic.py on real videos
+# (configs/hcml/_base_/datasets/real_footage.py, 12-frame clips so that level
+# 3 has 3 time steps), starting from stage1_real_footage. Measure on the
+# held-out rest:
+#   python tools/analysis/contrastive_accuracy.py THIS_CONFIG CKPT VIDEO... --start-fraction 0.7
+_base_ = ['./stage2_synthetic.py', '../_base_/datasets/real_footage.py']
+work_dir = 'work_dirs/synthetic/stage2_real_footage'
+train_dataloader = {{_base_.real_footage_dataloader_long}}
+train_cfg = {{_base_.real_footage_loop}}
+param_scheduler = {{_base_.real_footage_scheduler}}
+default_hooks = {{_base_.real_footage_hooks}}
+log_processor = dict(by_epoch=False)
+custom_hooks = [
+    dict(type='ProgressiveFreezeHook', frozen_levels=1),
+    dict(
+        type='LoadStageCheckpointHook',
+        stages=[
+            dict(
+                name='stage1_real_footage',
+                work_dir='work_dirs/synthetic/stage1_real_footage',
+                config='configs/hcml/synthetic/stage1_real_footage.py',
+                heads=['rec_l1'])
+        ])
+]

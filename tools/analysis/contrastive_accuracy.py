@@ -1,0 +1,69 @@
+"""Held-out accuracy of the contrastive levels (Eq. 4) against chance.
+
+    python tools/analysis/contrastive_accuracy.py CONFIG CHECKPOINT VIDEO [VIDEO ...] \
+        [--clip-len 12] [--size 96 128] [--frame-stride 2] [--start-fraction 0.7] \
+        [--batch-size 4] [--out FILE.json]
+
+Cuts the videos (from ``--start-fraction`` on) into non-overlapping clips,
+runs them in batches through the model in eval mode and reports, for every
+level with a ContrastiveMotionHead, how often the positive ranks first among
+all sampled targets (``con_acc``, chance 1 / (clips x locations x T_l)) and
+among the same clip and position's time steps (``con_temporal_acc``, chance
+1 / T_l).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+from mmengine.config import DictAction  # noqa: E402
+
+import mmhcml  # noqa: E402,F401
+from mmhcml.analysis._utils import load_model  # noqa: E402
+from mmhcml.analysis.contrastive_accuracy import (  # noqa: E402
+    clips_from_videos, contrastive_accuracy)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('videos', nargs='+', metavar='VIDEO')
+    parser.add_argument('--clip-len', type=int, default=12)
+    parser.add_argument('--size', type=int, nargs=2, default=[96, 128],
+                        metavar=('H', 'W'))
+    parser.add_argument('--frame-stride', type=int, default=2)
+    parser.add_argument('--start-fraction', type=float, default=0.0)
+    parser.add_argument('--batch-size', type=int, default=4)
+    parser.add_argument('--out', help='write the results as JSON here')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    model = load_model(args.config, args.checkpoint, device=args.device,
+                       cfg_options=args.cfg_options)
+    clips = clips_from_videos(args.videos, args.clip_len, tuple(args.size),
+                              args.frame_stride, args.start_fraction)
+    results = contrastive_accuracy(model, clips, args.batch_size)
+    for level, row in results.items():
+        print(f'level {level}: con_acc {row["con_acc"]:.3f} (chance '
+              f'{row["chance"]:.3f}), con_temporal_acc '
+              f'{row["con_temporal_acc"]:.3f} (chance '
+              f'{row["chance_temporal"]:.3f}), T_l={row["time_steps"]}, '
+              f'{row["batches"]} batches')
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as handle:
+            json.dump({str(k): v for k, v in results.items()}, handle,
+                      indent=2)
+    return results
+
+
+if __name__ == '__main__':
+    main()
