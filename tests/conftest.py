@@ -91,3 +91,14 @@ def data_overrides(info):
                 f'{loader}_dataloader.num_workers=0',
                 f'{loader}_dataloader.persistent_workers=False']
     return out
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say loudly when the Triton kernels went untested (no triton)."""
+    from mmhcml.models.ops.cost_volume_triton import triton_available
+    if not triton_available():
+        terminalreporter.write_line(
+            'WARNING: triton is not installed, so the Triton cost-volume '
+            "kernels (impl='auto' on CUDA) were NOT tested: the interpreter "
+            "tests were skipped. `pip install -e \".[tests]\"` installs it "
+            '(Linux); README "Tests".', red=True, bold=True)
