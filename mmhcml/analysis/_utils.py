@@ -20,8 +20,76 @@ from mmaction.registry import MODELS
 
 __all__ = [
     'load_config', 'build_model', 'load_weights', 'load_model',
-    'read_video_clip', 'eval_mode', 'check_frame_size'
+    'read_video_clip', 'eval_mode', 'check_frame_size', 'pipeline_clip',
+    'fill_clip_args'
 ]
+
+_SAMPLERS = ('SampleFrames', 'UniformSample', 'DenseSampleFrames')
+_CROPS = {'CenterCrop': 'crop_size', 'ThreeCrop': 'crop_size',
+          'TenCrop': 'crop_size', 'RandomCrop': 'size',
+          'RandomCameraMotion': 'crop_size', 'RandomResizedCrop': None,
+          'MultiScaleCrop': None}
+
+
+def pipeline_clip(cfg: Config) -> dict:
+    """Clip length, frame interval and crop size of the config's clips.
+
+    Read from the test pipeline, else the validation one, else the training
+    one (self-supervised stage configs have only that): ``SampleFrames``
+    gives ``clip_len`` and ``frame_interval``, the last crop step
+    (``CenterCrop`` / ``ThreeCrop`` / ``TenCrop`` ``crop_size``, in training
+    ``RandomCrop`` / ``RandomCameraMotion``) or a fixed-size ``Resize`` gives
+    ``size`` ``(H, W)``.
+
+    Returns:
+        dict: ``clip_len``, ``frame_interval``, ``size`` (a ``(H, W)``
+        tuple) and ``source`` (the dataloader read).
+
+    Raises:
+        ValueError: No pipeline of the config has these steps.
+    """
+    for loader in ('test_dataloader', 'val_dataloader', 'train_dataloader'):
+        dataset = (cfg.get(loader) or {}).get('dataset') or {}
+        clip_len, interval, size = None, 1, None
+        for step in dataset.get('pipeline') or []:
+            kind = step.get('type', '')
+            if kind in _SAMPLERS:
+                clip_len = step.get('clip_len', clip_len)
+                interval = step.get('frame_interval', 1)
+            elif kind in _CROPS and _CROPS[kind] in step:
+                crop = step[_CROPS[kind]]
+                size = (crop, crop) if isinstance(crop, int) else (crop[1],
+                                                                   crop[0])
+            elif kind == 'Resize' and not step.get('keep_ratio', True):
+                width, height = step['scale']  # MMAction2's scale is (w, h)
+                size = (height, width)
+        if clip_len is not None and size is not None:
+            return dict(clip_len=int(clip_len), frame_interval=int(interval),
+                        size=(int(size[0]), int(size[1])), source=loader)
+    raise ValueError(
+        'cannot read the clip length (SampleFrames.clip_len) and crop size '
+        "from this config's test, val or train pipeline; pass them "
+        'explicitly (--clip-len, --frame-interval, --size)')
+
+
+def fill_clip_args(args, cfg: Config) -> dict:
+    """Fill ``args.clip_len`` / ``frame_interval`` / ``size`` left ``None``
+    from :func:`pipeline_clip` (square ``size``: the crop's short side).
+
+    Returns:
+        dict: What was filled in, by argument name.
+    """
+    names = ('clip_len', 'frame_interval', 'size')
+    if all(getattr(args, n, None) is not None for n in names):
+        return {}
+    clip = pipeline_clip(cfg)
+    clip['size'] = min(clip['size'])
+    filled = {}
+    for name in names:
+        if getattr(args, name, None) is None:
+            setattr(args, name, clip[name])
+            filled[name] = clip[name]
+    return filled
 
 
 def load_config(config: Union[str, Config],

@@ -15,7 +15,8 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import mmhcml  # noqa: E402,F401
-from mmhcml.analysis._utils import load_model, read_video_clip  # noqa: E402
+from mmhcml.analysis._utils import (fill_clip_args, load_config,  # noqa: E402
+                                    load_model, read_video_clip)
 from mmhcml.analysis.gradcam import compare_gradcam  # noqa: E402
 
 
@@ -31,11 +32,13 @@ def parse_args(argv=None):
                         'conv stage of each)')
     parser.add_argument('--label', help='ground truth: index or class name')
     parser.add_argument('--classes', help='class names, one per line')
-    parser.add_argument('--clip-len', type=int, default=8)
-    parser.add_argument('--size', type=int, default=64,
+    parser.add_argument('--clip-len', type=int,
+                        help="default: the HCML config's clip length")
+    parser.add_argument('--size', type=int,
                         help='short side resized to SIZE, centre crop '
-                        'SIZE x SIZE')
-    parser.add_argument('--frame-interval', type=int, default=1)
+                        "SIZE x SIZE (default: the HCML config's crop size)")
+    parser.add_argument('--frame-interval', type=int,
+                        help="default: the HCML config's frame interval")
     parser.add_argument('--num-columns', type=int, default=8)
     parser.add_argument('--panel-size', type=int, default=128)
     parser.add_argument('--alpha', type=float, default=0.5)
@@ -68,6 +71,10 @@ def main(argv=None):
     baseline = load_model(args.baseline_config, args.baseline_ckpt,
                           device=args.device)
     hcml = load_model(args.hcml_config, args.hcml_ckpt, device=args.device)
+    filled = fill_clip_args(args, load_config(args.hcml_config))
+    if filled:
+        print('from the config: ' + ', '.join(
+            f'--{k.replace("_", "-")} {v}' for k, v in filled.items()))
     frames = read_video_clip(args.video, args.clip_len, args.size,
                              args.frame_interval)
     height, width = compare_gradcam(

@@ -1,7 +1,10 @@
 """Colour-coded flow of each level's flow head on one video (paper Fig. 3).
 
     python tools/analysis/visualize_flow.py CONFIG CHECKPOINT VIDEO \
-        --out-dir work_dirs/flow_vis [--levels 1 2 3] [--clip-len 8] [--size 64]
+        --out-dir work_dirs/flow_vis [--levels 1 2 3] [--clip-len T] [--size S]
+
+``--clip-len``, ``--frame-interval`` and ``--size`` default to the config's
+test pipeline (its training pipeline for a self-supervised stage config).
 
 Writes ``flow_l{level}.png`` (rows: frame i | frame j | flow) per level and
 ``flow.mp4`` (frame | flow of every level).
@@ -15,6 +18,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from mmengine.config import DictAction  # noqa: E402
 
 import mmhcml  # noqa: E402,F401
+from mmhcml.analysis._utils import fill_clip_args, load_config  # noqa: E402
 from mmhcml.analysis.flow_vis import (load_flow_model,  # noqa: E402
                                       visualize_video_flow)
 
@@ -27,11 +31,13 @@ def parse_args(argv=None):
     parser.add_argument('--out-dir', required=True)
     parser.add_argument('--levels', type=int, nargs='+',
                         help='levels to show (default: all with a flow head)')
-    parser.add_argument('--clip-len', type=int, default=8)
-    parser.add_argument('--size', type=int, default=64,
+    parser.add_argument('--clip-len', type=int,
+                        help="default: the config's clip length")
+    parser.add_argument('--size', type=int,
                         help='short side resized to SIZE, centre crop '
-                        'SIZE x SIZE')
-    parser.add_argument('--frame-interval', type=int, default=1)
+                        "SIZE x SIZE (default: the config's crop size)")
+    parser.add_argument('--frame-interval', type=int,
+                        help="default: the config's frame interval")
     parser.add_argument('--max-flow', type=float,
                         help='magnitude (pixels) shown fully saturated')
     parser.add_argument('--fps', type=int, default=4)
@@ -42,6 +48,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    filled = fill_clip_args(args, load_config(args.config, args.cfg_options))
+    if filled:
+        print('from the config: ' + ', '.join(
+            f'--{k.replace("_", "-")} {v}' for k, v in filled.items()))
     model, levels = load_flow_model(
         args.config, args.checkpoint, args.levels, device=args.device,
         cfg_options=args.cfg_options)
