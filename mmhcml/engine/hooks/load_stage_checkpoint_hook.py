@@ -5,7 +5,7 @@ joint training from all three (the backbone of stage 3 and the motion head
 each stage trained).
 """
 import os.path as osp
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 from mmengine.hooks import Hook
@@ -81,6 +81,15 @@ class LoadStageCheckpointHook(Hook):
     motion heads are taken where this model has them and skipped otherwise.
     Nothing is loaded when the run resumes from a checkpoint of its own.
 
+    Where a stage is looked for (the rule behind ``--work-dir``): a relative
+    ``work_dir`` names a folder *beside this run's work_dir*,
+    ``<parent of this run's work_dir>/<last part of the stage's work_dir>``;
+    an absolute one is used as given. With the shipped configs' default
+    work dirs (``work_dirs/<config name>``) this is the configured folder;
+    after ``--work-dir runs/exp1/stage2_sthv1``, stage 3 run with
+    ``--work-dir runs/exp1/stage3_sthv1`` finds stage 2 in
+    ``runs/exp1/stage2_sthv1`` without editing the hook.
+
     Note:
         The weights are loaded in ``before_train``: MMEngine initialises the
         model's weights *after* ``before_run``, which would overwrite them.
@@ -88,7 +97,8 @@ class LoadStageCheckpointHook(Hook):
         sees the model at the start of training.
 
     Args:
-        stages (Sequence[dict]): Each ``dict(name=..., work_dir=...)``,
+        stages (Sequence[dict]): Each ``dict(name=..., work_dir=...)``
+            (``work_dir`` as described above),
             optionally with ``config`` (shown in the error message) and
             ``heads``, the motion heads that stage trained (e.g.
             ``['con_l2']``): a checkpoint without them is one of another
@@ -109,17 +119,42 @@ class LoadStageCheckpointHook(Hook):
         self.stages: List[dict] = [dict(s) for s in stages]
 
     @staticmethod
-    def final_checkpoint(stage: dict) -> str:
-        """Path of a stage's final checkpoint; raises if it is not there."""
-        pointer = osp.join(stage['work_dir'], 'last_checkpoint')
-        path = find_latest_checkpoint(stage['work_dir'])
+    def stage_dir(stage: dict, run_work_dir: Optional[str] = None) -> str:
+        """The folder a stage's final checkpoint is looked for in.
+
+        Args:
+            stage (dict): One entry of ``stages``.
+            run_work_dir (str, optional): This run's work_dir; a relative
+                stage ``work_dir`` is then taken beside it (see the class
+                docstring). ``None`` uses the stage's ``work_dir`` as given.
+        """
+        work_dir = stage['work_dir']
+        if run_work_dir is None or osp.isabs(work_dir):
+            return work_dir
+        name = osp.basename(osp.normpath(work_dir))
+        return osp.join(osp.dirname(osp.abspath(run_work_dir)), name)
+
+    @staticmethod
+    def final_checkpoint(stage: dict, work_dir: Optional[str] = None) -> str:
+        """Path of a stage's final checkpoint; raises if it is not there.
+
+        Args:
+            stage (dict): One entry of ``stages``.
+            work_dir (str, optional): The folder to look in; defaults to the
+                stage's ``work_dir``.
+        """
+        work_dir = stage['work_dir'] if work_dir is None else work_dir
+        pointer = osp.join(work_dir, 'last_checkpoint')
+        path = find_latest_checkpoint(work_dir)
         if path is None or not osp.isfile(path):
             config = stage.get('config', f'the {stage["name"]} config')
             raise FileNotFoundError(
                 f'the final checkpoint of {stage["name"]} is missing: no '
                 f'{pointer} naming an existing checkpoint (found '
                 f'{path!r}). Train {stage["name"]} first (python '
-                f'tools/train.py {config}) or point work_dir at its run.')
+                f'tools/train.py {config}) or point work_dir at its run; '
+                'a relative stage work_dir is looked for beside this run\'s '
+                'work_dir (LoadStageCheckpointHook docstring).')
         return path
 
     def before_train(self, runner) -> None:
@@ -131,7 +166,8 @@ class LoadStageCheckpointHook(Hook):
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         for stage in self.stages:
-            path = self.final_checkpoint(stage)
+            path = self.final_checkpoint(
+                stage, self.stage_dir(stage, runner.work_dir))
             checkpoint = _load_checkpoint(path, map_location='cpu')
             state = checkpoint.get('state_dict', checkpoint)
             own = model.state_dict()
