@@ -195,12 +195,15 @@ def test_triton_interpreted_clamped_norms_equal_fast(monkeypatch):
 
 
 @interpreted
-@pytest.mark.parametrize('dtype', [torch.bfloat16, torch.float16])
-def test_triton_interpreted_keeps_half_dtype(monkeypatch, dtype):
+@pytest.mark.parametrize('dtype,tiled', [(torch.bfloat16, 0),
+                                         (torch.float16, 0),
+                                         (torch.bfloat16, 1)])
+def test_triton_interpreted_keeps_half_dtype(monkeypatch, dtype, tiled):
     # computed in float32 and stored in the input dtype: equal up to the
     # rounding of that dtype (the interpreter rounds float32 -> bfloat16
-    # its own way); gradients likewise
+    # its own way); gradients likewise; bfloat16 also with the tiled forward
     monkeypatch.setenv('TRITON_INTERPRET', '1')
+    monkeypatch.setattr(cvt, 'FORWARD_TILED', tiled)
     f1, f2, weight = inputs((1, 4, 6, 6), 2, 1, dtype=dtype)
     got = values_and_grads('triton', f1, f2, 2, 1, weight)
     assert all(t.dtype == dtype for t in got)
@@ -303,6 +306,111 @@ def test_triton_interpreted_prenorm_variant_equals_reference(monkeypatch,
         assert_same('triton', 'reference', f1, f2, 6, 2, weight, 1e-5)
 
 
+#: FORWARD_TILED tiles of 2 x 2 pixels (64 lanes, M = 49) or 4 x 2 (32
+#: lanes, M = 25): several tiles along H and W, halos past every edge, two
+#: channels per unrolled step (C = 5: a remainder).
+SMALL_TILED = dict(BLOCK_W=4, TILED_ELEMS=256, PROGRAMS_PER_SM=0,
+                   CHANNEL_UNROLL=2)
+
+
+@interpreted
+@pytest.mark.parametrize('temporal', [False, True])
+@pytest.mark.parametrize('tiles', ['default', 'small'])
+@pytest.mark.parametrize('tiled', [1, 2])
+def test_triton_interpreted_tiled_forward_equals_reference(
+        monkeypatch, tiled, tiles, temporal):
+    # all M displacements of a tile per program (1: F_t+1 halo gathered,
+    # norms from the same loads; 2: shifted loads, norms launched first):
+    # the reference output and the norm maps the (unchanged) backward pass
+    # reads, |F_t| and |F_t+1| of every pair; zero vectors included
+    monkeypatch.setenv('TRITON_INTERPRET', '1')
+    monkeypatch.setattr(cvt, 'FORWARD_TILED', tiled)
+    if tiles == 'small':
+        for name, value in SMALL_TILED.items():
+            monkeypatch.setattr(cvt, name, value)
+    if temporal:  # in-place frame pairs, the last frame with itself
+        feats = torch.randn(2, 5, 3, 6, 7, dtype=torch.float64)
+        feats[0, :, -1, 0, 0] = 0
+        feats[1, :, 1, 3, 3] = 0
+        out = temporal_cost_volume(feats.requires_grad_(), 2, 1,
+                                   impl='triton')
+        want = temporal_cost_volume(feats.detach(), 2, 1, impl='reference')
+        norms = feats.detach().norm(dim=1)  # (N, T, H, W)
+        want_nrm = torch.stack([norms, norms[:, [1, 2, 2]]], 2)
+        want_nrm = want_nrm.flatten(0, 1)  # pair n * T + t
+    else:  # r = 6: the halo is wider than the 7 x 9 map
+        f1, f2 = (torch.randn(2, 5, 7, 9, dtype=torch.float64)
+                  for _ in range(2))
+        f1[1, :, 3, 4] = 0
+        f2[0, :, 0, 0] = 0
+        out = cost_volume(f1.requires_grad_(), f2.requires_grad_(), 6, 2,
+                          impl='triton')
+        want = cost_volume(f1.detach(), f2.detach(), 6, 2, impl='reference')
+        want_nrm = torch.stack([f1.detach().norm(dim=1),
+                                f2.detach().norm(dim=1)], 1)
+    nrm = out.grad_fn.saved_tensors[-2]
+    torch.testing.assert_close(out.detach(), want, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(nrm, want_nrm.float(), rtol=1e-5, atol=1e-6)
+
+
+@interpreted
+def test_triton_interpreted_tiled_forward_trains_like_reference(monkeypatch):
+    # end to end through the PMB's path: gradients of the in-place pairs
+    monkeypatch.setenv('TRITON_INTERPRET', '1')
+    monkeypatch.setattr(cvt, 'FORWARD_TILED', 1)
+    for name, value in SMALL_TILED.items():
+        monkeypatch.setattr(cvt, name, value)
+    feats, weight = temporal_inputs((1, 3, 2, 5, 6), 2, 1)
+    feats[0, :, 1, 2, 2] = 0
+    got = temporal_values_and_grads('triton', feats, 2, 1, weight)
+    want = temporal_values_and_grads('reference', feats, 2, 1, weight)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-5)
+
+
+class _LaunchRecorder:
+    """Stands in for a jitted kernel: records its name, then launches."""
+
+    def __init__(self, kernel, name, launched):
+        self.kernel, self.name, self.launched = kernel, name, launched
+
+    def __getitem__(self, grid):
+        def launch(*args, **kwargs):
+            self.launched.append(self.name)
+            return self.kernel[grid](*args, **kwargs)
+        return launch
+
+
+@interpreted
+@pytest.mark.parametrize('tiled,want', [
+    (0, ['forward_kernel']), (1, ['tiled_forward_kernel']),
+    (2, ['norm_kernel', 'tiled_forward_kernel'])])
+def test_triton_interpreted_forward_formulation_picks_its_launches(
+        monkeypatch, tiled, want):
+    monkeypatch.setenv('TRITON_INTERPRET', '1')
+    monkeypatch.setattr(cvt, 'FORWARD_TILED', tiled)
+    kernels, launched = cvt._kernels(), []
+    for name in ('norm_kernel', 'forward_kernel', 'tiled_forward_kernel'):
+        monkeypatch.setattr(kernels, name, _LaunchRecorder(
+            getattr(kernels, name), name, launched))
+    f1, f2, _ = inputs((1, 3, 4, 5), 2, 2, dtype=torch.float64)
+    out = cost_volume(f1, f2, 2, 2, impl='triton')
+    assert launched == want
+    torch.testing.assert_close(
+        out, cost_volume(f1, f2, 2, 2, impl='reference'), rtol=1e-5,
+        atol=1e-5)
+
+
+def test_triton_forward_formulation_is_checked(monkeypatch):
+    monkeypatch.setattr(cvt, 'FORWARD_TILED', 3)
+    f = torch.randn(1, 2, 4, 4)
+    lay, pairs, shape = cvt._pair_layout(f, 9)
+    with pytest.raises(ValueError,
+                       match=r'FORWARD_TILED must be one of \(0, 1, 2\), '
+                       'got 3'):
+        cvt._forward(f, f, lay, pairs, shape, 1, 1, 1e-8)
+
+
 @interpreted
 def test_triton_interpreted_backward_uses_the_forward_constants(monkeypatch):
     # a tuning sweep changes the launch constants between calls: each
@@ -343,9 +451,9 @@ def test_triton_kernels_in_the_interpreter():
         [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
          os.path.abspath(__file__), '-k', 'interpreted'],
         env=dict(os.environ, TRITON_INTERPRET='1'), cwd=root,
-        capture_output=True, text=True, timeout=300)
+        capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    assert int(re.search(r'(\d+) passed', proc.stdout).group(1)) == 30
+    assert int(re.search(r'(\d+) passed', proc.stdout).group(1)) == 43
 
 
 @needs_cuda
@@ -354,6 +462,26 @@ def test_triton_kernels_in_the_interpreter():
 def test_cuda_paths_equal_reference(impl):
     f1, f2, weight = inputs((4, 32, 14, 14), 6, 2, device='cuda')
     assert_same(impl, 'reference', f1, f2, 6, 2, weight, 1e-4)
+
+
+@needs_cuda
+@needs_triton
+@pytest.mark.parametrize('temporal', [False, True])
+@pytest.mark.parametrize('tiled', [1, 2])
+def test_cuda_tiled_forward_equals_reference(monkeypatch, tiled, temporal):
+    # the FORWARD_TILED formulations compiled for the GPU (tl.gather's
+    # lowering through shared memory is not what the interpreter runs)
+    monkeypatch.setattr(cvt, 'FORWARD_TILED', tiled)
+    if temporal:
+        feats, weight = (t.cuda().float() for t in temporal_inputs(
+            (2, 32, 4, 14, 14), 6, 2))
+        got = temporal_values_and_grads('triton', feats, 6, 2, weight)
+        want = temporal_values_and_grads('reference', feats, 6, 2, weight)
+        for g, w in zip(got, want):
+            torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4)
+    else:
+        f1, f2, weight = inputs((4, 32, 14, 14), 6, 2, device='cuda')
+        assert_same('triton', 'reference', f1, f2, 6, 2, weight, 1e-4)
 
 
 @needs_cuda

@@ -16,8 +16,8 @@ import triton
 import triton.language as tl
 
 __all__ = [
-    'INTERPRET', 'norm_kernel', 'forward_kernel', 'radial_kernel',
-    'grad_kernel'
+    'INTERPRET', 'norm_kernel', 'forward_kernel', 'tiled_forward_kernel',
+    'radial_kernel', 'grad_kernel'
 ]
 
 #: Whether the kernels below were defined for the interpreter.
@@ -131,6 +131,118 @@ def forward_kernel(f1, f2, out, nrm, H, W, EPS, T, SN, ST, CS, ON, OT, OK,
         centre = (y2 - y) == 0
         tl.store(norms + pix, n1, mask=valid & centre)
         tl.store(norms + hw + pix2, n2, mask=live & (j == STEPS) & centre)
+
+
+@triton.jit
+def _tiled_channel(a_src, b_src, a_mask, b_mask, idx, acc, sq1, sqh,
+                   K: tl.constexpr, P: tl.constexpr, GATHER: tl.constexpr):
+    """One channel of :func:`tiled_forward_kernel`: the ``F_t`` tile
+    ``(1, P)`` is loaded once and multiplies the ``K`` partner values of
+    each of its pixels. With ``GATHER`` one load of the ``F_t+1`` halo,
+    whose lanes pick their partners with ``tl.gather`` (through shared
+    memory on a GPU), and the squared norms of the tile and of the halo;
+    without, one masked load of the ``(K, P)`` shifted partners."""
+    a = tl.load(a_src, mask=a_mask, other=0.).to(tl.float32)
+    if GATHER:
+        halo = tl.load(b_src, mask=b_mask, other=0.).to(tl.float32)
+        b = tl.reshape(tl.gather(halo, idx, 0), (K, P))
+        sq1 += a * a
+        sqh += halo * halo
+    else:
+        b = tl.load(b_src, mask=b_mask, other=0.).to(tl.float32)
+    return acc + a * b, sq1, sqh
+
+
+@triton.jit
+def tiled_forward_kernel(f1, f2, out, nrm, H, W, EPS, T, SN, ST, CS, ON, OT,
+                         OK, C: tl.constexpr, C_MAIN: tl.constexpr,
+                         STEPS: tl.constexpr, S: tl.constexpr,
+                         K: tl.constexpr, BH: tl.constexpr,
+                         BW: tl.constexpr, HALO: tl.constexpr,
+                         CU: tl.constexpr, SHIFT: tl.constexpr,
+                         GATHER: tl.constexpr):
+    """All ``M`` displacements x a ``BH x BW`` pixel tile x one pair.
+
+    Lanes ``k < M`` (``K >= M``) of the ``(K, BH * BW)`` accumulator are the
+    output channels, so each ``F_t`` value is read once per call, not once
+    per displacement row, and the tile stays in registers for all ``M``
+    products. ``GATHER = 1``: per channel, the ``(BH + 2r) x (BW + 2r)``
+    halo of ``F_t+1`` (``r = STEPS * S``, ``HALO`` lanes, a power of two) is
+    loaded once and every displacement takes its values from it with
+    ``tl.gather``, so each ``F_t+1`` value is read once per tile; the norms
+    are summed from the same registers and stored, each tile the norms of
+    its own pixels. ``GATHER = 0``: the ``K`` shifted partners are loaded
+    straight from memory (the halo's repeats are cache hits) and the norms
+    come from :func:`norm_kernel`.
+    """
+    M: tl.constexpr = 2 * STEPS + 1
+    R: tl.constexpr = STEPS * S
+    HW_ROW: tl.constexpr = BW + 2 * R  # halo row length
+    P: tl.constexpr = BH * BW
+    tile, n = tl.program_id(0), tl.program_id(1)
+    tiles_w = tl.cdiv(W, BW)
+    hw = H * W
+    y0 = (tile // tiles_w) * BH
+    x0 = (tile % tiles_w) * BW
+    k = tl.arange(0, K)[:, None]  # displacement lane
+    q = tl.arange(0, P)[None, :]  # pixel of the tile
+    ly, lx = q // BW, q % BW
+    y, x = y0 + ly, x0 + lx
+    dy = (k // M - STEPS) * S
+    dx = (k % M - STEPS) * S
+    y2, x2 = y + dy, x + dx
+    valid = (y < H) & (x < W)  # (1, P)
+    live = valid & (k < M * M)  # (K, P): entries of the output
+    inside = live & (y2 >= 0) & (y2 < H) & (x2 >= 0) & (x2 < W)
+    pix = y * W + x
+    base1, base2, obase = _pair_bases(n, T, SN, ST, ON, OT, SHIFT)
+    src1 = f1 + base1 + pix
+    # the halo: entry h at (y0 - R + h // HW_ROW, x0 - R + h % HW_ROW)
+    h = tl.arange(0, HALO)
+    hy, hx = h // HW_ROW, h % HW_ROW
+    yh, xh = y0 - R + hy, x0 - R + hx
+    in_halo = (h < (BH + 2 * R) * HW_ROW) & (yh >= 0) & (yh < H) & \
+        (xh >= 0) & (xh < W)
+    if GATHER:
+        src2 = f2 + base2 + yh * W + xh
+        mask2 = in_halo
+        # lane k of pixel q is halo entry (ly + R + dy, lx + R + dx)
+        idx = tl.reshape(
+            tl.where(live, (ly + R + dy) * HW_ROW + lx + R + dx, 0),
+            (K * P, ))
+    else:
+        src2 = f2 + base2 + y2 * W + x2
+        mask2 = inside
+        idx = tl.zeros((K * P, ), dtype=tl.int32)
+    acc = tl.zeros((K, P), dtype=tl.float32)
+    sq1 = tl.zeros((1, P), dtype=tl.float32)
+    sqh = tl.zeros((HALO, ), dtype=tl.float32)
+    for c0 in range(0, C_MAIN, CU):  # CU channels per step: more in flight
+        for u in tl.static_range(CU):
+            acc, sq1, sqh = _tiled_channel(
+                src1 + (c0 + u) * CS, src2 + (c0 + u) * CS, valid, mask2,
+                idx, acc, sq1, sqh, K, P, GATHER)
+    for c in range(C_MAIN, C):
+        acc, sq1, sqh = _tiled_channel(src1 + c * CS, src2 + c * CS, valid,
+                                       mask2, idx, acc, sq1, sqh, K, P,
+                                       GATHER)
+    norms = nrm + n.to(tl.int64) * 2 * hw
+    if GATHER:
+        n1 = tl.sqrt(sq1)
+        nh = tl.sqrt(sqh)
+        n2 = tl.reshape(tl.gather(nh, idx, 0), (K, P))
+    else:
+        n1 = tl.load(norms + pix, mask=valid, other=1.)
+        n2 = tl.load(norms + hw + y2 * W + x2, mask=inside, other=1.)
+    cos = acc / (tl.maximum(n1, EPS) * tl.maximum(n2, EPS))
+    cos = tl.where(inside, cos, 0.)
+    tl.store(out + obase + k * OK + pix, cos.to(out.dtype.element_ty),
+             mask=live)
+    if GATHER:
+        tl.store(norms + pix, n1, mask=valid)
+        own = in_halo & (hy >= R) & (hy < R + BH) & (hx >= R) & \
+            (hx < R + BW)
+        tl.store(norms + hw + yh * W + xh, nh, mask=own)
 
 
 @triton.jit

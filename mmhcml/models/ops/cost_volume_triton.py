@@ -22,6 +22,14 @@ coalesced. With ``u = F / max(||F||, eps)``, ``o_k`` the displacements and
   hits of one halo), and accumulates the ``m`` dot products together with the
   squared norms, so the norms cost no extra pass; the ``dy = 0`` programs
   also write the two norm maps ``(N, 2, H, W)`` kept for the backward pass.
+  Across the ``m`` row programs of a tile each ``F_t`` value is read ``m``
+  times and each ``F_t+1`` value once per row. ``FORWARD_TILED = 1``
+  instead runs a program per (tile, pair) that holds all ``M`` dot products
+  of the tile, keeps the ``F_t`` tile in registers and loads the
+  ``(BH + 2r) x (BW + 2r)`` halo of ``F_t+1`` once per channel, the ``M``
+  displacements taking their values from it by ``tl.gather`` (shared memory
+  on a GPU): each input value read once per tile. ``FORWARD_TILED = 2`` has
+  the same tiles but loads the shifted partners from memory.
 * backward, 1 + one per input that needs a gradient: ``radial_kernel``
   reduces ``R1``/``R2`` over the ``M`` displacements per pixel, then
   ``grad_kernel`` runs a program per (``CB`` channels, pixel tile, pair)
@@ -70,11 +78,28 @@ ELEMS_PER_WARP = 256
 FORWARD_PRENORM = 0
 #: Pixels per program of the norm launch.
 NORM_BLOCK = 256
+#: Forward formulation: 0, a program per displacement row (above); 1, a
+#: program per pixel tile computes all ``M`` displacements, keeping the
+#: ``F_t`` tile in registers and reading each ``F_t+1`` value once per tile
+#: (its halo, loaded once per channel, is shared by the displacements through
+#: ``tl.gather``, i.e. shared memory on a GPU), norms summed from the same
+#: loads; 2, the same tiles with the shifted ``F_t+1`` values loaded straight
+#: from memory (halo repeats served by the cache) and the norms from their
+#: own launch. Equal outputs and norm maps, so the backward pass is the same;
+#: 1 and 2 are tested in the interpreter, not yet timed on a GPU
+#: (``benchmark_cost_volume.py --triton-configs FORWARD_TILED=1``).
+FORWARD_TILED = 0
+#: Displacement lanes x pixels per program of ``FORWARD_TILED`` 1 and 2
+#: (64 lanes of M = 49 x an 8 x 8 tile).
+TILED_ELEMS = 4096
 #: The module constants above that shape the launches; a backward pass runs
 #: with the values its forward pass ran with (``ctx.knobs``), so a tuning
 #: sweep that changes them between calls times consistent pairs.
 KNOBS = ('BLOCK_W', 'BLOCK_ELEMS', 'BLOCK_C', 'CHANNEL_UNROLL',
-         'PROGRAMS_PER_SM', 'ELEMS_PER_WARP', 'FORWARD_PRENORM', 'NORM_BLOCK')
+         'PROGRAMS_PER_SM', 'ELEMS_PER_WARP', 'FORWARD_PRENORM', 'NORM_BLOCK',
+         'FORWARD_TILED', 'TILED_ELEMS')
+#: The values :data:`FORWARD_TILED` may take.
+FORWARD_FORMULATIONS = (0, 1, 2)
 
 
 def _knobs() -> dict:
@@ -150,6 +175,26 @@ def _tile(h: int, w: int, lanes: int, others: int, device) -> Tuple[int, int]:
     return bh, bw
 
 
+def _square_tile(h: int, w: int, pixels: int, others: int,
+                 device) -> Tuple[int, int]:
+    """``(BH, BW)`` of the tiled forward pass: about ``pixels`` pixels in
+    a tile as square as the map allows (the halo of a square tile is the
+    smallest), ``BW <= BLOCK_W``, fewer rows while that leaves too few
+    programs (``others`` programs per tile)."""
+    cap_w = min(BLOCK_W, triton_next_power_of_2(w))
+    cap_h = triton_next_power_of_2(h)
+    bh = bw = 1
+    while bh * bw < pixels and (bw < cap_w or bh < cap_h):
+        if bw < cap_w and (bw <= bh or bh >= cap_h):
+            bw *= 2
+        else:
+            bh *= 2
+    target = _min_programs(device)
+    while bh > 1 and others * _tiles(h, w, bh, bw) < target:
+        bh //= 2
+    return bh, bw
+
+
 def _warps(elems: int) -> int:
     return max(2, min(8, elems // ELEMS_PER_WARP))
 
@@ -202,11 +247,17 @@ def _forward(feat1: Tensor, feat2: Tensor, lay: _Layout, pairs: int,
     m = 2 * steps + 1
     lanes = triton_next_power_of_2(m)
     bh, bw = _tile(h, w, lanes, m * pairs, feat1.device)
+    if FORWARD_TILED not in FORWARD_FORMULATIONS:
+        raise ValueError('cost_volume_triton.FORWARD_TILED must be one of '
+                         f'{FORWARD_FORMULATIONS}, got {FORWARD_TILED!r}')
     out = feat1.new_empty(out_shape)
     nrm = feat1.new_empty((pairs, 2, h, w), dtype=torch.float32)
     cu = CHANNEL_UNROLL
     prenorm = bool(FORWARD_PRENORM)
-    if pairs * h * w:
+    if pairs * h * w and FORWARD_TILED:
+        _tiled_forward(feat1, feat2, out, nrm, lay, pairs, steps, stride,
+                       eps)
+    elif pairs * h * w:
         kernels = _kernels()
         if prenorm:
             kernels.norm_kernel[(-(-h * w // NORM_BLOCK), pairs)](
@@ -218,6 +269,34 @@ def _forward(feat1: Tensor, feat2: Tensor, lay: _Layout, pairs: int,
             BW=bw, CU=cu, SHIFT=lay.SHIFT, PRENORM=prenorm,
             num_warps=_warps(lanes * bh * bw))
     return out, nrm
+
+
+def _tiled_forward(feat1: Tensor, feat2: Tensor, out: Tensor, nrm: Tensor,
+                   lay: _Layout, pairs: int, steps: int, stride: int,
+                   eps: float) -> None:
+    """``out`` and ``nrm`` of :func:`_forward` with ``FORWARD_TILED`` 1
+    (one launch, halo gathered) or 2 (norm launch, then shifted loads)."""
+    c = feat1.shape[1]
+    h, w = feat1.shape[-2:]
+    m = 2 * steps + 1
+    lanes = triton_next_power_of_2(m * m)
+    bh, bw = _square_tile(h, w, max(1, TILED_ELEMS // lanes), pairs,
+                          feat1.device)
+    gather = FORWARD_TILED == 1
+    r = steps * stride
+    halo = triton_next_power_of_2((bh + 2 * r) * (bw + 2 * r)) if gather \
+        else 1
+    kernels = _kernels()
+    if not gather:
+        kernels.norm_kernel[(-(-h * w // NORM_BLOCK), pairs)](
+            feat1, feat2, nrm, h, w, *lay[:4], C=c, BLOCK=NORM_BLOCK,
+            SHIFT=lay.SHIFT, num_warps=_warps(NORM_BLOCK))
+    cu = CHANNEL_UNROLL
+    kernels.tiled_forward_kernel[(_tiles(h, w, bh, bw), pairs)](
+        feat1, feat2, out, nrm, h, w, float(eps), *lay[:7], C=c,
+        C_MAIN=c - c % cu, STEPS=steps, S=stride, K=lanes, BH=bh, BW=bw,
+        HALO=halo, CU=cu, SHIFT=lay.SHIFT, GATHER=gather,
+        num_warps=_warps(lanes * bh * bw))
 
 
 def _backward(feat1: Tensor, feat2: Tensor, nrm: Tensor, out: Tensor,
