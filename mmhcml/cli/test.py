@@ -1,7 +1,8 @@
 """Test a checkpoint (30-view testing etc.): ``tools/test.py`` delegates here.
 
-Arguments follow MMAction2's ``tools/test.py``; ``--dump`` writes the
-predictions to a pickle file.
+Arguments follow MMAction2's ``tools/test.py``: ``--dump`` writes the
+predictions to a pickle file; ``--show`` / ``--show-dir`` draw the
+predictions on every ``--interval``-th clip (:class:`ClipVisualizationHook`).
 """
 import argparse
 import os.path as osp
@@ -13,7 +14,7 @@ from mmengine.runner import Runner
 import mmhcml  # noqa: F401  (compat fixes, registration)
 from ._common import apply_common_args, load_config, parse_with_common_args
 
-__all__ = ['parse_args', 'merge_args', 'main']
+__all__ = ['parse_args', 'merge_args', 'enable_visualization', 'main']
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -25,7 +26,43 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--dump',
         type=str,
         help='dump the predictions to this pickle file (.pkl or .pickle)')
+    parser.add_argument(
+        '--show-dir',
+        help='save the frames of the drawn clips (label and predicted scores) '
+        'under this directory, one folder per clip')
+    parser.add_argument(
+        '--show', action='store_true',
+        help='show the drawn clips frame by frame (needs a display)')
+    parser.add_argument(
+        '--interval', type=int, default=1,
+        help='with --show or --show-dir: draw every N-th clip')
+    parser.add_argument(
+        '--wait-time', type=float, default=2,
+        help='with --show: seconds each frame is shown')
     return parse_with_common_args(parser, argv)
+
+
+def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
+    """Turn on drawing for ``--show`` / ``--show-dir``.
+
+    The config's ``default_hooks.visualization`` keeps its other settings
+    but becomes a :class:`ClipVisualizationHook` (MMAction2 1.2.0's own hook
+    cannot draw multi-view test inputs); configs without one get it.
+    """
+    if not (args.show or args.show_dir):
+        return
+    if args.interval < 1:
+        raise ValueError(f'--interval must be >= 1, got {args.interval}')
+    if args.wait_time < 0:
+        raise ValueError(f'--wait-time must be >= 0, got {args.wait_time}')
+    hooks = cfg.get('default_hooks') or dict()
+    hook = dict(hooks.get('visualization') or dict())
+    hook.update(type='ClipVisualizationHook', enable=True, show=args.show,
+                wait_time=args.wait_time, interval=args.interval)
+    if args.show_dir:
+        hook['out_dir'] = args.show_dir
+    hooks['visualization'] = hook
+    cfg.default_hooks = hooks
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
@@ -48,6 +85,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             cfg.test_evaluator = [*evaluator, dump_metric]
         else:
             cfg.test_evaluator = [evaluator, dump_metric]
+    enable_visualization(cfg, args)
     cfg.load_from = args.checkpoint
     return cfg
 
