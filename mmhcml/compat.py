@@ -29,6 +29,15 @@
    processes (``gloo``) fail on a machine without CUDA. There, the process
    group is initialised without it; asking for ``nccl`` without CUDA gets an
    error that names the fix.
+6. :func:`fix_explicit_weights_only` - mmengine 0.10.7 calls ``torch.load``
+   without ``weights_only``, so on torch < 2.6 (or with
+   ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``) a crafted checkpoint runs code.
+   The ``torch`` name inside ``mmengine.runner.checkpoint`` and
+   ``mmengine.utils.dl_utils.hub`` is rebound to a view of torch whose
+   ``load`` is :func:`mmhcml.engine.checkpoint_io.safe_load`: every loader
+   MMEngine has (local files, URLs, ``open-mmlab://`` ...) passes
+   ``weights_only=True`` explicitly, and refusals, empty, truncated and
+   non-dict files get messages of their own.
 """
 import importlib
 import importlib.util
@@ -44,7 +53,8 @@ from importlib_metadata import PackageNotFoundError, version
 __all__ = [
     'SUPPORTED_VERSIONS', 'APPLIED', 'apply_all', 'check_versions',
     'fix_missing_drn', 'fix_multimodal_import', 'fix_safe_resume',
-    'fix_cpu_distributed', 'checkpoint_safe_globals'
+    'fix_cpu_distributed', 'fix_explicit_weights_only',
+    'checkpoint_safe_globals'
 ]
 
 #: distribution name -> (minimum inclusive, maximum exclusive, module name).
@@ -319,6 +329,44 @@ def fix_cpu_distributed() -> bool:
     return True
 
 
+#: MMEngine modules whose ``torch.load`` calls are made weights-only.
+_MMENGINE_LOADING_MODULES = ('mmengine.runner.checkpoint',
+                             'mmengine.utils.dl_utils.hub')
+
+
+class _WeightsOnlyTorch(types.ModuleType):
+    """``torch`` as MMEngine's loading modules see it: ``load`` is safe."""
+
+    def __init__(self, torch_module: types.ModuleType) -> None:
+        super().__init__('torch')
+        self._torch = torch_module
+
+    def __getattr__(self, name: str):
+        return getattr(self._torch, name)
+
+    @staticmethod
+    def load(f, map_location=None, **kwargs):
+        from mmhcml.engine.checkpoint_io import safe_load
+        return safe_load(f, map_location=map_location, **kwargs)
+
+
+def fix_explicit_weights_only() -> bool:
+    """Make every checkpoint MMEngine loads pass ``weights_only=True``.
+
+    Returns:
+        bool: Whether a module's ``torch`` was rebound.
+    """
+    import torch
+    changed = False
+    for name in _MMENGINE_LOADING_MODULES:
+        module = importlib.import_module(name)
+        if isinstance(getattr(module, 'torch', None), _WeightsOnlyTorch):
+            continue
+        module.torch = _WeightsOnlyTorch(torch)
+        changed = True
+    return changed
+
+
 def apply_all() -> List[str]:
     """Apply every fix once; returns the names of the fixes that acted."""
     global _DONE
@@ -327,7 +375,7 @@ def apply_all() -> List[str]:
     check_versions()
     _DONE = True
     for fix in (fix_missing_drn, fix_multimodal_import, fix_safe_resume,
-                fix_cpu_distributed):
+                fix_cpu_distributed, fix_explicit_weights_only):
         if fix():
             APPLIED.append(fix.__name__)
     return APPLIED

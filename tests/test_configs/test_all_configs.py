@@ -61,6 +61,8 @@ def shrink_pipeline(pipeline):
             step['scale_range'] = (64, 72)
         elif kind == 'RandomCrop':
             step['size'] = 64
+        elif kind == 'RandomCameraMotion':
+            step['crop_size'] = 64
         elif kind == 'Resize' and step.get('keep_ratio', True):
             step['scale'] = (-1, 64)
         elif kind == 'CenterCrop':
@@ -70,7 +72,8 @@ def shrink_pipeline(pipeline):
 
 
 def shrink_dataset(dataset, info, rawframes):
-    if dataset['type'] == 'RawframeDataset' or dataset.get(
+    if dataset['type'] in ('RawframeDataset', 'CheckedRawframeDataset') or \
+            dataset.get(
             'data_type') == 'rawframes':
         dataset.update(ann_file=osp.join(rawframes, 'list.txt'),
                        data_prefix=dict(img=rawframes))
@@ -133,3 +136,13 @@ def test_config_builds_and_trains_one_iteration(path, rendered_benchmark,
             data = model.data_preprocessor(pseudo_collate([item]))
             out = model(**data, mode='predict')
         assert out[0].pred_score.shape[-1] == cfg.model.cls_head.num_classes
+
+
+@pytest.mark.parametrize('path', CONFIGS,
+                         ids=[osp.relpath(p, ROOT) for p in CONFIGS])
+def test_config_keeps_two_checkpoints_saved_crash_safe(path):
+    """A truncated newest checkpoint must leave an intact one to resume."""
+    checkpoint = Config.fromfile(path).default_hooks.checkpoint
+    assert checkpoint.type == 'SafeCheckpointHook'
+    keep = checkpoint.get('max_keep_ckpts', -1)
+    assert keep == -1 or keep >= 2, f'max_keep_ckpts={keep}'

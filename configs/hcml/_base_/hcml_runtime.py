@@ -16,7 +16,14 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
 default_hooks = dict(
-    checkpoint=dict(interval=5, max_keep_ckpts=3, save_best='auto'),
+    # atomic saves, last_checkpoint written after a complete save, --resume
+    # falls back to the newest checkpoint that loads; keep >= 2 so there is
+    # one to fall back on
+    checkpoint=dict(type='SafeCheckpointHook', interval=5, max_keep_ckpts=3,
+                    save_best='auto'),
+    # a checkpoint of another model is refused, listing the keys; see
+    # README "Reliability" to load part of a model on purpose
+    checkpoint_match=dict(type='CheckpointMatchHook'),
     # stop at the first NaN/Inf loss, naming the term
     finite_loss=dict(type='NonFiniteLossHook'),
     # generator states in checkpoints: --resume continues bit-identically

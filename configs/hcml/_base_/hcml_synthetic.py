@@ -35,4 +35,4 @@ param_scheduler = [
 ]
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(interval=2, max_keep_ckpts=1))
+    checkpoint=dict(interval=2, max_keep_ckpts=2))
