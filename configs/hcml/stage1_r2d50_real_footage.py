@@ -1,7 +1,7 @@
 # Stage 1 of configs/hcml/stage1_k400.py (R2D-50 at the paper's widths, its
 # flow head and recipe) on real videos (configs/hcml/_base_/datasets/
 # real_footage.py), for a short CPU check that the paper-width model moves
-# like the tiny one; lr for 4 clips on one device.
+# like the tiny one (AdamW lr 1e-3 of the stage-1 schedule).
 _base_ = ['./stage1_k400.py', './_base_/datasets/real_footage.py']
 work_dir = 'work_dirs/stage1_r2d50_real_footage'
 train_dataloader = {{_base_.real_footage_dataloader}}
@@ -9,5 +9,4 @@ train_cfg = {{_base_.real_footage_loop}}
 param_scheduler = {{_base_.real_footage_scheduler}}
 default_hooks = {{_base_.real_footage_hooks}}
 log_processor = dict(by_epoch=False)
-optim_wrapper = dict(optimizer=dict(lr=0.00125))
 sync_bn = None

@@ -2,11 +2,11 @@
 # res2, PMB-1 and the flow reconstruction head learn from L_rec (Eq. 2-3) on
 # unlabelled clips. Global (synchronised) BN when distributed (D.2).
 #   tools/dist_train.sh configs/hcml/stage1_sthv1.py 8
-_base_ = ['./_base_/hcml_sthv1.py']
+_base_ = ['./_base_/hcml_sthv1.py', './_base_/schedules/stage1_flow.py']
 work_dir = 'work_dirs/stage1_sthv1'
 
-# L_rec weighted by lambda = 15 as in Eq. 5 (zeta = 1e-3, the head's
-# default; README "Does it learn motion?")
+# L_rec weighted by lambda = 15 as in Eq. 5 (zeta = 0.01, the head's
+# default), AdamW (README "Does it learn motion?")
 model = dict(
     cls_head=None,
     motion_heads=[
@@ -14,6 +14,7 @@ model = dict(
              with_cp=True)
     ])
 
+optim_wrapper = dict(optimizer={{_base_.stage1_optimizer}})
 train_dataloader = dict(dataset={{_base_.unlabelled_dataset}})
 val_dataloader = None
 val_cfg = None

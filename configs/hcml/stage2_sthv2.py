@@ -4,6 +4,9 @@
 #   tools/dist_train.sh configs/hcml/stage2_sthv2.py 8
 _base_ = ['./stage1_sthv2.py']
 work_dir = 'work_dirs/stage2_sthv2'
+# back to D.2's SGD (stage 1 alone uses AdamW, _base_/schedules/stage1_flow.py)
+optim_wrapper = dict(optimizer=dict(
+    _delete_=True, type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4))
 
 model = dict(motion_heads=[
     dict(

@@ -1,16 +1,17 @@
 # Stage 1 on the synthetic motion benchmark: stem, res2, PMB-1 and the flow
 # head learn from L_rec (Eq. 2-3) on the unlabelled split.
-_base_ = ['../_base_/hcml_synthetic.py']
+_base_ = ['../_base_/hcml_synthetic.py', '../_base_/schedules/stage1_flow.py']
 work_dir = 'work_dirs/synthetic/stage1_synthetic'
 
-# L_rec weighted by lambda = 15 as in Eq. 5 (zeta = 1e-3, the head's
-# default; README "Does it learn motion?")
+# L_rec weighted by lambda = 15 as in Eq. 5 (zeta = 0.01, the head's
+# default), AdamW (README "Does it learn motion?")
 model = dict(
     cls_head=None,
     motion_heads=[
         dict(type='FlowReconstructionHead', level=1,
              dense_channels=(32, 32, 24, 16, 8), loss_weight=15.0)
     ])
+optim_wrapper = dict(optimizer={{_base_.stage1_optimizer}})
 train_dataloader = dict(dataset={{_base_.unlabelled_dataset}})
 val_dataloader = None
 val_cfg = None

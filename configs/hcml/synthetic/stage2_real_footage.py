@@ -6,9 +6,9 @@
 _base_ = ['./stage2_synthetic.py', '../_base_/datasets/real_footage.py']
 work_dir = 'work_dirs/synthetic/stage2_real_footage'
 train_dataloader = {{_base_.real_footage_dataloader_long}}
-train_cfg = {{_base_.real_footage_loop}}
-param_scheduler = {{_base_.real_footage_scheduler}}
-default_hooks = {{_base_.real_footage_hooks}}
+train_cfg = {{_base_.real_footage_contrastive_loop}}
+param_scheduler = {{_base_.real_footage_contrastive_scheduler}}
+default_hooks = {{_base_.real_footage_contrastive_hooks}}
 log_processor = dict(by_epoch=False)
 custom_hooks = [
     dict(type='ProgressiveFreezeHook', frozen_levels=1),

@@ -2,6 +2,9 @@
 # the level-2 predictors learn from L_con^2 (Eq. 4), starting from stage 1.
 _base_ = ['./stage1_synthetic.py']
 work_dir = 'work_dirs/synthetic/stage2_synthetic'
+# back to D.2's SGD (stage 1 alone uses AdamW, _base_/schedules/stage1_flow.py)
+optim_wrapper = dict(optimizer=dict(
+    _delete_=True, type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4))
 
 model = dict(motion_heads=[
     dict(type='ContrastiveMotionHead', level=2, num_steps=2,

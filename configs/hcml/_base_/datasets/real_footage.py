@@ -7,7 +7,7 @@
 # Entry configs take `real_footage_dataloader`, `real_footage_loop` and
 # `real_footage_scheduler` (names that cannot clash with a stage config).
 real_footage_root = 'data/real_footage'
-real_footage_iters = 2000
+real_footage_iters = 2400
 real_footage_dataloader = dict(
     _delete_=True,
     batch_size=4,
@@ -50,3 +50,21 @@ real_footage_dataloader_long = dict(
         pipeline=[dict(real_footage_dataloader['dataset']['pipeline'][0],
                        clip_len=12)] +
         real_footage_dataloader['dataset']['pipeline'][1:]))
+# stages 2 and 3: 600 iterations each (a few minutes on 2 CPU cores)
+real_footage_contrastive_iters = 600
+real_footage_contrastive_loop = dict(
+    _delete_=True, type='IterBasedTrainLoop',
+    max_iters=real_footage_contrastive_iters)
+real_footage_contrastive_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
+         end=real_footage_contrastive_iters // 10),
+    dict(type='CosineAnnealingLR', eta_min=0, by_epoch=False,
+         begin=real_footage_contrastive_iters // 10,
+         end=real_footage_contrastive_iters,
+         T_max=real_footage_contrastive_iters -
+         real_footage_contrastive_iters // 10)
+]
+real_footage_contrastive_hooks = dict(
+    logger=dict(interval=50),
+    checkpoint=dict(by_epoch=False, interval=real_footage_contrastive_iters,
+                    save_best=None))
