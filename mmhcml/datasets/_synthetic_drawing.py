@@ -12,6 +12,20 @@ coordinates. Only element-wise IEEE operations (``+ - * /``, ``sqrt``,
 ``abs``, ``min``/``max``, ``floor``) are applied per pixel, so every pixel
 depends only on the per-frame parameters of its own frame. This is what makes
 a reversed trajectory render to the bit-exact reversed clip.
+
+Motion streaks: each output frame is the average of ``2 J + 1`` sub-frames
+at times ``i + j / D`` (``j = -J .. J``), as with a camera shutter open for
+``2 J / D`` frame intervals, so a single frame shows the path of the object
+(its axis and its kind of motion) but not the direction along it. Sub-frame
+times live on an integer grid ``m = i D + j`` and are interpolated with
+integer weights ``((N - m) * start + m * end) / N``, which a reversal maps to
+``m -> N - m`` exactly. The average is summed as ``S_0 + (S_-1 + S_+1) +
+(S_-2 + S_+2) + ...`` in that fixed order: a reversal only swaps the two
+terms of each commutative pair, so the reversed clip stays bit-exact.
+
+The object lives on a torus (the frame wraps around): an object that leaves
+on one side comes back on the other, so objects can be large and fast (4-6
+px per frame at 80 px) over a whole clip without leaving the picture.
 """
 from __future__ import annotations
 
@@ -27,8 +41,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     'SHAPES', 'TEXTURES', 'BACKGROUNDS', 'local_coords', 'shape_sdf',
     'coverage', 'texture_mask', 'background_canvas', 'crop_frames',
-    'composite', 'check_int', 'clip_trajectory', 'object_alpha',
-    'render_clip'
+    'composite', 'composite_float', 'exposure_average', 'check_int',
+    'clip_trajectory', 'object_alpha', 'render_clip', 'STREAK_STEPS',
+    'STREAK_DEN'
 ]
 
 #: Object shapes. None of them is rotationally symmetric, so an in-place
@@ -42,6 +57,10 @@ TEXTURES: tuple[str, ...] = ('flat', 'stripes', 'checker', 'noise')
 BACKGROUNDS: tuple[str, ...] = ('flat', 'gradient', 'noise', 'blobs')
 
 _NOISE_CELLS = 5  # cells per side of the binary object noise texture
+#: Default streak: sub-frames at offsets j / STREAK_DEN frame intervals for
+#: j = -STREAK_STEPS .. STREAK_STEPS (5 sub-frames over 2 frame intervals).
+STREAK_STEPS = 2
+STREAK_DEN = 2
 
 
 def _box(u: np.ndarray, v: np.ndarray, cx: float, cy: float, hx: float,
@@ -121,7 +140,7 @@ def shape_sdf(shape: str, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def local_coords(cx: np.ndarray, cy: np.ndarray, scale: np.ndarray,
-                 angle: np.ndarray, size: int
+                 angle: np.ndarray, size: int, periodic: bool = False
                  ) -> tuple[np.ndarray, np.ndarray]:
     """Object-local coordinates of every pixel of every frame.
 
@@ -132,6 +151,8 @@ def local_coords(cx: np.ndarray, cy: np.ndarray, scale: np.ndarray,
         angle: ``(T,)`` object orientation per frame in radians; increasing
             angles turn the object clockwise on screen.
         size: Frame side length in pixels.
+        periodic: Wrap the frame around (a torus): offsets from the centre
+            are taken modulo 1 into ``[-0.5, 0.5)``.
 
     Returns:
         ``(u, v)``, each of shape ``(T, size, size)``.
@@ -143,6 +164,9 @@ def local_coords(cx: np.ndarray, cy: np.ndarray, scale: np.ndarray,
     grid = (np.arange(size, dtype=np.float64) + 0.5) / size
     dx = grid[None, None, :] - np.asarray(cx, np.float64)[:, None, None]
     dy = grid[None, :, None] - np.asarray(cy, np.float64)[:, None, None]
+    if periodic:
+        dx = dx - np.floor(dx + 0.5)
+        dy = dy - np.floor(dy + 0.5)
     sc = np.asarray(scale, np.float64)[:, None, None]
     cos, sin = cos[:, None, None], sin[:, None, None]
     u = (cos * dx + sin * dy) / sc
@@ -282,6 +306,47 @@ def crop_frames(canvas: np.ndarray, offset_x: np.ndarray,
     return frames
 
 
+def composite_float(background: np.ndarray, alpha: np.ndarray,
+                    secondary: np.ndarray, color: tuple[int, int, int],
+                    color2: tuple[int, int, int]) -> np.ndarray:
+    """:func:`composite` before rounding: ``(T, H, W, 3)`` float64 RGB."""
+    obj = np.where(secondary[..., None], np.asarray(color2, np.float64),
+                   np.asarray(color, np.float64))
+    a = alpha[..., None]
+    return background * (1.0 - a) + obj * a
+
+
+def exposure_average(layers: np.ndarray, num_frames: int, steps: int,
+                     den: int) -> np.ndarray:
+    """Average sub-frames placed symmetrically in time around each frame.
+
+    Frame ``i`` is ``(S_0 + (S_-1 + S_1) + ... + (S_-J + S_J)) / (2J + 1)``
+    with ``S_j = layers[i * den + steps + j]``, summed in this fixed order so
+    that reversing ``layers`` reverses the output bit for bit.
+
+    Args:
+        layers: ``(num_frames - 1) * den + 2 * steps + 1`` sub-frames
+            ``(Q, H, W, C)``; sub-frame ``q`` is at time ``(q - steps) / den``
+            frame intervals.
+        num_frames: Output frames.
+        steps: ``J``, sub-frames on each side of a frame (0: no streak).
+        den: ``D``, sub-frames per frame interval.
+
+    Returns:
+        ``(num_frames, H, W, C)`` float64 frames.
+    """
+    expected = (num_frames - 1) * den + 2 * steps + 1
+    if len(layers) != expected:
+        raise ValueError(f'expected {expected} sub-frames for {num_frames} '
+                         f'frames, steps={steps}, den={den}; got '
+                         f'{len(layers)}')
+    centres = np.arange(num_frames) * den + steps
+    acc = layers[centres]
+    for j in range(1, steps + 1):
+        acc = acc + (layers[centres - j] + layers[centres + j])
+    return acc / float(2 * steps + 1)
+
+
 def composite(background: np.ndarray, alpha: np.ndarray, secondary: np.ndarray,
               color: tuple[int, int, int],
               color2: tuple[int, int, int]) -> np.ndarray:
@@ -311,34 +376,48 @@ def check_int(name: str, value: int, minimum: int) -> None:
         raise ValueError(f'{name} must be an int >= {minimum}, got {value!r}')
 
 
-def _lerp(start: float, end: float, n: int) -> list[float]:
-    # Symmetric in (start, i) <-> (end, n - i): exact under reversal.
-    return [((n - i) * start + i * end) / n for i in range(n + 1)]
+def _lerp(start: float, end: float, n: int, lo: int = 0,
+          hi: int | None = None) -> list[float]:
+    # Integer weights, symmetric in (start, m) <-> (end, n - m): exact under
+    # reversal, also outside [0, n] (sub-frames before the first frame).
+    hi = n if hi is None else hi
+    return [((n - m) * start + m * end) / n for m in range(lo, hi + 1)]
 
 
-def clip_trajectory(spec: 'ClipSpec', num_frames: int = 16
-                    ) -> dict[str, np.ndarray]:
-    """Per-frame parameters of a clip in frame units.
+def clip_trajectory(spec: 'ClipSpec', num_frames: int = 16,
+                    steps: int = 0, den: int = 1) -> dict[str, np.ndarray]:
+    """Per-frame (or per-sub-frame) parameters of a clip in frame units.
 
     Args:
         spec: Clip spec.
         num_frames: Number of frames (>= 2).
+        steps: Streak sub-frames on each side of a frame (0: frames only).
+        den: Sub-frames per frame interval (>= 1).
 
     Returns:
-        Dict of ``(num_frames,)`` float64 arrays: ``x`` and ``y`` (object
-        centre on screen), ``scale``, ``angle``, ``cam_x`` and ``cam_y``.
+        Dict of ``(Q,)`` float64 arrays, ``Q = (num_frames - 1) * den + 2 *
+        steps + 1`` (``num_frames`` by default), at times ``(q - steps) /
+        den`` frame intervals: ``x`` and ``y`` (object centre on screen, on
+        the torus: take them modulo 1), ``scale``, ``angle``, ``cam_x`` and
+        ``cam_y``.
     """
     check_int('num_frames', num_frames, 2)
-    n = int(num_frames) - 1
-    theta = _lerp(spec.arc_start, spec.arc_end, n)
-    cam_x = _lerp(spec.cam_start[0], spec.cam_end[0], n)
-    cam_y = _lerp(spec.cam_start[1], spec.cam_end[1], n)
+    check_int('steps', steps, 0)
+    check_int('den', den, 1)
+    total = (int(num_frames) - 1) * den
+
+    def lerp(a, b):
+        return _lerp(a, b, total, -steps, total + steps)
+
+    theta = lerp(spec.arc_start, spec.arc_end)
+    cam_x = lerp(spec.cam_start[0], spec.cam_end[0])
+    cam_y = lerp(spec.cam_start[1], spec.cam_end[1])
     xs = [p + spec.arc_radius * math.cos(t) - c for p, t, c in zip(
-        _lerp(spec.pos_start[0], spec.pos_end[0], n), theta, cam_x)]
+        lerp(spec.pos_start[0], spec.pos_end[0]), theta, cam_x)]
     ys = [p + spec.arc_radius * math.sin(t) - c for p, t, c in zip(
-        _lerp(spec.pos_start[1], spec.pos_end[1], n), theta, cam_y)]
-    out = dict(x=xs, y=ys, scale=_lerp(spec.scale_start, spec.scale_end, n),
-               angle=_lerp(spec.angle_start, spec.angle_end, n), cam_x=cam_x,
+        lerp(spec.pos_start[1], spec.pos_end[1]), theta, cam_y)]
+    out = dict(x=xs, y=ys, scale=lerp(spec.scale_start, spec.scale_end),
+               angle=lerp(spec.angle_start, spec.angle_end), cam_x=cam_x,
                cam_y=cam_y)
     return {k: np.asarray(v, dtype=np.float64) for k, v in out.items()}
 
@@ -346,7 +425,7 @@ def clip_trajectory(spec: 'ClipSpec', num_frames: int = 16
 def _object_layers(spec: 'ClipSpec', traj: dict[str, np.ndarray], size: int
                    ) -> tuple[np.ndarray, np.ndarray]:
     u, v = local_coords(traj['x'], traj['y'], traj['scale'], traj['angle'],
-                        size)
+                        size, periodic=True)
     alpha = coverage(shape_sdf(spec.shape, u, v), traj['scale'], size)
     secondary = texture_mask(spec.texture, u, v, spec.texture_freq,
                              spec.texture_orient, spec.texture_seed)
@@ -369,27 +448,37 @@ def object_alpha(spec: 'ClipSpec', num_frames: int = 16,
     return _object_layers(spec, clip_trajectory(spec, num_frames), size)[0]
 
 
-def render_clip(spec: 'ClipSpec', num_frames: int = 16,
-                size: int = 64) -> np.ndarray:
-    """Render a clip.
+def render_clip(spec: 'ClipSpec', num_frames: int = 16, size: int = 64,
+                steps: int = STREAK_STEPS, den: int = STREAK_DEN
+                ) -> np.ndarray:
+    """Render a clip with motion streaks.
 
     Args:
         spec: Clip spec.
         num_frames: Number of frames (>= 2).
         size: Frame side length in pixels (>= 16).
+        steps: ``J``: each frame averages ``2 J + 1`` sub-frames (0: sharp
+            frames, no streak).
+        den: ``D``: sub-frames per frame interval; the shutter is open for
+            ``2 J / D`` frame intervals.
 
     Returns:
         ``(num_frames, size, size, 3)`` uint8 RGB frames; exactly
         ``render_clip(reversed_spec(spec))[::-1]``.
     """
     check_int('size', size, 16)
-    traj = clip_trajectory(spec, num_frames)
+    traj = clip_trajectory(spec, num_frames, steps, den)
     alpha, secondary = _object_layers(spec, traj, size)
     cam_px = max(abs(c) for c in spec.cam_start + spec.cam_end) * size
+    # sub-frames before the first / after the last frame extrapolate
+    cam_px *= 1.0 + 2.0 * steps / (den * (num_frames - 1))
     margin = int(math.ceil(cam_px)) + 2
     canvas = background_canvas(spec.background, spec.bg_color,
                                spec.bg_color2, spec.bg_angle, spec.bg_seed,
                                size, margin)
     background = crop_frames(canvas, margin + traj['cam_x'] * size,
                              margin + traj['cam_y'] * size, size)
-    return composite(background, alpha, secondary, spec.color, spec.color2)
+    layers = composite_float(background, alpha, secondary, spec.color,
+                             spec.color2)
+    frames = exposure_average(layers, num_frames, steps, den)
+    return np.clip(np.rint(frames), 0, 255).astype(np.uint8)

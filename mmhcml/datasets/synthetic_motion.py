@@ -8,11 +8,13 @@ object size, start position, speed and an optional camera drift - is drawn
 from the same distribution for every class.
 
 Reversal guarantee: the classes come in :data:`REVERSAL_PAIRS`. A clip is
-rendered from per-frame parameters obtained by interpolating between start
-and end values with the symmetric formula
-``((n - i) * start + i * end) / n``; :func:`reversed_spec` swaps every start
-and end value and the label. Floating-point addition is commutative and all
-per-pixel work is element-wise, so::
+rendered from per-sub-frame parameters obtained by interpolating between
+start and end values with the symmetric formula
+``((n - m) * start + m * end) / n`` on an integer time grid ``m``;
+:func:`reversed_spec` swaps every start and end value and the label.
+Floating-point addition is commutative, all per-pixel work is element-wise
+and the motion-streak average sums sub-frames as symmetric pairs
+``S(t - k) + S(t + k)`` in a fixed ``k`` order, so::
 
     render_clip(reversed_spec(s)) == render_clip(s)[::-1]   # bit-exact
 
@@ -22,7 +24,13 @@ the same distribution of frame *sets*: a model that ignores frame order
 cannot beat chance within a pair. (Horizontal flips map left to right and
 clockwise to anticlockwise, so flip augmentation must not be used.)
 
-Optionally the training split carries an appearance shortcut: with
+A single frame does reveal the pair: every frame averages sub-frames over
+two frame intervals (a motion streak), which shows the axis of a
+translation, the arc of an orbit, the angular smear of a rotation and the
+radial smear of an approach, but not the direction along them. Only the
+order of frames tells the two classes of a pair apart.
+
+Optionally a second training split carries an appearance shortcut: with
 probability ``appearance_bias`` the object's primary colour is the colour of
 its class (:data:`CLASS_COLORS`), otherwise a palette colour drawn uniformly.
 
@@ -40,14 +48,17 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from ._synthetic_drawing import (BACKGROUNDS, SHAPES, TEXTURES, check_int,
-                                 clip_trajectory, object_alpha, render_clip)
+from ._synthetic_drawing import (BACKGROUNDS, SHAPES, STREAK_DEN,
+                                 STREAK_STEPS, TEXTURES, check_int,
+                                 clip_trajectory, exposure_average,
+                                 object_alpha, render_clip)
 
 __all__ = [
     'MOTION_CLASSES', 'REVERSAL_PAIRS', 'CLASS_COLORS', 'SHAPES', 'TEXTURES',
     'BACKGROUNDS', 'ClipSpec', 'partner_label', 'sample_clip_spec',
     'reversed_spec', 'clip_trajectory', 'object_alpha', 'render_clip',
-    'write_video', 'render_benchmark', 'DECORD_UNSAFE_SIZES'
+    'write_video', 'render_benchmark', 'DECORD_UNSAFE_SIZES',
+    'exposure_average', 'STREAK_STEPS', 'STREAK_DEN'
 ]
 
 #: Class names in label order.
@@ -79,8 +90,20 @@ _PARTNER.update({b: a for a, b in REVERSAL_PAIRS})
 _PAIR_OF = {lab: k for k, pair in enumerate(REVERSAL_PAIRS) for lab in pair}
 
 _CAM_MAX = 0.12  # largest camera drift over a clip, in frame units
-_FIT = 0.8  # at least this fraction of the object radius stays in frame
-_SPLIT_IDS = {'train': 0, 'val': 1, 'val_biased': 2, 'unlabelled': 3}
+_SPLIT_IDS = {'train': 0, 'val': 1, 'val_biased': 2, 'unlabelled': 3,
+              'test': 4, 'train_biased': 5}
+#: Object radii (frame units) and speeds (frame units or radians per frame)
+#: of the motions; README "Synthetic motion benchmark" gives the measured
+#: level-1 displacements they lead to.
+TRANSLATE_RADIUS = (0.13, 0.18)
+TRANSLATE_SPEED = (0.055, 0.075)
+ROTATE_RADIUS = (0.15, 0.2)
+ROTATE_SPEED = (0.3, 0.4)
+ORBIT_OBJECT_RADIUS = (0.08, 0.11)
+ORBIT_RADIUS = (0.2, 0.28)
+ORBIT_SPEED = (0.22, 0.3)
+APPROACH_START_RADIUS = (0.05, 0.07)
+APPROACH_GROWTH = (0.012, 0.022)  # radius growth per frame
 # Widths that decord 0.6.0 mis-decodes (found by scanning every width up to
 # 260): decoded RGB rows are padded to a multiple of 32 pixels, and when that
 # row pitch is a multiple of the width the frame comes back as (H, W, 4) or
@@ -184,54 +207,54 @@ def _rgb(values: np.ndarray) -> Color:
 
 
 def _sample_motion(kind: str, direction: Point, rng: np.random.Generator,
-                   lo_cam: float) -> dict:
-    """Start/end parameters for the first class of a pair."""
+                   num_frames: int) -> dict:
+    """Start/end parameters for the first class of a pair.
+
+    Speeds are per frame in frame units (the world is a torus of side 1), so
+    they hold for any clip length: at the benchmark's 80 px, translations
+    move 4.4-6 px per frame, the tips of rotating objects 3.8-6.4 px, orbits
+    3.5-6.7 px, and the edges of approaching objects 1.0-1.8 px (radius
+    growth; the radius reaches 0.23-0.4 after 15 frames).
+    """
+    n = num_frames - 1
     angle0 = float(rng.uniform(0.0, 2 * math.pi))
+    centre = (float(rng.uniform(0.0, 1.0)), float(rng.uniform(0.0, 1.0)))
     motion = dict(arc_radius=0.0, arc_start=0.0, arc_end=0.0,
-                  angle_start=angle0, angle_end=angle0)
+                  angle_start=angle0, angle_end=angle0, pos_start=centre,
+                  pos_end=centre)
     if kind == 'translate':
-        radius = float(rng.uniform(0.08, 0.14))
-        dist = float(rng.uniform(0.2, 0.45))
+        radius = float(rng.uniform(*TRANSLATE_RADIUS))
+        dist = float(rng.uniform(*TRANSLATE_SPEED)) * n
         half = [0.5 * dist * d for d in direction]
-        mid = [float(rng.uniform(radius * _FIT + lo_cam + abs(h),
-                                 1.0 - radius * _FIT - lo_cam - abs(h)))
-               for h in half]
-        motion.update(pos_start=(mid[0] - half[0], mid[1] - half[1]),
-                      pos_end=(mid[0] + half[0], mid[1] + half[1]),
+        motion.update(pos_start=(centre[0] - half[0], centre[1] - half[1]),
+                      pos_end=(centre[0] + half[0], centre[1] + half[1]),
                       scale_start=radius, scale_end=radius)
         return motion
     if kind == 'scale':  # approach: the object grows
-        small = float(rng.uniform(0.06, 0.09))
-        big = small * float(rng.uniform(1.8, 2.6))
-        lo = big * _FIT + lo_cam
-        centre = (float(rng.uniform(lo, 1 - lo)), float(rng.uniform(lo, 1 - lo)))
-        motion.update(pos_start=centre, pos_end=centre, scale_start=small,
-                      scale_end=big)
+        small = float(rng.uniform(*APPROACH_START_RADIUS))
+        big = small + float(rng.uniform(*APPROACH_GROWTH)) * n
+        motion.update(scale_start=small, scale_end=big)
         return motion
     if kind == 'rotate':  # increasing angle = clockwise on screen
-        radius = float(rng.uniform(0.12, 0.18))
-        sweep = float(rng.uniform(0.5 * math.pi, 1.25 * math.pi))
-        lo = radius * _FIT + lo_cam
-        centre = (float(rng.uniform(lo, 1 - lo)), float(rng.uniform(lo, 1 - lo)))
-        motion.update(pos_start=centre, pos_end=centre, scale_start=radius,
-                      scale_end=radius, angle_end=angle0 + sweep)
+        radius = float(rng.uniform(*ROTATE_RADIUS))
+        sweep = float(rng.uniform(*ROTATE_SPEED)) * n
+        motion.update(scale_start=radius, scale_end=radius,
+                      angle_end=angle0 + sweep)
         return motion
     # orbit: increasing arc angle = clockwise on screen (y points down)
-    radius = float(rng.uniform(0.07, 0.1))
-    arc_r = float(rng.uniform(0.16, 0.26))
-    sweep = float(rng.uniform(0.75 * math.pi, 1.25 * math.pi))
+    radius = float(rng.uniform(*ORBIT_OBJECT_RADIUS))
+    arc_r = float(rng.uniform(*ORBIT_RADIUS))
+    sweep = float(rng.uniform(*ORBIT_SPEED)) * n
     theta0 = float(rng.uniform(0.0, 2 * math.pi))
-    lo = arc_r + radius * _FIT + lo_cam
-    centre = (float(rng.uniform(lo, 1 - lo)), float(rng.uniform(lo, 1 - lo)))
-    motion.update(pos_start=centre, pos_end=centre, scale_start=radius,
-                  scale_end=radius, arc_radius=arc_r, arc_start=theta0,
-                  arc_end=theta0 + sweep)
+    motion.update(scale_start=radius, scale_end=radius, arc_radius=arc_r,
+                  arc_start=theta0, arc_end=theta0 + sweep)
     return motion
 
 
 def sample_clip_spec(label: int, rng: np.random.Generator, *,
                      appearance_bias: float = 0.0,
-                     camera_motion: bool = False) -> ClipSpec:
+                     camera_motion: bool = False,
+                     num_frames: int = 16) -> ClipSpec:
     """Draw a random clip of class ``label``.
 
     Appearance is drawn with the same random calls for every label, so with
@@ -245,12 +268,15 @@ def sample_clip_spec(label: int, rng: np.random.Generator, *,
             colour ``CLASS_COLORS[label]`` instead of a uniform palette draw.
         camera_motion: Whether to add a class-independent linear camera
             drift (the background and the object shift together).
+        num_frames: Frames the clip will be rendered with; speeds are per
+            frame, so start and end values span ``num_frames - 1`` frames.
 
     Returns:
         The sampled :class:`ClipSpec`.
     """
     _check_label(label)
     _check_unit('appearance_bias', appearance_bias)
+    check_int('num_frames', num_frames, 2)
     label = int(label)
     shape = SHAPES[int(rng.integers(len(SHAPES)))]
     texture = TEXTURES[int(rng.integers(len(TEXTURES)))]
@@ -282,7 +308,7 @@ def sample_clip_spec(label: int, rng: np.random.Generator, *,
     half = (0.5 * drift * math.cos(drift_angle),
             0.5 * drift * math.sin(drift_angle))
     kind, direction = _PAIR_MOTIONS[_PAIR_OF[label]]
-    motion = _sample_motion(kind, direction, rng, 0.5 * _CAM_MAX)
+    motion = _sample_motion(kind, direction, rng, int(num_frames))
     spec = ClipSpec(label=REVERSAL_PAIRS[_PAIR_OF[label]][0], shape=shape,
                     texture=texture, texture_freq=texture_freq,
                     texture_orient=texture_orient, texture_seed=texture_seed,
@@ -378,48 +404,92 @@ def _clip_rng(seed: int, split: str, *index: int) -> np.random.Generator:
     return np.random.default_rng([seed, _SPLIT_IDS[split], *index])
 
 
+def _render_one(task: tuple) -> str:
+    """Render and write one clip; returns its annotation line."""
+    (video_root, split, label, i, bias, seed, num_classes, camera_motion,
+     num_frames, size, fps) = task
+    if label is None:
+        rng = _clip_rng(seed, split, i)
+        spec_label = int(rng.integers(num_classes))
+        rel = f'{split}/clip_{i:05d}.mp4'
+        line = rel
+    else:
+        rng = _clip_rng(seed, split, label, i)
+        spec_label = label
+        rel = f'{split}/{MOTION_CLASSES[label]}_{i:04d}.mp4'
+        line = f'{rel} {label}'
+    spec = sample_clip_spec(spec_label, rng, appearance_bias=bias,
+                            camera_motion=camera_motion,
+                            num_frames=num_frames)
+    write_video(os.path.join(video_root, rel),
+                render_clip(spec, num_frames, size), fps=fps)
+    return line
+
+
 def render_benchmark(out_dir: str | os.PathLike, *,
                      num_train_per_class: int = 32,
-                     num_val_per_class: int = 8, num_unlabelled: int = 64,
+                     num_val_per_class: int = 8,
+                     num_test_per_class: int = 0,
+                     num_unlabelled: int = 64,
+                     num_lowlabel_per_class: int = 0,
                      num_frames: int = 16, size: int = 64, seed: int = 0,
                      appearance_bias: float = 0.0,
                      camera_motion: bool = False, progress: bool = True,
-                     fps: int = 8) -> dict:
+                     fps: int = 8, workers: int = 1) -> dict:
     """Render the benchmark videos and MMAction2 annotation lists.
 
-    Layout: ``out_dir/videos/<split>/<name>.mp4`` for the splits ``train``,
-    ``val`` (appearance independent of class), ``val_biased`` (same bias as
-    train) and ``unlabelled``; ``out_dir/<split>.txt`` lists
-    ``<split>/<name>.mp4 <label>`` relative to ``out_dir/videos`` (no label
-    for ``unlabelled.txt``); plus ``classes.txt`` and ``meta.json``. Each clip
-    uses its own generator seeded by ``(seed, split, label, index)``.
+    Layout: ``out_dir/videos/<split>/<name>.mp4`` for the splits ``train``
+    (appearance independent of class), ``val`` (for every design choice),
+    ``test`` (for reporting only), ``unlabelled`` and, when
+    ``appearance_bias > 0``, ``train_biased`` and ``val_biased`` (the
+    shortcut: class colour with probability ``appearance_bias``);
+    ``out_dir/<split>.txt`` lists ``<split>/<name>.mp4 <label>`` relative to
+    ``out_dir/videos`` (no label for ``unlabelled.txt``). The low-label
+    regime is ``train_lowlabel.txt``: the first ``num_lowlabel_per_class``
+    clips of each class of ``train`` (no extra videos). Plus ``classes.txt``
+    and ``meta.json``. Each clip uses its own generator seeded by ``(seed,
+    split, label, index)``, so a split does not change when another split's
+    size does.
 
     Args:
         out_dir: Output directory (created if needed).
-        num_train_per_class: Training clips per class (>= 1).
+        num_train_per_class: Training clips per class (>= 1), in ``train``
+            and in ``train_biased``.
         num_val_per_class: Clips per class in ``val`` and ``val_biased``.
+        num_test_per_class: Clips per class in ``test``.
         num_unlabelled: Clips in ``unlabelled`` (uniformly random classes).
+        num_lowlabel_per_class: Clips per class in ``train_lowlabel.txt``
+            (``0 .. num_train_per_class``; 0 writes no list).
         num_frames: Frames per clip (>= 2).
         size: Frame side length in pixels: even, >= 16 and not in
-            :data:`DECORD_UNSAFE_SIZES` (e.g. 32, 40, 56, 64, 112).
+            :data:`DECORD_UNSAFE_SIZES` (e.g. 32, 40, 56, 64, 80, 112).
         seed: Non-negative base seed.
-        appearance_bias: Probability that a train / val_biased object has
-            its class colour (instead of a uniform palette colour).
+        appearance_bias: Probability that a ``train_biased`` / ``val_biased``
+            object has its class colour (instead of a uniform palette
+            colour); 0 renders no biased split.
         camera_motion: Add class-independent camera drift to every clip.
         progress: Show a progress bar on stderr.
         fps: Frame rate stored in the mp4 files.
+        workers: Rendering processes (>= 1); the output does not depend on
+            it.
 
     Returns:
         Dict with ``data_prefix`` (the videos directory), ``ann_file_<split>``
-        for each split, ``classes_file``, ``meta_file``, ``num_classes`` and
-        ``counts`` (clips per split).
+        for each split (and ``ann_file_train_lowlabel``), ``classes_file``,
+        ``meta_file``, ``num_classes`` and ``counts`` (clips per list).
 
     Raises:
         ValueError: If an argument is out of range (the message names it).
     """
     check_int('num_train_per_class', num_train_per_class, 1)
     check_int('num_val_per_class', num_val_per_class, 0)
+    check_int('num_test_per_class', num_test_per_class, 0)
     check_int('num_unlabelled', num_unlabelled, 0)
+    check_int('num_lowlabel_per_class', num_lowlabel_per_class, 0)
+    if num_lowlabel_per_class > num_train_per_class:
+        raise ValueError('num_lowlabel_per_class must be <= '
+                         f'num_train_per_class={num_train_per_class}, got '
+                         f'{num_lowlabel_per_class!r}')
     check_int('num_frames', num_frames, 2)
     check_int('size', size, 16)
     if size % 2:
@@ -430,42 +500,53 @@ def render_benchmark(out_dir: str | os.PathLike, *,
                          f'avoid {sorted(DECORD_UNSAFE_SIZES)}')
     check_int('seed', seed, 0)
     check_int('fps', fps, 1)
+    check_int('workers', workers, 1)
     _check_unit('appearance_bias', appearance_bias)
     out_dir = os.fspath(out_dir)
     video_root = os.path.join(out_dir, 'videos')
     num_classes = len(MOTION_CLASSES)
-    jobs = {
-        'train': [(lab, i, appearance_bias) for lab in range(num_classes)
-                  for i in range(num_train_per_class)],
-        'val': [(lab, i, 0.0) for lab in range(num_classes)
-                for i in range(num_val_per_class)],
-        'val_biased': [(lab, i, appearance_bias) for lab in range(num_classes)
-                       for i in range(num_val_per_class)],
-        'unlabelled': [(None, i, 0.0) for i in range(num_unlabelled)],
-    }
+
+    def labelled(count: int, bias: float) -> list:
+        return [(lab, i, bias) for lab in range(num_classes)
+                for i in range(count)]
+
+    jobs = {'train': labelled(num_train_per_class, 0.0),
+            'val': labelled(num_val_per_class, 0.0),
+            'test': labelled(num_test_per_class, 0.0),
+            'unlabelled': [(None, i, 0.0) for i in range(num_unlabelled)]}
+    if appearance_bias > 0:
+        jobs['train_biased'] = labelled(num_train_per_class, appearance_bias)
+        jobs['val_biased'] = labelled(num_val_per_class, appearance_bias)
     result: dict = dict(data_prefix=video_root, num_classes=num_classes,
                         counts={})
-    for split, items in jobs.items():
-        os.makedirs(os.path.join(video_root, split), exist_ok=True)
-        bar = _Progress(split, len(items), progress)
-        lines = []
-        for done, (label, i, bias) in enumerate(items, 1):
-            if label is None:
-                rng = _clip_rng(seed, split, i)
-                spec_label = int(rng.integers(num_classes))
-                rel = f'{split}/clip_{i:05d}.mp4'
-                line = rel
-            else:
-                rng = _clip_rng(seed, split, label, i)
-                spec_label = label
-                rel = f'{split}/{MOTION_CLASSES[label]}_{i:04d}.mp4'
-                line = f'{rel} {label}'
-            spec = sample_clip_spec(spec_label, rng, appearance_bias=bias,
-                                    camera_motion=camera_motion)
-            write_video(os.path.join(video_root, rel),
-                        render_clip(spec, num_frames, size), fps=fps)
-            lines.append(line)
-            bar.update(done)
+    lists: dict = {}
+    pool = None
+    if workers > 1:
+        import multiprocessing
+        pool = multiprocessing.get_context('spawn').Pool(workers)
+    try:
+        for split, items in jobs.items():
+            os.makedirs(os.path.join(video_root, split), exist_ok=True)
+            bar = _Progress(split, len(items), progress)
+            tasks = [(video_root, split, label, i, bias, seed, num_classes,
+                      camera_motion, num_frames, size, fps)
+                     for label, i, bias in items]
+            outputs = (pool.imap(_render_one, tasks, chunksize=8) if pool
+                       else map(_render_one, tasks))
+            lines = []
+            for done, line in enumerate(outputs, 1):
+                lines.append(line)
+                bar.update(done)
+            lists[split] = lines
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+    if num_lowlabel_per_class:
+        lists['train_lowlabel'] = [
+            line for k, line in enumerate(lists['train'])
+            if k % num_train_per_class < num_lowlabel_per_class]
+    for split, lines in lists.items():
         ann_file = os.path.join(out_dir, f'{split}.txt')
         with open(ann_file, 'w', encoding='utf-8') as f:
             f.write(''.join(line + '\n' for line in lines))
@@ -476,9 +557,13 @@ def render_benchmark(out_dir: str | os.PathLike, *,
         f.write(''.join(name + '\n' for name in MOTION_CLASSES))
     meta = dict(num_train_per_class=num_train_per_class,
                 num_val_per_class=num_val_per_class,
-                num_unlabelled=num_unlabelled, num_frames=num_frames,
-                size=size, seed=seed, appearance_bias=appearance_bias,
+                num_test_per_class=num_test_per_class,
+                num_unlabelled=num_unlabelled,
+                num_lowlabel_per_class=num_lowlabel_per_class,
+                num_frames=num_frames, size=size, seed=seed,
+                appearance_bias=appearance_bias,
                 camera_motion=camera_motion, fps=fps,
+                streak=dict(steps=STREAK_STEPS, den=STREAK_DEN),
                 classes=list(MOTION_CLASSES),
                 reversal_pairs=[list(p) for p in REVERSAL_PAIRS],
                 class_colors=[list(c) for c in CLASS_COLORS],

@@ -91,7 +91,7 @@ def test_reversal_survives_video_files(tmp_path):
         err_rev = np.abs(fb - fa[::-1]).max(-1)[moving].mean()
         err_fwd = np.abs(fb - fa).max(-1)[moving].mean()
         assert err_rev < 25.0
-        assert err_fwd > 40.0 and err_fwd > 3 * err_rev
+        assert err_fwd > 30.0 and err_fwd > 3 * err_rev
 
 
 def _clip_stats(label, seeds):
@@ -110,7 +110,7 @@ def test_paired_classes_have_matching_appearance_statistics():
     for a, b in sm.REVERSAL_PAIRS:
         sa, sb = _clip_stats(a, range(100)), _clip_stats(b, range(100))
         np.testing.assert_allclose(sa[:4], sb[:4], atol=35)
-        np.testing.assert_allclose(sa[4], sb[4], rtol=0.1)
+        np.testing.assert_allclose(sa[4], sb[4], rtol=0.2)
 
 
 def test_frame_statistics_identical_under_reversal():
@@ -147,7 +147,7 @@ def test_appearance_bias():
             spec = _spec(label, seed, appearance_bias=1.0)
             assert spec.color == sm.CLASS_COLORS[label]
             clip = sm.render_clip(dataclasses.replace(spec, texture='flat'),
-                                  4, 32)
+                                  16, 64, steps=0)
             assert (clip == np.asarray(spec.color, np.uint8)).all(-1).any()
 
     def hit_rate(bias):
@@ -178,11 +178,20 @@ DIRECTIONS = dict(move_left=(-1, 0), move_right=(1, 0), move_up=(0, -1),
                   move_down_left=(-1, 1))
 
 
+def _centred(spec):
+    """The same motion with its path centred in the frame (no wrap-around)."""
+    mid = [0.5 * (a + b) for a, b in zip(spec.pos_start, spec.pos_end)]
+    shift = [0.5 - m for m in mid]
+    return dataclasses.replace(
+        spec, pos_start=tuple(p + d for p, d in zip(spec.pos_start, shift)),
+        pos_end=tuple(p + d for p, d in zip(spec.pos_end, shift)))
+
+
 @pytest.mark.parametrize('name', sm.MOTION_CLASSES)
 def test_motion_semantics(name):
     label = sm.MOTION_CLASSES.index(name)
     for seed in range(4):
-        spec = _spec(label, seed)
+        spec = _centred(_spec(label, seed, num_frames=8))
         if name.startswith('rotate'):  # semicircle: clearly off-centre mass
             spec = dataclasses.replace(spec, shape='semicircle')
         alpha = sm.object_alpha(spec, num_frames=8, size=64)
@@ -219,15 +228,106 @@ def test_shapes_have_no_rotational_symmetry(shape):
         alpha[0] ^ alpha[12]).mean() < 0.002
 
 
-def test_objects_stay_mostly_inside_the_frame():
-    for label in range(K):
-        for seed in range(30):
-            traj = sm.clip_trajectory(_spec(label, seed, camera_motion=True),
-                                      num_frames=8)
-            reach = 0.8 * traj['scale']
-            for key in ('x', 'y'):
-                assert (traj[key] - reach >= 0).all()
-                assert (traj[key] + reach <= 1).all()
+def test_the_frame_wraps_around():
+    # A translating object that leaves on one side comes back on the other:
+    # its coverage is the same in every frame, and it is split across the
+    # border when its centre sits on the border.
+    spec = dataclasses.replace(_spec(1, 0), shape='notched_square',
+                               pos_start=(0.3, 0.5), pos_end=(1.3, 0.5),
+                               scale_start=0.15, scale_end=0.15)
+    alpha = sm.object_alpha(spec, num_frames=11, size=64)
+    area = alpha.sum(axis=(1, 2))
+    np.testing.assert_allclose(area, area[0], rtol=0.02)
+    at_border = alpha[7]  # centre at x = 0.3 + 7 * 0.1 = 1.0
+    assert at_border[:, :5].sum() > 0.3 * area[0]
+    assert at_border[:, -5:].sum() > 0.3 * area[0]
+
+
+#: pixels per frame at the benchmark's 80 px frames; level 1 of the tiny R2D
+#: is at stride 4 (conv1 stride 2, max-pool stride 2)
+BENCH_SIZE, LEVEL1_STRIDE = 80, 4
+
+
+@pytest.mark.parametrize('name', [n for n in sm.MOTION_CLASSES
+                                  if n.startswith(('move', 'orbit'))])
+def test_level1_sees_at_least_one_pixel_per_frame(name):
+    # measured on the rendered coverage: centroid displacement per frame
+    label = sm.MOTION_CLASSES.index(name)
+    steps = []
+    for seed in range(6):
+        spec = _centred(_spec(label, [5, seed], num_frames=6))
+        cent = _centroids(sm.object_alpha(spec, num_frames=6,
+                                          size=BENCH_SIZE))
+        steps += list(np.linalg.norm(np.diff(cent, axis=0), axis=1) *
+                      BENCH_SIZE / LEVEL1_STRIDE)
+    assert min(steps) >= 0.85 and np.median(steps) >= 1.0, (name, steps)
+
+
+def test_rotating_tips_move_about_one_level1_pixel_per_frame():
+    # a pixel-wise measure: the object's far points (the coverage farthest
+    # from the centre) move by radius * angle step
+    for seed in range(6):
+        spec = _spec(10, [6, seed], num_frames=6)
+        traj = sm.clip_trajectory(spec, num_frames=6)
+        alpha = sm.object_alpha(_centred(spec), num_frames=6,
+                                size=BENCH_SIZE)
+        grid = (np.arange(BENCH_SIZE) + 0.5) / BENCH_SIZE
+        dist = np.hypot(grid[None, :] - 0.5, grid[:, None] - 0.5)
+        reach = (dist[None] * (alpha[:1] > 0.5)).max()
+        tip = reach * np.diff(traj['angle'])[0] * BENCH_SIZE
+        assert tip / LEVEL1_STRIDE >= 0.75, (seed, tip)
+
+
+def _grey_gradients(frame):
+    # gradient energy: a blur along x spreads each edge over the streak and
+    # lowers the sum of squared x-differences (not the sum of their sizes)
+    grey = frame.astype(np.float64).mean(-1)
+    return ((np.diff(grey, axis=1) ** 2).sum(),
+            (np.diff(grey, axis=0) ** 2).sum())
+
+
+@pytest.mark.parametrize('steps', [0, sm.STREAK_STEPS])
+def test_a_single_frame_reveals_the_axis_through_streaks(steps):
+    # Averaging sub-frames along a horizontal path blurs the object along x:
+    # the x-gradient energy of one frame drops against the y-gradient energy
+    # (and the other way round for a vertical path); measured: geometric
+    # means 0.44 and 2.7 over 6 clips. Without streaks (steps=0) the ratio
+    # carries no axis (1.06 and 1.06).
+    ratios = {}
+    for name in ('move_left', 'move_up'):
+        label = sm.MOTION_CLASSES.index(name)
+        values = []
+        for seed in range(6):
+            spec = dataclasses.replace(_spec(label, [9, seed], num_frames=6),
+                                       texture='flat', background='flat')
+            frame = sm.render_clip(spec, 6, 64, steps=steps)[3]
+            gx, gy = _grey_gradients(frame)
+            values.append(gx / gy)
+        ratios[name] = float(np.exp(np.mean(np.log(values))))
+    if steps:
+        assert ratios['move_left'] < 0.6 and ratios['move_up'] > 1.67
+    else:
+        for value in ratios.values():
+            assert 0.75 < value < 1.33, ratios
+
+
+def test_exposure_average_pairs_sub_frames_symmetrically():
+    # hand example: frame i averages layers i*den + steps + (-1, 0, 1)
+    layers = np.array([0.0, 3.0, 6.0, 9.0]).reshape(4, 1, 1, 1)
+    out = sm.exposure_average(layers, num_frames=2, steps=1, den=1)
+    np.testing.assert_array_equal(out.ravel(), [3.0, 6.0])
+    layers = np.arange(7.0).reshape(7, 1, 1, 1) ** 2  # den=2: frames at 1, 3, 5
+    out = sm.exposure_average(layers, num_frames=3, steps=1, den=2)
+    np.testing.assert_allclose(out.ravel(), [(0 + 1 + 4) / 3, (4 + 9 + 16) / 3,
+                                             (16 + 25 + 36) / 3])
+    # bit-exact under reversal of arbitrary floats
+    rng = np.random.default_rng(0)
+    layers = rng.random((2 * 4 + 5, 3, 3, 3)) * 255
+    out = sm.exposure_average(layers, 5, 2, 2)
+    assert np.array_equal(sm.exposure_average(layers[::-1], 5, 2, 2),
+                          out[::-1])
+    with pytest.raises(ValueError, match='sub-frames'):
+        sm.exposure_average(layers[:-1], 5, 2, 2)
 
 
 def test_camera_motion():
@@ -245,7 +345,7 @@ def test_camera_motion():
     for camera in (False, True):
         spec = dataclasses.replace(_spec(8, 1, camera_motion=camera),
                                    background='noise')
-        clip = sm.render_clip(spec, 8, 32).astype(int)
+        clip = sm.render_clip(spec, 8, 32, steps=0).astype(int)
         background = (sm.object_alpha(spec, 8, 32) == 0).all(axis=0)
         changed = np.abs(clip[-1] - clip[0]).max(-1)[background]
         assert (changed.max() > 3) if camera else (changed.max() == 0)
@@ -255,8 +355,8 @@ def test_render_benchmark_outputs(tmp_path, capfd):
     info = sm.render_benchmark(tmp_path / 'bench', **TINY)
     root = info['data_prefix']
     assert root == os.path.join(tmp_path, 'bench', 'videos')
-    assert info['counts'] == dict(train=K, val=K, val_biased=K, unlabelled=2)
-    for split in ('train', 'val', 'val_biased'):
+    assert info['counts'] == dict(train=K, val=K, test=0, unlabelled=2)
+    for split in ('train', 'val'):
         rows = _read_list(info[f'ann_file_{split}'])
         assert len(rows) == K
         assert sorted(int(lab) for _, lab in rows) == list(range(K))
@@ -311,9 +411,43 @@ def test_bias_only_in_train_and_val_biased(tmp_path, monkeypatch):
         return original(label, rng, **kwargs)
 
     monkeypatch.setattr(sm, 'sample_clip_spec', spy)
-    sm.render_benchmark(tmp_path, **{**TINY, 'appearance_bias': 0.7})
-    # Splits render in order: train, val, val_biased, unlabelled.
-    assert calls == [0.7] * K + [0.0] * K + [0.7] * K + [0.0] * 2
+    info = sm.render_benchmark(tmp_path, **{**TINY, 'appearance_bias': 0.7})
+    # Splits render in order: train, val, test (empty), unlabelled, then the
+    # biased copies train_biased and val_biased.
+    assert calls == [0.0] * K + [0.0] * K + [0.0] * 2 + [0.7] * K + [0.7] * K
+    assert info['counts'] == dict(train=K, val=K, test=0, unlabelled=2,
+                                  train_biased=K, val_biased=K)
+
+
+def test_test_and_low_label_splits(tmp_path):
+    info = sm.render_benchmark(tmp_path, **{
+        **TINY, 'num_train_per_class': 3, 'num_test_per_class': 2,
+        'num_lowlabel_per_class': 1})
+    assert info['counts'] == dict(train=3 * K, val=K, test=2 * K,
+                                  unlabelled=2, train_lowlabel=K)
+    train = _read_list(info['ann_file_train'])
+    low = _read_list(info['ann_file_train_lowlabel'])
+    assert all(row in train for row in low)  # a subset, no new videos
+    assert sorted(int(lab) for _, lab in low) == list(range(K))
+    test = _read_list(info['ann_file_test'])
+    val = _read_list(info['ann_file_val'])
+    assert {r[0] for r in test}.isdisjoint(r[0] for r in val)
+    # test clips are draws of their own, not copies of val clips
+    for rel, _ in val[:3]:
+        other = rel.replace('val/', 'test/')
+        a = _decode(os.path.join(info['data_prefix'], rel)).astype(float)
+        b = _decode(os.path.join(info['data_prefix'], other)).astype(float)
+        assert np.abs(a - b).mean() > 5
+    with pytest.raises(ValueError, match='num_lowlabel_per_class'):
+        sm.render_benchmark(tmp_path / 'x', **{**TINY,
+                                               'num_lowlabel_per_class': 2})
+
+
+def test_workers_do_not_change_the_output(tmp_path):
+    one = sm.render_benchmark(tmp_path / 'one', **TINY)
+    two = sm.render_benchmark(tmp_path / 'two', **{**TINY, 'workers': 2})
+    a, b = _decode_all(one), _decode_all(two)
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
 
 
 def _decode_all(info):

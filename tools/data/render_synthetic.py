@@ -3,7 +3,9 @@
 Example::
 
     python tools/data/render_synthetic.py data/synthetic_motion \\
-        --train-per-class 32 --val-per-class 8 --appearance-bias 0.8
+        --train-per-class 24 --val-per-class 10 --test-per-class 20 \\
+        --lowlabel-per-class 8 --unlabelled 1008 --size 80 \\
+        --appearance-bias 0.8
 """
 from __future__ import annotations
 
@@ -38,6 +40,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--val-per-class', type=int, default=8,
                         help='clips per class in val and val_biased '
                         '(default: 8)')
+    parser.add_argument('--test-per-class', type=int, default=0,
+                        help='clips per class in test (default: 0)')
+    parser.add_argument('--lowlabel-per-class', type=int, default=0,
+                        help='clips per class of train listed in '
+                        'train_lowlabel.txt (default: 0, no list)')
     parser.add_argument('--unlabelled', type=int, default=64,
                         help='unlabelled clips (default: 64)')
     parser.add_argument('--frames', type=int, default=16,
@@ -47,10 +54,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0,
                         help='base random seed (default: 0)')
     parser.add_argument('--appearance-bias', type=float, default=0.0,
-                        help='probability that a train / val_biased object '
-                        'has its class colour (default: 0)')
+                        help='probability that a train_biased / val_biased '
+                        'object has its class colour; 0 renders no biased '
+                        'split (default: 0)')
     parser.add_argument('--camera-motion', action='store_true',
                         help='add class-independent camera drift')
+    parser.add_argument('--workers', type=int, default=1,
+                        help='rendering processes (default: 1)')
     parser.add_argument('--no-progress', action='store_true',
                         help='do not show progress on stderr')
     return parser.parse_args(argv)
@@ -71,16 +81,20 @@ def main(argv: list[str] | None = None) -> int:
         info = render_benchmark(
             args.out_dir, num_train_per_class=args.train_per_class,
             num_val_per_class=args.val_per_class,
+            num_test_per_class=args.test_per_class,
+            num_lowlabel_per_class=args.lowlabel_per_class,
             num_unlabelled=args.unlabelled, num_frames=args.frames,
             size=args.size, seed=args.seed,
             appearance_bias=args.appearance_bias,
-            camera_motion=args.camera_motion, progress=not args.no_progress)
+            camera_motion=args.camera_motion, progress=not args.no_progress,
+            workers=args.workers)
     except ValueError as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2
     elapsed = time.perf_counter() - start
     counts = ', '.join(f'{k}={v}' for k, v in info['counts'].items())
-    print(f'Rendered {sum(info["counts"].values())} clips of {args.frames} '
+    videos = sum(v for k, v in info['counts'].items() if k != 'train_lowlabel')
+    print(f'Rendered {videos} clips of {args.frames} '
           f'frames at {args.size}px ({info["num_classes"]} classes) in '
           f'{elapsed:.2f}s: {counts}')
     print(f'videos:      {info["data_prefix"]}')
