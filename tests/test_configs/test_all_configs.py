@@ -75,8 +75,11 @@ def shrink_dataset(dataset, info, rawframes):
     if dataset['type'] in ('RawframeDataset', 'CheckedRawframeDataset') or \
             dataset.get(
             'data_type') == 'rawframes':
+        # the fixture's frames are named {:05}.jpg from 1 (Something-V1's
+        # layout); the real-footage configs read img_{:05}.jpg from 0
         dataset.update(ann_file=osp.join(rawframes, 'list.txt'),
-                       data_prefix=dict(img=rawframes))
+                       data_prefix=dict(img=rawframes),
+                       filename_tmpl='{:05}.jpg', start_index=1)
     else:
         dataset.update(ann_file=osp.join(info['root'], 'train.txt'),
                        data_prefix=dict(video=osp.join(info['root'],
