@@ -31,6 +31,11 @@ _CROPS = {'CenterCrop': 'crop_size', 'ThreeCrop': 'crop_size',
           'MultiScaleCrop': None}
 
 
+#: Clip arguments for a config without any pipeline (a model-only config):
+#: the synthetic benchmark's 8-frame, 64-px clips.
+NO_PIPELINE_CLIP = dict(clip_len=8, frame_interval=1, size=64)
+
+
 def pipeline_clip(cfg: Config) -> dict:
     """Clip length, frame interval and crop size of the config's clips.
 
@@ -74,7 +79,8 @@ def pipeline_clip(cfg: Config) -> dict:
 
 def fill_clip_args(args, cfg: Config) -> dict:
     """Fill ``args.clip_len`` / ``frame_interval`` / ``size`` left ``None``
-    from :func:`pipeline_clip` (square ``size``: the crop's short side).
+    from :func:`pipeline_clip` (square ``size``: the crop's short side), or
+    from :data:`NO_PIPELINE_CLIP` when the config has no pipeline.
 
     Returns:
         dict: What was filled in, by argument name.
@@ -82,8 +88,12 @@ def fill_clip_args(args, cfg: Config) -> dict:
     names = ('clip_len', 'frame_interval', 'size')
     if all(getattr(args, n, None) is not None for n in names):
         return {}
-    clip = pipeline_clip(cfg)
-    clip['size'] = min(clip['size'])
+    try:
+        clip = pipeline_clip(cfg)
+        clip['size'] = min(clip['size'])
+    except ValueError:
+        # a model-only config (no pipelines): the synthetic benchmark's clips
+        clip = dict(NO_PIPELINE_CLIP)
     filled = {}
     for name in names:
         if getattr(args, name, None) is None:
