@@ -1,6 +1,8 @@
 """The main job: render the synthetic motion benchmark, train the baseline,
-PMB-only and the full HCML schedule through tools/train.py, test them through
-tools/test.py, and write a results table and plots into one work directory.
+PMB-only and the full HCML schedule through tools/train.py (unbiased,
+appearance-biased and low-label training), test them on the test split with
+bootstrap intervals and a linear probe per level, and write results.md,
+results.json (with the claims list) and plots into one work directory.
 
     python tools/run_synthetic_benchmark.py [--work-dir work_dirs/synthetic_benchmark]
 """
@@ -13,39 +15,48 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmhcml.benchmarks.report import write_report  # noqa: E402
 from mmhcml.benchmarks.synthetic_study import StudySettings, run_study  # noqa: E402
 
+#: command-line flag -> StudySettings field (all ints but the bias)
+_FLAGS = {
+    'appearance-bias': ('appearance_bias', float,
+                        'colour-class correlation of train_biased'),
+    'train-per-class': ('train_per_class', int, 'labelled clips per class'),
+    'lowlabel-per-class': ('lowlabel_per_class', int,
+                           'labelled clips per class in the low-label '
+                           'regime'),
+    'val-per-class': ('val_per_class', int, 'val clips per class'),
+    'test-per-class': ('test_per_class', int, 'test clips per class'),
+    'unlabelled': ('unlabelled', int, 'unlabelled clips'),
+    'epochs': ('epochs', int, 'epochs of baseline, PMB-only and joint '
+               'training (unbiased and biased)'),
+    'lowlabel-epochs': ('lowlabel_epochs', int,
+                        'epochs of the low-label trainings'),
+    'stage-epochs': ('stage_epochs', int,
+                     'epochs of each self-supervised stage'),
+    'bootstrap': ('bootstrap', int, 'bootstrap resamples of the CIs'),
+    'seed': ('seed', int, 'seed of rendering and bootstrap'),
+    'num-workers': ('num_workers', int, 'dataloader workers'),
+}
+
 
 def parse_args(argv=None):
     defaults = StudySettings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default=defaults.work_dir)
-    parser.add_argument('--appearance-bias', type=float,
-                        default=defaults.appearance_bias,
-                        help='colour-class correlation of the biased '
-                        'training split')
-    parser.add_argument('--train-per-class', type=int,
-                        default=defaults.train_per_class)
-    parser.add_argument('--val-per-class', type=int,
-                        default=defaults.val_per_class)
-    parser.add_argument('--unlabelled', type=int, default=defaults.unlabelled)
-    parser.add_argument('--epochs', type=int, default=defaults.epochs,
-                        help='epochs of baseline, PMB-only and joint training')
-    parser.add_argument('--stage-epochs', type=int,
-                        default=defaults.stage_epochs,
-                        help='epochs of each self-supervised stage')
-    parser.add_argument('--seed', type=int, default=defaults.seed)
-    parser.add_argument('--num-workers', type=int,
-                        default=defaults.num_workers)
+    parser.add_argument('--resume', action='store_true',
+                        help='keep the rendered data and the runs that '
+                        'finished (a study stopped half-way continues)')
+    for flag, (field, kind, text) in _FLAGS.items():
+        parser.add_argument(f'--{flag}', type=kind,
+                            default=getattr(defaults, field),
+                            help=f'{text} (default: %(default)s)')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     settings = StudySettings(
-        work_dir=args.work_dir, appearance_bias=args.appearance_bias,
-        train_per_class=args.train_per_class,
-        val_per_class=args.val_per_class, unlabelled=args.unlabelled,
-        epochs=args.epochs, stage_epochs=args.stage_epochs, seed=args.seed,
-        num_workers=args.num_workers)
+        work_dir=args.work_dir, resume=args.resume,
+        **{field: getattr(args, field) for field, _, _ in _FLAGS.values()})
     results = run_study(settings, report=write_report)
     with open(results['outputs']['markdown']) as f:
         print(f.read())

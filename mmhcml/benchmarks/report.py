@@ -6,49 +6,103 @@ from typing import Dict, List
 
 import numpy as np
 
-__all__ = ['write_report', 'results_markdown']
+__all__ = ['write_report', 'results_markdown', 'claims_markdown',
+           'MODEL_NAMES', 'SETTING_NAMES']
 
 MODEL_NAMES = {'baseline': 'Baseline R2D', 'pmb_only': 'R2D + PMB (no self-sup)',
                'hcml': 'HCML (PMB + self-sup)'}
+SETTING_NAMES = {'unbiased': 'unbiased', 'biased': 'appearance-biased',
+                 'lowlabel': 'low-label'}
 
 
 def _pct(value) -> str:
     return '-' if value is None else f'{100 * value:.1f}'
 
 
+def _with_ci(entry: dict, key: str) -> str:
+    if entry is None or key not in entry:
+        return '-'
+    lo, hi = entry[f'{key}_ci95']
+    return f'{_pct(entry[key])} [{_pct(lo)}, {_pct(hi)}]'
+
+
+def _fmt(value) -> str:
+    if isinstance(value, dict):
+        return ', '.join(f'{k}: {_fmt(v)}' for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return '[' + ', '.join(_fmt(v) for v in value) + ']'
+    if isinstance(value, float):
+        return f'{value:.3f}'
+    return str(value)
+
+
+def claims_markdown(claims: List[dict]) -> str:
+    """The claims list as a markdown table."""
+    lines = ['| claim | value | 95% CI | target | met |', '|---|---|---|---|---|']
+    for c in claims:
+        lines.append(f'| {c["claim"]} | {_fmt(c["value"])} | '
+                     f'{_fmt(c["ci95"])} | {c["target"]} | '
+                     f'{"yes" if c["met"] else "**no**"} |')
+    return '\n'.join(lines) + '\n'
+
+
 def results_markdown(results: dict) -> str:
-    """The results table (markdown) of a study."""
+    """Table 2 rows, the probe table and the claims (markdown)."""
     s = results['settings']
+    multi = results['views']['multi_key']
+    count = multi[len('test_'):-len('view')]
     lines = [
-        '| training data | model | top-1, 1 view | top-1, 30 views | '
-        'within-pair acc., 1 view | within-pair acc., 30 views | '
-        'top-1 on biased val, 1 view |',
-        '|---|---|---|---|---|---|---|',
+        '## Table 2 on the synthetic benchmark (test split)', '',
+        '| training | model | top-1 | within-pair acc. | pair-identity acc. '
+        f'| top-1, {count} views | within-pair, {count} views | top-1 on '
+        'val_biased |',
+        '|---|---|---|---|---|---|---|---|',
     ]
     for setting, models in results['models'].items():
-        label = ('unbiased' if setting == 'unbiased' else
-                 f'appearance bias {s["appearance_bias"]}')
         for name, entry in models.items():
-            biased = entry.get('val_biased_1view', {}).get('top1')
             lines.append(
-                f'| {label} | {MODEL_NAMES[name]} | '
-                f'{_pct(entry["val_1view"]["top1"])} | '
-                f'{_pct(entry["val_30view"]["top1"])} | '
-                f'{_pct(entry["val_1view"]["pair_acc"])} | '
-                f'{_pct(entry["val_30view"]["pair_acc"])} | {_pct(biased)} |')
-    chance = 100 / len(results['classes'])
+                f'| {SETTING_NAMES[setting]} | {MODEL_NAMES[name]} | '
+                f'{_with_ci(entry["test_1view"], "top1")} | '
+                f'{_with_ci(entry["test_1view"], "within_pair")} | '
+                f'{_with_ci(entry["test_1view"], "pair_identity")} | '
+                f'{_with_ci(entry.get(multi), "top1")} | '
+                f'{_with_ci(entry.get(multi), "within_pair")} | '
+                f'{_with_ci(entry.get("val_biased_1view"), "top1")} |')
+    classes = len(results['classes'])
+    n_test = next(iter(next(iter(results['models'].values())).values()))[
+        'test_1view']['num_samples']
     lines += [
         '',
-        f'All figures in %, on the unbiased validation split '
-        f'({results["models"]["unbiased"]["baseline"]["val_1view"]["num_samples"]} '
-        f'clips, {len(results["classes"])} classes: chance {chance:.1f}% top-1, '
-        '50% within a reversal pair) unless marked biased. '
-        f'Training: {s["train_per_class"]} clips per class, {s["epochs"]} '
-        f'epochs ({s["stage_epochs"]} per self-supervised stage on '
-        f'{s["unlabelled"]} unlabelled clips), {s["size"]}x{s["size"]} px, '
-        f'8-frame clips from {s["frames"]}-frame videos. Total time '
-        f'{results["total_minutes"]:.1f} min.',
+        f'All figures in %, [95% percentile-bootstrap interval over the '
+        f'{n_test} test clips, {s["bootstrap"]} resamples]; {classes} '
+        f'classes: chance {100 / classes:.1f}% top-1, 50% within a reversal '
+        f'pair, {100 / len(results["reversal_pairs"]):.1f}% pair identity. '
+        'One view unless marked; ' + results['views']['multi'] + '. '
+        f'Training: unbiased / appearance-biased (bias '
+        f'{s["appearance_bias"]}): {s["train_per_class"]} clips per class, '
+        f'{s["epochs"]} epochs; low-label: {s["lowlabel_per_class"]} clips '
+        f'per class, {s["lowlabel_epochs"]} epochs; the HCML stages: '
+        f'{s["stage_epochs"]} epoch(s) each on {s["unlabelled"]} unlabelled '
+        f'clips. {s["clip_len"]}-frame {s["crop"]}x{s["crop"]} clips from '
+        f'{s["frames"]}-frame {s["size"]}x{s["size"]} videos.',
+        '',
+        '## Linear probe of pooled level-l features (Table 1 style, test)',
+        '',
+        '| model (unbiased training) | level | channels | top-1 | '
+        'within-pair acc. |',
+        '|---|---|---|---|---|',
     ]
+    for name, levels in results['probe'].items():
+        for level, entry in levels.items():
+            lines.append(f'| {MODEL_NAMES[name]} | {level[-1]} | '
+                         f'{entry["channels"]} | {_with_ci(entry, "top1")} | '
+                         f'{_with_ci(entry, "within_pair")} |')
+    lines += ['', 'Ridge regression on globally averaged Z^l (F^l for the '
+              'baseline), fitted on the train split, ridge strength chosen '
+              'on val.', '', '## Claims', '',
+              claims_markdown(results['claims'])]
+    if 'total_minutes' in results:
+        lines.append(f'Total wall time {results["total_minutes"]:.1f} min.')
     return '\n'.join(lines) + '\n'
 
 
@@ -64,15 +118,43 @@ def _plot_per_class(results: dict, path: str) -> None:
     x = np.arange(len(classes))
     for ax, setting in zip(axes[:, 0], settings):
         for i, name in enumerate(MODEL_NAMES):
-            values = [np.nan if v is None else 100 * v for v in
-                      results['models'][setting][name]['val_1view']['per_class']]
+            values = [np.nan if v is None else 100 * v for v in results[
+                'models'][setting][name]['test_1view']['per_class']]
             ax.bar(x + (i - 1) * width, values, width, label=MODEL_NAMES[name])
         ax.axhline(100 / len(classes), color='grey', lw=0.8, ls='--')
         ax.set_xticks(x, classes, rotation=40, ha='right', fontsize=8)
         ax.set_ylabel('top-1 (%)')
         ax.set_ylim(0, 100)
-        ax.set_title(f'per-class accuracy, {setting} training, 1 view')
+        ax.set_title(f'per-class test accuracy, {SETTING_NAMES[setting]} '
+                     'training, 1 view')
     axes[0, 0].legend(fontsize=8, ncol=3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _plot_probe(results: dict, path: str) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    for ax, key, chance in ((axes[0], 'within_pair', 50),
+                            (axes[1], 'top1', 100 / len(results['classes']))):
+        for name, levels in results['probe'].items():
+            lv = sorted(levels)
+            values = np.array([100 * levels[k][key] for k in lv])
+            ci = np.array([[100 * c for c in levels[k][f'{key}_ci95']]
+                           for k in lv])
+            xs = [int(k[-1]) for k in lv]
+            ax.errorbar(xs, values, yerr=[values - ci[:, 0],
+                                          ci[:, 1] - values],
+                        marker='o', capsize=3, label=MODEL_NAMES[name])
+        ax.axhline(chance, color='grey', lw=0.8, ls='--')
+        ax.set_xlabel('level l')
+        ax.set_xticks([1, 2, 3])
+        ax.set_ylabel(f'{key} (%)')
+        ax.set_title(f'linear probe of pooled level-l features: {key}')
+    axes[0].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -92,33 +174,28 @@ def _plot_curves(study, path: str) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    from .synthetic_study import MODELS, SETTINGS
-    fig, axes = plt.subplots(len(SETTINGS), 2, figsize=(12, 3.5 * len(SETTINGS)),
-                             squeeze=False)
-    for row, setting in enumerate(SETTINGS):
-        for name, chain in MODELS.items():
-            for run in chain:
-                rows = _scalars(study.run_dir(setting, run))
-                loss = [(r['step'], r['loss']) for r in rows if 'loss' in r]
-                if loss:
-                    label = name if run == chain[-1] else f'{name}: {run}'
-                    axes[row, 0].plot(*zip(*loss), label=label, lw=1)
-                acc = [(r['step'], 100 * r['acc/top1']) for r in rows
-                       if 'acc/top1' in r]
-                if acc:
-                    axes[row, 1].plot(*zip(*acc), marker='o', label=name)
-        axes[row, 0].set_title(f'training loss ({setting} training)')
-        axes[row, 0].set_xlabel('iteration')
-        axes[row, 0].legend(fontsize=7)
-        axes[row, 1].set_title(f'val top-1 % ({setting} training, 1 view)')
-        axes[row, 1].set_xlabel('epoch')
-        axes[row, 1].legend(fontsize=7)
+    from .synthetic_study import MODELS, SELF_SUP, SETTINGS
+    rows_of = ['selfsup', *SETTINGS]
+    fig, axes = plt.subplots(1, len(rows_of), figsize=(4.5 * len(rows_of),
+                                                       3.5), squeeze=False)
+    for ax, setting in zip(axes[0], rows_of):
+        runs = (SELF_SUP if setting == 'selfsup' else
+                [chain[-1] for chain in MODELS.values()])
+        for run in runs:
+            rows = _scalars(study.run_dir(setting, run))
+            loss = [(r['step'], r['loss']) for r in rows if 'loss' in r]
+            if loss:
+                ax.plot(*zip(*loss), label=run, lw=1)
+        ax.set_title(f'training loss ({setting})')
+        ax.set_xlabel('iteration')
+        ax.set_yscale('log')
+        ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
-def _plot_flow(study, path: str, examples: int) -> None:
+def _plot_flow(study, arrays: dict, path: str, examples: int) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -126,30 +203,30 @@ def _plot_flow(study, path: str, examples: int) -> None:
 
     from ..analysis.flow_vis import (flow_grid, load_flow_model,
                                      predict_level_flows)
-    from ..analysis._utils import read_video_clip
     from ..datasets.synthetic_motion import MOTION_CLASSES
-    config = osp.join(study.out, 'configs', 'unbiased_joint.py')
-    model, _ = load_flow_model(config, study.checkpoint('unbiased', 'joint'),
-                               [1])
-    data = osp.join(study.out, 'data', 'unbiased')
-    with open(osp.join(data, 'val.txt')) as f:
-        entries = [line.split() for line in f if line.strip()]
-    step = max(len(entries) // examples, 1)
-    chosen = entries[::step][:examples]
+    s = study.s
+    config, checkpoint = study.model_run('unbiased', 'hcml')
+    model, _ = load_flow_model(config, checkpoint, [1])
+    frames_all, labels = arrays['flow_frames'], arrays['labels']
+    step = max(len(labels) // examples, 1)
+    chosen = list(range(0, len(labels), step))[:examples]
+    t0, off = (s.frames - s.clip_len) // 2, (s.size - s.crop) // 2
     fig, axes = plt.subplots(1, len(chosen), figsize=(3.2 * len(chosen), 7),
                              squeeze=False)
     dp = model.data_preprocessor
-    for ax, (video, label) in zip(axes[0], chosen):
-        frames = read_video_clip(osp.join(data, 'videos', video), 8,
-                                 study.s.size)
-        clip = torch.from_numpy(frames).permute(3, 0, 1, 2)[None].float()
+    for ax, k in zip(axes[0], chosen):
+        frames = frames_all[k, t0:t0 + s.clip_len, off:off + s.crop,
+                            off:off + s.crop]
+        clip = torch.from_numpy(np.ascontiguousarray(frames)).permute(
+            3, 0, 1, 2)[None].float()
         clip = (clip - dp.mean) / dp.std
-        flow = predict_level_flows(model, clip, [1])[1]
+        with torch.no_grad():
+            flow = predict_level_flows(model, clip, [1])[1]
         grid = flow_grid(frames[:4], flow.flow[0, :3].numpy(),
                          flow.pairs[:3])
         ax.imshow(grid)
-        ax.set_title(f'{MOTION_CLASSES[int(label)]}\nframe t | t+1 | flow',
-                     fontsize=9)
+        ax.set_title(f'{MOTION_CLASSES[int(labels[k])]}\nframe t | t+1 | '
+                     'flow', fontsize=9)
         ax.axis('off')
     fig.suptitle('HCML level-1 flow (flow head of the joint model)')
     fig.tight_layout()
@@ -157,12 +234,14 @@ def _plot_flow(study, path: str, examples: int) -> None:
     plt.close(fig)
 
 
-def write_report(study, results: dict) -> Dict[str, str]:
-    """Write results.json, results.md and the plots into the work dir."""
+def write_report(study, results: dict, arrays: dict,
+                 plots: bool = True) -> Dict[str, str]:
+    """Write results.json, results.md and (``plots``) the plots."""
     out = study.out
     paths = dict(json=osp.join(out, 'results.json'),
                  markdown=osp.join(out, 'results.md'),
                  per_class=osp.join(out, 'per_class_accuracy.png'),
+                 probe=osp.join(out, 'probe_levels.png'),
                  curves=osp.join(out, 'training_curves.png'),
                  flow=osp.join(out, 'flow_examples.png'))
     results['outputs'] = paths
@@ -171,7 +250,9 @@ def write_report(study, results: dict) -> Dict[str, str]:
     with open(paths['markdown'], 'w') as f:
         f.write('# Synthetic motion benchmark: Table 2 measured\n\n')
         f.write(results_markdown(results))
-    _plot_per_class(results, paths['per_class'])
-    _plot_curves(study, paths['curves'])
-    _plot_flow(study, paths['flow'], study.s.flow_examples)
+    if plots:
+        _plot_per_class(results, paths['per_class'])
+        _plot_probe(results, paths['probe'])
+        _plot_curves(study, paths['curves'])
+        _plot_flow(study, arrays, paths['flow'], study.s.flow_examples)
     return paths

@@ -3,8 +3,12 @@ import pytest
 from mmengine.config import Config
 
 from mmhcml.benchmarks import pair_accuracy, summarise_predictions
-from mmhcml.benchmarks.report import results_markdown
-from mmhcml.benchmarks.synthetic_study import MODELS, StudySettings, _Study
+from mmhcml.benchmarks.claims import check_claims
+from mmhcml.benchmarks.evaluate import ridge_probe, view_offsets
+from mmhcml.benchmarks.metrics import bootstrap_ci, pair_identity_accuracy
+from mmhcml.benchmarks.report import claims_markdown, results_markdown
+from mmhcml.benchmarks.synthetic_study import (MODELS, SETTINGS,
+                                               StudySettings, _Study)
 
 PAIRS = ((0, 1), (2, 3))
 
@@ -20,6 +24,9 @@ def test_pair_accuracy_counts_the_choice_within_the_pair():
     assert pair_accuracy(np.ones((4, 4)), labels, PAIRS) == 0.0
     with pytest.raises(ValueError, match='reversal pair'):
         pair_accuracy(np.ones((1, 5)), np.array([4]), PAIRS)
+    # pair identity: the top-1 class is 0 (pair 0), 0 (pair 0), 1 (pair 0),
+    # 0 (pair 0): right for the two clips of pair 0 only
+    assert pair_identity_accuracy(scores, labels, PAIRS) == 0.5
 
 
 def test_summary_has_top1_pair_and_per_class():
@@ -28,44 +35,193 @@ def test_summary_has_top1_pair_and_per_class():
     out = summarise_predictions(scores, labels, PAIRS, 4)
     assert out['top1'] == 0.5 and out['num_samples'] == 4
     assert out['per_class'] == [0.5, 1.0, None, 0.0]
+    assert out['pair_identity'] == 1.0  # 1 is 0's partner, 2 is 3's
     with pytest.raises(ValueError, match='scores must be'):
         summarise_predictions(scores[:, 0], labels, PAIRS, 4)
 
 
+def test_bootstrap_ci_matches_the_resampling_distribution():
+    # two clips, right and wrong: a resample's mean is 0, 0.5 or 1 with
+    # probabilities 1/4, 1/2, 1/4; so the 2.5% / 97.5% quantiles are 0 and 1
+    # and the 30% / 70% quantiles (a 40% interval) are both 0.5
+    values = np.array([0.0, 1.0])
+
+    def mean(idx):
+        return float(values[idx].mean())
+
+    assert bootstrap_ci(mean, 2, reps=2000, seed=1) == (0.0, 1.0)
+    assert bootstrap_ci(mean, 2, reps=2000, seed=1, level=0.4) == (0.5, 0.5)
+    # a constant statistic has a zero-width interval
+    assert bootstrap_ci(lambda idx: 0.25, 7, reps=50) == (0.25, 0.25)
+    with pytest.raises(ValueError, match='num_samples'):
+        bootstrap_ci(mean, 0)
+
+
+def _scores(labels, right_class, right_pair, num_classes=4):
+    """One-hot scores: the own class where right_class, else the partner
+    where right_pair, else a class of the other pair."""
+    partner = {0: 1, 1: 0, 2: 3, 3: 2}
+    out = np.zeros((len(labels), num_classes))
+    for i, (label, rc, rp) in enumerate(zip(labels, right_class, right_pair)):
+        pick = label if rc else (partner[label] if rp else (label + 2) % 4)
+        out[i, pick] = 1.0
+        out[i, partner[pick]] = 0.5  # the partner scores second
+    return out
+
+
+def _claims_inputs(n=40):
+    labels = np.arange(n) % 4
+    half = np.arange(n) % 8 < 4  # half the clips of every class
+    every = np.ones(n, bool)
+    none = np.zeros(n, bool)
+    order_blind = _scores(labels, half, every)  # right pair, coin-flip order
+    perfect = _scores(labels, every, every)
+    wrong = _scores(labels, none, none)
+    scores = dict(
+        unbiased=dict(baseline=order_blind, pmb_only=perfect, hcml=perfect),
+        biased=dict(baseline=wrong, pmb_only=perfect, hcml=perfect),
+        lowlabel=dict(baseline=wrong, pmb_only=order_blind, hcml=perfect))
+    probe = dict(hcml={lv: perfect for lv in (1, 2, 3)},
+                 baseline={lv: order_blind for lv in (1, 2, 3)})
+    return scores, labels, probe
+
+
+def test_claims_on_a_hand_made_example():
+    scores, labels, probe = _claims_inputs()
+    claims = check_claims(scores, labels, probe, PAIRS, reps=300)
+    assert [c['claim'][:3] for c in claims] == ['(a)', '(b)', '(c)', '(d)',
+                                                '(e)']
+    for c in claims:
+        assert set(c) == {'claim', 'value', 'ci95', 'target', 'met'}
+    a, b, c, d, e = claims
+    # (a) the order-blind baseline: 50% within the pair, 100% pair identity
+    assert a['value'] == dict(within_pair=0.5, pair_identity=1.0)
+    lo, hi = a['ci95']['within_pair']
+    assert lo < 0.5 < hi and a['ci95']['pair_identity'] == [1.0, 1.0]
+    assert a['met']
+    assert b['value'] == 1.0 and b['met']
+    # (c) low label: 100% vs 50% top-1, intervals apart
+    assert c['value'] == dict(gain=0.5, hcml_top1=1.0, pmb_only_top1=0.5)
+    assert c['ci95']['hcml_top1'] == [1.0, 1.0] and c['met']
+    assert c['ci95']['pmb_only_top1'][1] < 1.0
+    # (d) the baseline loses 50 points under the bias, HCML none
+    assert d['value'] == dict(baseline_drop=0.5, hcml_drop=0.0) and d['met']
+    assert e['value']['level2'] == dict(hcml=1.0, baseline=0.5) and e['met']
+    table = claims_markdown(claims)
+    assert table.count('| yes |') == 5
+
+
+def test_claims_report_unmet_figures():
+    scores, labels, probe = _claims_inputs()
+    scores['unbiased']['pmb_only'] = scores['unbiased']['baseline']
+    scores['lowlabel']['hcml'] = scores['lowlabel']['pmb_only']
+    scores['biased']['hcml'] = scores['biased']['baseline']
+    probe['hcml'][3] = probe['baseline'][3]
+    a, b, c, d, e = check_claims(scores, labels, probe, PAIRS, reps=200)
+    assert a['met'] and not b['met'] and b['value'] == 0.5
+    assert not c['met'] and c['value']['gain'] == 0.0
+    assert not d['met'] and d['value']['hcml_drop'] == 1.0
+    assert not e['met']
+    assert '**no**' in claims_markdown([b])
+
+
+def test_view_offsets_are_distinct_windows_and_crops():
+    assert view_offsets(16, 80, 12, 64, 1, 1) == [(2, 8, 8)]
+    views = view_offsets(16, 80, 12, 64, 3, 3)
+    assert len(set(views)) == 9
+    assert sorted({v[0] for v in views}) == [0, 2, 4]
+    assert sorted({v[1] for v in views}) == [0, 8, 16]
+    with pytest.raises(ValueError, match='windows'):
+        view_offsets(16, 80, 12, 64, 6, 1)  # only 5 distinct windows
+    with pytest.raises(ValueError, match='does not fit'):
+        view_offsets(8, 80, 12, 64, 1, 1)
+
+
+def test_ridge_probe_separates_linear_classes():
+    rng = np.random.default_rng(0)
+    means = rng.normal(size=(3, 5)) * 4
+
+    def draw(n):
+        y = np.arange(n) % 3
+        return means[y] + rng.normal(size=(n, 5)), y
+
+    (xt, yt), (xv, yv), (xs, ys) = draw(60), draw(30), draw(30)
+    scores, alpha = ridge_probe(xt, yt, xv, yv, xs, 3)
+    assert scores.shape == (30, 3) and alpha in (0.1, 1.0, 10.0, 100.0,
+                                                 1000.0)
+    assert (scores.argmax(1) == ys).mean() > 0.9
+    # uninformative features stay near chance
+    scores, _ = ridge_probe(rng.normal(size=(60, 5)), yt,
+                            rng.normal(size=(30, 5)), yv,
+                            rng.normal(size=(30, 5)), 3)
+    assert (scores.argmax(1) == ys).mean() < 0.7
+
+
 def test_run_configs_chain_the_stages_and_parse(tmp_path):
     study = _Study(StudySettings(work_dir=str(tmp_path), epochs=3,
-                                 stage_epochs=2))
-    paths = {run: study.write_config('biased', run)
-             for chain in MODELS.values() for run in chain}
-    joint = Config.fromfile(paths['joint'])
-    assert joint.train_cfg.max_epochs == 3 and joint.train_cfg.val_interval == 1
-    assert joint.work_dir == str(tmp_path / 'biased' / 'joint')
+                                 lowlabel_epochs=5, stage_epochs=2))
+    assert study.runs()[:3] == [('selfsup', 'stage1'), ('selfsup', 'stage2'),
+                                ('selfsup', 'stage3')]
+    assert len(study.runs()) == 3 + 3 * len(SETTINGS)
+    paths = {(setting, run): study.write_config(setting, run)
+             for setting, run in study.runs()}
+    joint = Config.fromfile(paths[('lowlabel', 'joint')])
+    assert joint.train_cfg.max_epochs == 5 and joint.train_cfg.val_interval == 5
+    assert joint.work_dir == str(tmp_path / 'lowlabel' / 'joint')
+    assert joint.train_dataloader.dataset.ann_file.endswith(
+        'train_lowlabel.txt')
     assert [s['work_dir'] for s in joint.custom_hooks[0]['stages']] == [
-        str(tmp_path / 'biased' / f'stage{i}') for i in (1, 2, 3)]
-    stage3 = Config.fromfile(paths['stage3'])
+        str(tmp_path / 'selfsup' / f'stage{i}') for i in (1, 2, 3)]
+    block = joint.model.backbone.motion_block
+    assert block.max_displacement == 3 and block.out_channels == 32
+    assert block.type == 'PrimeMotionBlock'
+    crop = [t for t in joint.train_dataloader.dataset.pipeline
+            if t['type'] == 'RandomCrop']
+    assert crop == [dict(type='RandomCrop', size=64)]
+    sample = joint.val_dataloader.dataset.pipeline[1]
+    assert sample['clip_len'] == 12 and sample['test_mode']
+    stage3 = Config.fromfile(paths[('selfsup', 'stage3')])
     assert stage3.train_cfg.max_epochs == 2
     assert stage3.custom_hooks[0] == dict(type='ProgressiveFreezeHook',
                                           frozen_levels=2)
     assert stage3.train_dataloader.dataset.ann_file.endswith(
-        'biased/unlabelled.txt')
-    test = Config.fromfile(study.write_test_config('biased', 'joint',
-                                                   'val_biased', 1))
-    assert test.test_dataloader.dataset.ann_file.endswith('val_biased.txt')
-    assert test.test_dataloader.dataset.pipeline == joint.val_pipeline
-    baseline = Config.fromfile(paths['baseline'])
+        'data/unlabelled.txt')
+    assert stage3.train_dataloader.dataset.type == 'UnlabelledVideoDataset'
+    biased = Config.fromfile(paths[('biased', 'pmb')])
+    assert biased.train_dataloader.dataset.ann_file.endswith(
+        'train_biased.txt')
+    assert biased.model.motion_heads == []
+    baseline = Config.fromfile(paths[('unbiased', 'baseline')])
     assert baseline.model.type == 'Recognizer3D'
+    assert 'motion_block' not in baseline.model.backbone
+    assert study.iterations('unbiased', 'pmb') == 3 * 42  # 336 clips / 8
+    assert study.iterations('lowlabel', 'pmb') == 5 * 14
+    assert set(MODELS) == {'baseline', 'pmb_only', 'hcml'}
 
 
-def test_markdown_table_lists_every_model_and_setting():
-    entry = dict(top1=0.5, pair_acc=0.75, per_class=[], num_samples=8)
-    models = {
-        'unbiased': {m: dict(val_1view=entry, val_30view=entry)
-                     for m in MODELS},
-        'biased': {m: dict(val_1view=entry, val_30view=entry,
-                           val_biased_1view=entry) for m in MODELS},
-    }
+def test_markdown_tables_list_every_model_setting_and_level():
+    entry = dict(top1=0.5, top1_ci95=[0.4, 0.6], within_pair=0.75,
+                 within_pair_ci95=[0.7, 0.8], pair_identity=0.9,
+                 pair_identity_ci95=[0.85, 0.95], per_class=[],
+                 num_samples=280)
+    models = {s: {m: dict(test_1view=entry) for m in MODELS}
+              for s in SETTINGS}
+    for m in MODELS:
+        models['unbiased'][m]['test_9view'] = entry
+    probe = {m: {f'level{lv}': dict(entry, channels=16, alpha=1.0)
+                 for lv in (1, 2, 3)} for m in MODELS}
+    scores, labels, probe_scores = _claims_inputs()
     results = dict(settings=StudySettings().__dict__, models=models,
-                   classes=['a'] * 14, total_minutes=1.0)
+                   probe=probe, classes=['a'] * 14,
+                   reversal_pairs=[[0, 1]] * 7,
+                   views=dict(multi='9 distinct views', multi_key='test_9view'),
+                   claims=check_claims(scores, labels, probe_scores, PAIRS,
+                                       reps=50),
+                   total_minutes=12.5)
     table = results_markdown(results)
-    assert table.count('| 50.0 | 50.0 | 75.0 | 75.0 |') == 6
-    assert 'appearance bias 0.8' in table and 'chance 7.1%' in table
+    assert table.count('| 50.0 [40.0, 60.0] | 75.0 [70.0, 80.0] | '
+                       '90.0 [85.0, 95.0] |') == 9
+    assert 'top-1, 9 views' in table and '280 test clips' in table
+    assert 'chance 7.1%' in table and '14.3% pair identity' in table
+    assert table.count('| HCML (PMB + self-sup) | ') == 3 + 3
+    assert 'Total wall time 12.5 min' in table

@@ -1,0 +1,195 @@
+"""In-process evaluation for the synthetic benchmark study.
+
+One decode of each split, then for every trained model: class scores from
+one view or several distinct views (different 12-frame windows and different
+64x64 crops of the 80x80 frames), and globally pooled level-``l`` features
+(``Z^l`` for HCML models, ``F^l`` for the baseline) for the Table-1-style
+linear probe (:func:`ridge_probe`). Scores of several views are averaged as
+softmax probabilities, like the project's multi-view ``predict``.
+"""
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+
+__all__ = ['read_split', 'view_offsets', 'ModelRunner', 'ridge_probe']
+
+
+def read_split(ann_file: str, video_root: str
+               ) -> Tuple[np.ndarray, np.ndarray]:
+    """Decode every video of an annotation list (decord, as in training).
+
+    Returns:
+        ``(frames, labels)``: ``(N, T, H, W, 3)`` uint8 and ``(N,)`` int.
+    """
+    import decord
+    import os.path as osp
+    clips, labels = [], []
+    with open(ann_file, encoding='utf-8') as f:
+        entries = [line.split() for line in f if line.strip()]
+    for rel, label in entries:
+        reader = decord.VideoReader(osp.join(video_root, rel))
+        clips.append(reader.get_batch(list(range(len(reader)))).asnumpy())
+        labels.append(int(label))
+    return np.stack(clips), np.asarray(labels)
+
+
+def view_offsets(num_frames: int, size: int, clip_len: int, crop: int,
+                 windows: int, crops: int) -> List[Tuple[int, int, int]]:
+    """Distinct views ``(t0, y0, x0)`` of a ``num_frames x size x size`` video.
+
+    Windows start evenly from the first to the last possible frame (one
+    window: the centre one); crops are the centre (1 crop) or the top-left,
+    centre and bottom-right (3 crops) ``crop x crop`` squares.
+
+    Raises:
+        ValueError: If the views would not be distinct.
+    """
+    last_t, last_s = num_frames - clip_len, size - crop
+    if last_t < 0 or last_s < 0:
+        raise ValueError(f'a {clip_len}x{crop}x{crop} view does not fit in '
+                         f'a {num_frames}x{size}x{size} video')
+    if windows < 1 or windows > last_t + 1:
+        raise ValueError(f'windows must be in [1, {last_t + 1}] for '
+                         f'{num_frames}-frame videos and {clip_len}-frame '
+                         f'clips, got {windows!r}')
+    if crops not in (1, 3) or (crops == 3 and last_s < 2):
+        raise ValueError(f'crops must be 1 or 3 (and 3 needs frames at least '
+                         f'2 px larger than the crop), got {crops!r}')
+    starts = ([last_t // 2] if windows == 1 else
+              [round(k * last_t / (windows - 1)) for k in range(windows)])
+    spots = ([last_s // 2] if crops == 1 else [0, last_s // 2, last_s])
+    return [(t, s, s) for t in starts for s in spots]
+
+
+class ModelRunner:
+    """A trained model of the study, for scores and pooled level features.
+
+    Args:
+        config (str): Config file the model was trained with.
+        checkpoint (str): Its checkpoint.
+        levels (Sequence[int]): Levels whose pooled features to return.
+    """
+
+    def __init__(self, config: str, checkpoint: str,
+                 levels: Sequence[int] = (1, 2, 3)) -> None:
+        import torch
+        from mmengine.config import Config
+        from mmengine.runner import load_checkpoint
+
+        from mmaction.registry import MODELS
+        from mmaction.utils import register_all_modules
+        register_all_modules(init_default_scope=True)
+        import mmhcml  # noqa: F401  (registers the HCML modules)
+        from ..models.backbones.hcml_backbone import (HCMLBackbone,
+                                                      _split_backbone)
+        cfg = Config.fromfile(config)
+        self.model = MODELS.build(cfg.model)
+        load_checkpoint(self.model, checkpoint, map_location='cpu',
+                        logger='silent')
+        self.model.eval()
+        self.levels = tuple(levels)
+        dp = self.model.data_preprocessor
+        self.mean = dp.mean.reshape(1, 3, 1, 1, 1).float()
+        self.std = dp.std.reshape(1, 3, 1, 1, 1).float()
+        bb = self.model.backbone
+        if isinstance(bb, HCMLBackbone):
+            self.stem, self.stages, self.tail = bb._stem, bb._stages, bb._tail
+            self.fuse = {lv: (lambda x, lv=lv: bb.fuse_motion(lv, x)[0])
+                         for lv in bb.levels}
+        else:
+            self.stem, self.stages, self.tail = _split_backbone(bb)
+            self.fuse = {}
+        self.torch = torch
+
+    def forward(self, clips: np.ndarray) -> Tuple[np.ndarray,
+                                                  Dict[int, np.ndarray]]:
+        """Softmax scores and pooled level features of a batch of views.
+
+        Args:
+            clips: ``(B, T, H, W, 3)`` uint8 views.
+
+        Returns:
+            ``(probs, feats)``: ``(B, num_classes)`` and ``{level: (B, C_l)}``.
+        """
+        torch = self.torch
+        with torch.no_grad():
+            x = torch.from_numpy(np.ascontiguousarray(clips)).permute(
+                0, 4, 1, 2, 3).float()
+            x = (x - self.mean) / self.std
+            for module in self.stem:
+                x = module(x)
+            feats = {}
+            for index, stage in enumerate(self.stages):
+                level = index + 1
+                x = stage(x)
+                if level in self.fuse:
+                    x = self.fuse[level](x)
+                if level in self.levels:
+                    feats[level] = x.mean(dim=(2, 3, 4)).numpy()
+            for module in self.tail:
+                x = module(x)
+            logits = self.model.cls_head(x)
+            probs = torch.softmax(logits, dim=1).numpy()
+        return probs, feats
+
+    def evaluate(self, frames: np.ndarray, views: List[Tuple[int, int, int]],
+                 clip_len: int, crop: int, batch: int = 32
+                 ) -> Tuple[np.ndarray, Dict[int, np.ndarray]]:
+        """View-averaged probabilities, and the features of the first view.
+
+        Args:
+            frames: ``(N, T, H, W, 3)`` uint8 videos.
+            views: ``(t0, y0, x0)`` of each view (:func:`view_offsets`).
+            clip_len: Frames per view.
+            crop: Side of each view.
+            batch: Views per forward pass.
+
+        Returns:
+            ``(probs, feats)``: ``(N, num_classes)`` probabilities averaged
+            over the views and ``{level: (N, C_l)}`` of ``views[0]``.
+        """
+        total, feats = None, {}
+        for k, (t0, y0, x0) in enumerate(views):
+            part = frames[:, t0:t0 + clip_len, y0:y0 + crop, x0:x0 + crop]
+            outs = [self.forward(part[i:i + batch])
+                    for i in range(0, len(part), batch)]
+            probs = np.concatenate([o[0] for o in outs])
+            total = probs if total is None else total + probs
+            if k == 0:
+                feats = {lv: np.concatenate([o[1][lv] for o in outs])
+                         for lv in self.levels}
+        return total / len(views), feats
+
+
+def ridge_probe(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray,
+                val_y: np.ndarray, test_x: np.ndarray, num_classes: int,
+                alphas: Sequence[float] = (0.1, 1.0, 10.0, 100.0, 1000.0)
+                ) -> Tuple[np.ndarray, float]:
+    """Linear (ridge) probe on standardised features; alpha chosen on val.
+
+    Closed form ``W = (X^T X + alpha I)^-1 X^T Y`` on one-hot targets, with
+    an unpenalised bias (the features are centred on the training mean).
+
+    Returns:
+        ``(test_scores, alpha)``: ``(N_test, num_classes)`` scores of the
+        probe with the best val top-1, and that alpha.
+    """
+    mean = train_x.mean(0)
+    std = train_x.std(0) + 1e-6
+
+    def norm(x):
+        return (x - mean) / std
+
+    xt, xv, xs = norm(train_x), norm(val_x), norm(test_x)
+    targets = np.eye(num_classes)[train_y]
+    bias = targets.mean(0)
+    gram = xt.T @ xt
+    best = None
+    for alpha in alphas:
+        w = np.linalg.solve(gram + alpha * np.eye(len(gram)),
+                            xt.T @ (targets - bias))
+        acc = float(((xv @ w + bias).argmax(1) == val_y).mean())
+        if best is None or acc > best[0]:
+            best = (acc, alpha, w)
+    _, alpha, w = best
+    return xs @ w + bias, alpha
