@@ -121,11 +121,14 @@ def _percentiles(values: Tensor) -> Dict[str, float]:
 
 
 def evaluate_video(model: nn.Module, frames: np.ndarray, clip_len: int,
-                   start_fraction: float = 0.0) -> dict:
+                   start_fraction: float = 0.0,
+                   end_fraction: float = 1.0) -> dict:
     """Zero, model and Farneback flow on the pairs from ``start_fraction``.
 
     Frames before ``int(start_fraction * T)`` are skipped (e.g. ``0.7`` for
-    the held-out last 30% of a video trained on its first 70%).
+    the held-out last 30% of a video trained on its first 70%), and so are
+    frames from ``int(end_fraction * T)`` on (e.g. ``0.55, 0.7`` for a
+    validation part of a model trained on the first 55%).
 
     Returns:
         dict: ``pairs``; ``photometric`` (mean error of ``zero``, ``model``,
@@ -134,14 +137,18 @@ def evaluate_video(model: nn.Module, frames: np.ndarray, clip_len: int,
         ``epd_model_vs_farneback`` (mean end-point difference); and the
         arrays of the middle pair for a panel under ``'_panel'``.
     """
-    if not 0.0 <= start_fraction < 1.0:
+    if not 0.0 <= start_fraction < end_fraction <= 1.0:
         raise ValueError(
-            f'start_fraction must be in [0, 1), got {start_fraction!r}')
-    frames = frames[int(start_fraction * len(frames)):]
+            'start_fraction and end_fraction must satisfy 0 <= start < end '
+            f'<= 1, got start_fraction={start_fraction!r}, '
+            f'end_fraction={end_fraction!r}')
+    frames = frames[int(start_fraction * len(frames)):
+                    int(end_fraction * len(frames))]
     if len(frames) < clip_len:
         raise ValueError(
-            f'{len(frames)} frames from start_fraction={start_fraction} are '
-            f'fewer than the clip length {clip_len}')
+            f'{len(frames)} frames from start_fraction={start_fraction} to '
+            f'end_fraction={end_fraction} are fewer than the clip length '
+            f'{clip_len}')
     model_flow = model_pair_flows(model, frames, clip_len)
     fb_flow = torch.from_numpy(
         np.stack([
@@ -299,6 +306,7 @@ def run_flow_quality(model: nn.Module,
                      frame_stride: int = 2,
                      start_fraction: float = 0.0,
                      synthetic_size: Optional[int] = 64,
+                     end_fraction: float = 1.0,
                      log=print) -> dict:
     """Evaluate ``model`` on each video and on translating textures.
 
@@ -308,14 +316,15 @@ def run_flow_quality(model: nn.Module,
         ``synthetic`` (:func:`synthetic_epe`).
     """
     results = {'size': list(size), 'frame_stride': frame_stride,
-               'start_fraction': start_fraction, 'clip_len': clip_len,
+               'start_fraction': start_fraction,
+               'end_fraction': end_fraction, 'clip_len': clip_len,
                'videos': {}}
     for index, path in enumerate(videos):
         name = osp.basename(path)
         log(f'[{index + 1}/{len(videos)}] {name}')
         frames = read_video_frames(path, size, frame_stride)
         results['videos'][name] = evaluate_video(model, frames, clip_len,
-                                                 start_fraction)
+                                                 start_fraction, end_fraction)
     if videos:
         results['mean_cut'] = {
             key: float(np.mean([r['cut'][key]

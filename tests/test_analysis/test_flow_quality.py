@@ -118,6 +118,13 @@ def test_evaluate_video_reports_zero_model_and_farneback(texture_video):
     assert result['epd_model_vs_farneback'] < 0.5
     with pytest.raises(ValueError, match='start_fraction'):
         evaluate_video(model, frames, 8, start_fraction=1.0)
+    # a validation part: frames [0, 10) of 20 give 9 pairs (19 without it)
+    with mock.patch.object(flow_quality, 'model_pair_flows', true_flow):
+        assert evaluate_video(model, frames, 8,
+                              end_fraction=0.5)['pairs'] == 9
+    with pytest.raises(ValueError, match='end_fraction=0.3'):
+        evaluate_video(model, frames, 8, start_fraction=0.5,
+                       end_fraction=0.3)
 
 
 def test_extract_rawframes_splits_each_video(tmp_path, texture_video):

@@ -220,6 +220,36 @@ def test_photometric_term_averages_the_colour_channels(normalise):
     assert value.item() == pytest.approx(expected, rel=1e-5)
 
 
+@pytest.mark.parametrize('scale', [1.0, 255.0])
+def test_photometric_intensity_scale_moves_eps_into_those_units(scale):
+    # residuals 0.02 and 0.0001 (in [0, 1] units); evaluated in [0, scale]:
+    # ((scale r)^2 + eps^2)^alpha / scale^(2 alpha) = (r^2 + (eps/scale)^2)^alpha
+    target = torch.zeros(1, 1, 1, 2)
+    warped = torch.tensor([0.02, 0.0001]).view(1, 1, 1, 2)
+    mask = torch.ones(1, 1, 1, 2)
+    e = EPS / scale
+    expected = sum((r * r + e * e)**ALPHA for r in (0.02, 0.0001)) / 2
+    value = photometric_loss(target, warped, mask, intensity_scale=scale)
+    assert value.item() == pytest.approx(expected, rel=1e-5)
+    # the small residual lies inside the quadratic zone at scale 1 only:
+    # its penalty there is about eps^(2 alpha), at 255 about r^(2 alpha)
+    small = photometric_loss(target[..., 1:], warped[..., 1:], mask[..., 1:],
+                             intensity_scale=scale).item()
+    assert small == pytest.approx(
+        RHO0 * (1 + 0.01)**ALPHA if scale == 1.0 else
+        (0.0001**2 + e * e)**ALPHA, rel=1e-5)
+
+
+def test_photometric_intensity_scale_must_be_positive():
+    frame = torch.zeros(1, 1, 2, 2)
+    with pytest.raises(ValueError, match='intensity_scale'):
+        photometric_loss(frame, frame, torch.ones(1, 1, 2, 2),
+                         intensity_scale=0.0)
+    with pytest.raises(ValueError, match='intensity_scale'):
+        MODELS.build(dict(type='FlowReconstructionHead', in_channels=4,
+                          intensity_scale=-1))
+
+
 def test_smoothness_term_by_hand():
     _, _, flow = pair()
     assert smoothness_loss(flow).item() == pytest.approx(SMOOTH, rel=1e-5)

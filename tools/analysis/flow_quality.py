@@ -38,6 +38,10 @@ def parse_args(argv=None):
     parser.add_argument('--start-fraction', type=float, default=0.0,
                         help='evaluate from this fraction of each video on '
                         '(0.7: the last 30%%)')
+    parser.add_argument('--end-fraction', type=float, default=1.0,
+                        help='evaluate up to this fraction of each video '
+                        '(with --start-fraction 0.55: a validation part '
+                        '55-70%% of a model trained on the first 55%%)')
     parser.add_argument('--clip-len', type=int, default=8,
                         help='frames per clip fed to the model')
     parser.add_argument('--synthetic-size', type=int, default=64,
@@ -57,7 +61,8 @@ def main(argv=None):
     results = run_flow_quality(
         model, args.videos, args.clip_len, tuple(args.size),
         args.frame_stride, args.start_fraction,
-        synthetic_size=args.synthetic_size or None)
+        synthetic_size=args.synthetic_size or None,
+        end_fraction=args.end_fraction)
     write_json(osp.join(args.out_dir, 'flow_quality.json'), results)
     save_flow_quality_panel(
         osp.join(args.out_dir, 'flow_quality.png'),

@@ -56,6 +56,11 @@ class FlowReconstructionHead(BaseModule):
             sending pixels out of the frame; see
             :func:`~mmhcml.models.losses.photometric_loss`). Defaults to
             ``'valid'``.
+        intensity_scale (float): Intensity range in which the photometric
+            Charbonnier of Eq. 2 is evaluated (the paper does not give it):
+            ``eps`` is in these units, the loss is reported in ``[0, 1]``
+            units (see :func:`~mmhcml.models.losses.photometric_loss`).
+            Defaults to ``1.0``.
         alpha (float): Charbonnier exponent. Defaults to ``0.45``.
         eps (float): Charbonnier epsilon. Defaults to ``1e-3``.
         loss_weight (float): ``lambda`` of Eq. 5. Defaults to ``15.0``.
@@ -77,6 +82,7 @@ class FlowReconstructionHead(BaseModule):
                  dense_channels: Sequence[int] = (32, 32, 24, 16, 8),
                  smooth_weight: float = 0.01,
                  photometric_norm: str = 'valid',
+                 intensity_scale: float = 1.0,
                  alpha: float = 0.45,
                  eps: float = 1e-3,
                  loss_weight: float = 15.0,
@@ -94,6 +100,10 @@ class FlowReconstructionHead(BaseModule):
         if photometric_norm not in PHOTOMETRIC_NORMS:
             raise ValueError(f'photometric_norm must be one of '
                              f'{PHOTOMETRIC_NORMS}, got {photometric_norm!r}')
+        if not (isinstance(intensity_scale, (int, float))
+                and intensity_scale > 0):
+            raise ValueError('intensity_scale must be a number > 0, got '
+                             f'{intensity_scale!r}')
         if not isinstance(with_cp, bool):
             raise ValueError(f'with_cp must be a bool, got {with_cp!r}')
         if len(dense_channels) < 1 or min(dense_channels) < 1:
@@ -103,6 +113,7 @@ class FlowReconstructionHead(BaseModule):
         self.level = level
         self.smooth_weight = smooth_weight
         self.photometric_norm = photometric_norm
+        self.intensity_scale = float(intensity_scale)
         self.alpha = alpha
         self.eps = eps
         self.loss_weight = loss_weight
@@ -179,7 +190,8 @@ class FlowReconstructionHead(BaseModule):
             n * pairs, -1, height, width).float()
         warped, mask = backward_warp(source, flow)
         photometric = photometric_loss(target, warped, mask, self.alpha,
-                                       self.eps, self.photometric_norm)
+                                       self.eps, self.photometric_norm,
+                                       self.intensity_scale)
         smoothness = smoothness_loss(flow, self.alpha, self.eps)
         total = photometric + self.smooth_weight * smoothness
         return {

@@ -32,7 +32,8 @@ def photometric_loss(target: Tensor,
                      mask: Tensor,
                      alpha: float = 0.45,
                      eps: float = 1e-3,
-                     normalise: str = 'valid') -> Tensor:
+                     normalise: str = 'valid',
+                     intensity_scale: float = 1.0) -> Tensor:
     """Eq. 2: masked Charbonnier error, averaged (also over channels C).
 
     ``normalise='all'`` divides by every position, ``H * W * T``, as Eq. 2 is
@@ -42,6 +43,15 @@ def photometric_loss(target: Tensor,
     (README, "Does it learn motion?"). ``'valid'`` divides by the in-bound
     positions only (``+ 1e-6``), which removes that reward.
 
+    ``intensity_scale`` is the intensity range the Charbonnier penalty is
+    evaluated in (the paper does not say): residuals are multiplied by it, so
+    ``eps`` is in those units, and the result is divided by
+    ``intensity_scale^(2 alpha)`` so that it stays in ``[0, 1]`` units and
+    ``lambda`` and ``zeta`` keep their meaning. It equals the ``[0, 1]``
+    penalty with ``eps / intensity_scale``: the quadratic zone of the
+    penalty, ``|residual| < eps``, shrinks, and with it the sub-pixel flow
+    that the loss leaves unpunished on still texture.
+
     Shape:
         - target, warped: ``(B, C, H, W)`` (B = clips x frame pairs)
         - mask: ``(B, 1, H, W)`` of 0/1
@@ -50,7 +60,13 @@ def photometric_loss(target: Tensor,
     if normalise not in PHOTOMETRIC_NORMS:
         raise ValueError(f'normalise must be one of {PHOTOMETRIC_NORMS}, got '
                          f'{normalise!r}')
-    error = charbonnier(target.float() - warped.float(), alpha, eps)
+    if not intensity_scale > 0:
+        raise ValueError(f'intensity_scale must be > 0, got '
+                         f'{intensity_scale!r}')
+    error = charbonnier((target.float() - warped.float()) * intensity_scale,
+                        alpha, eps)
+    if intensity_scale != 1.0:
+        error = error / intensity_scale**(2 * alpha)
     masked = error * mask.float()
     if normalise == 'all':
         return masked.mean()
