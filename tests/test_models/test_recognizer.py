@@ -108,3 +108,26 @@ def test_unknown_head_type_and_empty_model_are_refused():
         MODELS.build(cfg)
     with pytest.raises(ValueError, match='neither'):
         MODELS.build(tiny_model_cfg(with_cls_head=False, heads=()))
+
+
+def test_init_weights_reaches_the_motion_heads():
+    # the heads sit in a ModuleDict: init_weights must still run their own
+    # init_weights (zero_init_flow) and init_cfg
+    cfg = tiny_model_cfg(heads=('rec', 'con2'))
+    cfg['motion_heads'][0]['zero_init_flow'] = True
+    cfg['motion_heads'][1]['init_cfg'] = dict(type='Constant', val=0.5,
+                                              layer='Conv3d')
+    model = MODELS.build(cfg)
+    model.init_weights()
+    rec, con = model.motion_heads['rec_l1'], model.motion_heads['con_l2']
+    assert rec.predict_flow.weight.abs().sum().item() == 0
+    assert rec.predict_flow.bias.abs().sum().item() == 0
+    convs = [m for m in con.modules() if isinstance(m, torch.nn.Conv3d)]
+    assert convs and all(torch.all(m.weight == 0.5) for m in convs)
+    # so the untrained flow is exactly zero everywhere
+    flow = rec(torch.randn(1, rec.in_channels, 3, 8, 8))
+    assert torch.count_nonzero(flow) == 0
+    # the default keeps PyTorch's initialisation
+    plain = MODELS.build(tiny_model_cfg(heads=('rec', )))
+    plain.init_weights()
+    assert plain.motion_heads['rec_l1'].predict_flow.weight.abs().sum() > 0

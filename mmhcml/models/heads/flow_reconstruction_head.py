@@ -64,6 +64,11 @@ class FlowReconstructionHead(BaseModule):
         alpha (float): Charbonnier exponent. Defaults to ``0.45``.
         eps (float): Charbonnier epsilon. Defaults to ``1e-3``.
         loss_weight (float): ``lambda`` of Eq. 5. Defaults to ``15.0``.
+        zero_init_flow (bool): Initialise the last conv (``predict_flow``)
+            to zero, so that the flow starts at exactly zero everywhere and
+            grows only where the photometric term pushes it, as
+            ``zero_init_residual`` does for residual branches. Defaults to
+            ``False`` (PyTorch's default initialisation).
         with_cp (bool): Checkpoint the dense estimator in training: only its
             input is kept and it runs again in the backward pass (its
             concatenated activations are the head's largest memory). Same
@@ -86,6 +91,7 @@ class FlowReconstructionHead(BaseModule):
                  alpha: float = 0.45,
                  eps: float = 1e-3,
                  loss_weight: float = 15.0,
+                 zero_init_flow: bool = False,
                  with_cp: bool = False,
                  init_cfg: OptConfigType = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -104,6 +110,9 @@ class FlowReconstructionHead(BaseModule):
                 and intensity_scale > 0):
             raise ValueError('intensity_scale must be a number > 0, got '
                              f'{intensity_scale!r}')
+        if not isinstance(zero_init_flow, bool):
+            raise ValueError(
+                f'zero_init_flow must be a bool, got {zero_init_flow!r}')
         if not isinstance(with_cp, bool):
             raise ValueError(f'with_cp must be a bool, got {with_cp!r}')
         if len(dense_channels) < 1 or min(dense_channels) < 1:
@@ -127,6 +136,14 @@ class FlowReconstructionHead(BaseModule):
                     nn.LeakyReLU(0.1, inplace=True)))
             width += out
         self.predict_flow = nn.Conv2d(width, 2, 3, padding=1)
+        self.zero_init_flow = zero_init_flow
+
+    def init_weights(self) -> None:
+        """``init_cfg`` first, then the zero flow of ``zero_init_flow``."""
+        super().init_weights()
+        if self.zero_init_flow:
+            nn.init.zeros_(self.predict_flow.weight)
+            nn.init.zeros_(self.predict_flow.bias)
 
     def estimate(self, x: Tensor) -> Tensor:
         """The dense estimator (section 3.2, PWC-Net style) on frames.

@@ -8,7 +8,7 @@ import copy
 from typing import List, Optional
 
 import torch.nn as nn
-from mmengine.model import merge_dict
+from mmengine.model import ModuleDict, merge_dict
 from torch import Tensor
 
 from mmaction.models.recognizers import Recognizer3D
@@ -86,7 +86,9 @@ class HCMLRecognizer(Recognizer3D):
                              'or both; got neither')
         # Keyed by kind and level (``rec_l1``, ``con_l2``), so checkpoints of
         # different stages agree on the names of the heads they share.
-        self.motion_heads = nn.ModuleDict()
+        # MMEngine's ModuleDict (a BaseModule), so that init_weights reaches
+        # the heads' own init_weights / init_cfg (nn.ModuleDict stops it).
+        self.motion_heads = ModuleDict()
         for cfg in motion_heads:
             head = self._build_motion_head(cfg)
             key = f'{_HEAD_KEYS[type(head).__name__]}_l{head.level}'
