@@ -127,7 +127,9 @@ def test_init_weights_reaches_the_motion_heads():
     # so the untrained flow is exactly zero everywhere
     flow = rec(torch.randn(1, rec.in_channels, 3, 8, 8))
     assert torch.count_nonzero(flow) == 0
-    # the default keeps PyTorch's initialisation
-    plain = MODELS.build(tiny_model_cfg(heads=('rec', )))
+    # zero_init_flow=False keeps PyTorch's initialisation
+    plain_cfg = tiny_model_cfg(heads=('rec', ))
+    plain_cfg['motion_heads'][0]['zero_init_flow'] = False
+    plain = MODELS.build(plain_cfg)
     plain.init_weights()
     assert plain.motion_heads['rec_l1'].predict_flow.weight.abs().sum() > 0
