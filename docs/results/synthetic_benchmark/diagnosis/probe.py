@@ -6,7 +6,8 @@ optimiser: lr, momentum 0.9, wd 1e-4, clip 40, warm-up + cosine), and reports va
 within-pair and pair-identity accuracy. No decord / dataloader: isolates data + model.
 
 python probe.py NAME --model baseline --per-class 24 --iters 300 [--steps 2 --den 2]
-  [--flat-bg] [--flat-tex] [--pair-shape] [--radius-mul 1] [--lr 0.05]
+  [--flat-bg] [--flat-tex] [--pair-shape] [--v2] [--bgs flat,gradient] [--lr 0.05]
+  [--opt sgd|adam] [--init] [--no-zi] [--no-pool1] [--clip 12] [--print-loss N]
 """
 import os, sys
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '../../../..'))
@@ -36,7 +37,7 @@ p.add_argument('--flat-tex', action='store_true'); p.add_argument('--pair-shape'
 p.add_argument('--size', type=int, default=80); p.add_argument('--crop', type=int, default=64)
 p.add_argument('--clip', type=int, default=12); p.add_argument('--frames', type=int, default=16)
 p.add_argument('--eval-every', type=int, default=100)
-p.add_argument('--v2', action='store_true'); p.add_argument('--init', action='store_true'); p.add_argument('--no-zi', action='store_true'); p.add_argument('--opt', default='sgd'); p.add_argument('--print-loss', type=int, default=0); p.add_argument('--bgs', default='')
+p.add_argument('--v2', action='store_true'); p.add_argument('--init', action='store_true'); p.add_argument('--no-zi', action='store_true'); p.add_argument('--no-pool1', action='store_true'); p.add_argument('--opt', default='sgd'); p.add_argument('--print-loss', type=int, default=0); p.add_argument('--bgs', default='')
 a = p.parse_args()
 PAIR_SHAPES = ('notched_square', 'pacman', 'triangle', 'latin_cross', 'l_shape', 'semicircle', 'pacman')
 
@@ -82,6 +83,8 @@ if a.model != 'baseline':
     cfg.model.backbone.motion_block.update(b.bench_motion_block)
 if a.no_zi:
     (cfg.model.backbone if a.model == 'baseline' else cfg.model.backbone.backbone).zero_init_residual = False
+if a.no_pool1:
+    (cfg.model.backbone if a.model == 'baseline' else cfg.model.backbone.backbone).with_pool1 = False
 torch.manual_seed(0)
 model = MODELS.build(cfg.model)
 if a.init: model.init_weights()
