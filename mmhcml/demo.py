@@ -122,7 +122,7 @@ def recognize_video(config: Union[str, Config],
     scores = sample.pred_score.cpu()
     result = dict(top_k=top_k(scores, k, labels), scores=scores.tolist())
     if flow_dir is not None:
-        from mmhcml.analysis._utils import pipeline_clip
+        from mmhcml.apis import pipeline_clip
         from mmhcml.analysis.flow_vis import (check_flow_levels,
                                               visualize_video_flow)
         levels = check_flow_levels(model, [1])

@@ -3,7 +3,10 @@
 # mean top-1 over the 3 splits. The classifier is new (101 classes); the
 # backbone and motion heads start from work_dirs/joint_k400.
 #   tools/dist_train.sh configs/hcml/finetune_ucf101_split1.py 8
-_base_ = ['./_base_/hcml_ucf101.py']
+_base_ = [
+    './_base_/hcml_ucf101.py',
+    './_base_/schedules/warmup_cosine_30e.py',
+]
 work_dir = 'work_dirs/finetune_ucf101_split1'
 
 train_dataloader = dict(
@@ -14,12 +17,6 @@ test_dataloader = dict(
     dataset=dict(ann_file='data/ucf101/ucf101_val_split_1_videos.txt'))
 
 train_cfg = dict(max_epochs=30, val_interval=1)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=5,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=0, by_epoch=True, begin=5,
-         end=30, T_max=25)
-]
 custom_hooks = [
     dict(
         type='LoadStageCheckpointHook',

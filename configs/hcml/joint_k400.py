@@ -3,24 +3,16 @@
 # stage 3 and the motion head of every stage. BN statistics per GPU (D.2).
 #   tools/dist_train.sh configs/hcml/joint_k400.py 8
 #   tools/dist_test.sh configs/hcml/joint_k400.py CHECKPOINT 8   # multi-view
-_base_ = ['./_base_/hcml_k400.py']
+_base_ = [
+    './_base_/hcml_k400.py',
+    './_base_/schedules/warmup_cosine_200e.py',
+]
 work_dir = 'work_dirs/joint_k400'
 
 train_cfg = dict(max_epochs=200)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0,
-         end=40, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=0, by_epoch=True,
-         begin=40, end=200,
-         T_max=160)
-]
 
+# frozen levels and the checkpoints it starts from: the schedule table
+# (mmhcml.engine.schedule.STAGES)
 custom_hooks = [
-    dict(
-        type='LoadStageCheckpointHook',
-        stages=[
-            dict(name=f'stage{s}_k400', work_dir=f'work_dirs/stage{s}_k400',
-                 config=f'configs/hcml/stage{s}_k400.py',
-                 heads=[('rec_l1', 'con_l2', 'con_l3')[s - 1]]) for s in (1, 2, 3)
-        ])
+    dict(type='LoadStageCheckpointHook', stage='joint', run='{stage}_k400')
 ]

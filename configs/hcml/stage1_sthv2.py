@@ -2,7 +2,11 @@
 # res2, PMB-1 and the flow reconstruction head learn from L_rec (Eq. 2-3) on
 # unlabelled clips. Global (synchronised) BN when distributed (D.2).
 #   tools/dist_train.sh configs/hcml/stage1_sthv2.py 8
-_base_ = ['./_base_/hcml_sthv2.py', './_base_/schedules/stage1_flow.py']
+_base_ = [
+    './_base_/hcml_sthv2.py',
+    './_base_/schedules/stage1_flow.py',
+    './_base_/schedules/warmup_cosine_150e.py',
+]
 work_dir = 'work_dirs/stage1_sthv2'
 
 # L_rec weighted by lambda = 15 as in Eq. 5 (zeta = 0.01, the head's
@@ -27,13 +31,6 @@ train_cfg = dict(
     _delete_=True,
     type='EpochBasedTrainLoop',
     max_epochs=150)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0,
-         end=50, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=0, by_epoch=True,
-         begin=50, end=150,
-         T_max=100)
-]
 default_hooks = dict(checkpoint=dict(save_best=None))
 
 # global BN in the self-supervised stages (D.2); plain BN in one process

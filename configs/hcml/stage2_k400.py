@@ -18,15 +18,9 @@ model = dict(motion_heads=[
         loss_weight=1.0)
 ])
 
+# frozen levels and the checkpoints it starts from: the schedule table
+# (mmhcml.engine.schedule.STAGES)
 custom_hooks = [
-    dict(type='ProgressiveFreezeHook', frozen_levels=1),
-    dict(
-        type='LoadStageCheckpointHook',
-        stages=[
-            dict(
-                name='stage1_k400',
-                work_dir='work_dirs/stage1_k400',
-                config='configs/hcml/stage1_k400.py',
-                heads=['rec_l1'])
-        ])
+    dict(type='ProgressiveFreezeHook', stage='stage2'),
+    dict(type='LoadStageCheckpointHook', stage='stage2', run='{stage}_k400')
 ]

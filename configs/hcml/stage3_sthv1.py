@@ -15,15 +15,9 @@ model = dict(motion_heads=[
         loss_weight=1.0)
 ])
 
+# frozen levels and the checkpoints it starts from: the schedule table
+# (mmhcml.engine.schedule.STAGES)
 custom_hooks = [
-    dict(type='ProgressiveFreezeHook', frozen_levels=2),
-    dict(
-        type='LoadStageCheckpointHook',
-        stages=[
-            dict(
-                name='stage2_sthv1',
-                work_dir='work_dirs/stage2_sthv1',
-                config='configs/hcml/stage2_sthv1.py',
-                heads=['con_l2'])
-        ])
+    dict(type='ProgressiveFreezeHook', stage='stage3'),
+    dict(type='LoadStageCheckpointHook', stage='stage3', run='{stage}_sthv1')
 ]

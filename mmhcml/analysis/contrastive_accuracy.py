@@ -20,7 +20,7 @@ import torch
 import torch.nn as nn
 
 from ..datasets.video_frames import read_video_frames
-from ._utils import eval_mode
+from ..models.utils import eval_mode
 
 __all__ = ['clips_from_videos', 'contrastive_accuracy']
 

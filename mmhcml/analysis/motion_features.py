@@ -18,7 +18,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._utils import eval_mode
+from ..models.utils import eval_mode
 
 __all__ = [
     'MotionFeatures', 'extract_motion_features', 'nearest_neighbours',

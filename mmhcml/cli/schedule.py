@@ -12,9 +12,12 @@ import sys
 import time
 from typing import List, Optional, Tuple
 
+from ..engine.schedule import STAGE_NAMES
+
 __all__ = ['STAGES', 'stage_configs', 'stage_command', 'main']
 
-STAGES = ('stage1', 'stage2', 'stage3', 'joint')
+#: The stage names of :data:`mmhcml.engine.schedule.STAGES`, in order.
+STAGES = STAGE_NAMES
 DATASETS = ('sthv1', 'sthv2', 'k400', 'synthetic')
 BACKBONES = ('r2d50', 'r2plus1d101')
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))

@@ -117,7 +117,7 @@ def export_model(config: Union[str, Config],
         out_dir (str): Folder for ``<name>.pt`` and ``<name>.onnx``.
         formats (Sequence[str]): Any of ``'torchscript'``, ``'onnx'``.
         shape (Sequence[int], optional): Clip ``(T, H, W)``; defaults to the
-            config's test pipeline (``mmhcml.analysis._utils.pipeline_clip``).
+            config's test pipeline (``mmhcml.apis.pipeline_clip``).
         batch (int): Clips in the example input.
         atol (float): Tolerance of the comparison with eager mode.
         seed (int): Seed of the example input.
@@ -148,7 +148,7 @@ def export_model(config: Union[str, Config],
                 'them with `pip install -e ".[onnx]"`') from error
     model, dcfg = build_clip_scores(config, checkpoint)
     if shape is None:
-        from mmhcml.analysis._utils import pipeline_clip
+        from mmhcml.apis import pipeline_clip
         clip = pipeline_clip(dcfg)
         shape = (clip['clip_len'], *clip['size'])
     if len(shape) != 3 or min(shape) < 1:

@@ -13,7 +13,7 @@ from mmengine.config import Config
 
 from mmaction.registry import HOOKS, MODELS
 from mmaction.structures import ActionDataSample
-from mmhcml.analysis._utils import read_video_clip
+from mmhcml.apis import read_video_clip
 from mmhcml.analysis.flow_vis import (check_flow_levels, flow_to_color,
                                       flow_heads_by_level, flow_video_frames,
                                       make_color_wheel,

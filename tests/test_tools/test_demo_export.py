@@ -7,7 +7,7 @@ import torch
 from mmengine import Config
 
 from mmaction.registry import MODELS
-from mmhcml.analysis._utils import pipeline_clip
+from mmhcml.apis import pipeline_clip
 from mmhcml.demo import recognize_video, top_k, video_test_pipeline
 from mmhcml.deploy.export import build_clip_scores, export_model
 

@@ -17,9 +17,9 @@ sys.path.insert(0, ROOT)
 
 from mmengine.config import Config  # noqa: E402
 
-from mmhcml.analysis.benchmark import (add_comparison_args,  # noqa: E402
+from mmhcml.profiling.model_benchmark import (add_comparison_args,  # noqa: E402
                                        benchmark_models, format_report)
-from mmhcml.analysis.measure import save_json  # noqa: E402
+from mmhcml.profiling.measure import save_json  # noqa: E402
 from mmhcml.models.ops import COST_VOLUME_IMPLS  # noqa: E402
 
 MODELS_DIR = osp.join(ROOT, 'configs', 'hcml', '_base_', 'models')

@@ -32,7 +32,7 @@ sys.path.insert(0, ROOT)
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from mmhcml.analysis.measure import (PeakMemory, device_name,  # noqa: E402
+from mmhcml.profiling.measure import (PeakMemory, device_name,  # noqa: E402
                                      save_json, time_it)
 from mmhcml.models.ops import cost_volume, temporal_cost_volume  # noqa: E402
 from mmhcml.models.ops import cost_volume_triton as cvt  # noqa: E402
@@ -191,7 +191,7 @@ def baseline_step_ms(batch, frames, size, device, iters, warmup):
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
-    from mmhcml.analysis.benchmark import _samples, run_case
+    from mmhcml.profiling.model_benchmark import _samples, run_case
     init_default_scope('mmaction')
     cfg = Config.fromfile(
         osp.join(ROOT, 'configs/hcml/_base_/models/r2d50.py'))

@@ -22,7 +22,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from mmengine.config import DictAction  # noqa: E402
 
 import mmhcml  # noqa: E402,F401
-from mmhcml.analysis._utils import load_model  # noqa: E402
+from mmhcml.apis import load_model  # noqa: E402
 from mmhcml.analysis.contrastive_accuracy import (  # noqa: E402
     clips_from_videos, contrastive_accuracy)
 

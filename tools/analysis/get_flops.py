@@ -15,7 +15,7 @@ from mmengine.registry import init_default_scope  # noqa: E402
 
 import mmhcml  # noqa: E402,F401
 from mmaction.registry import MODELS  # noqa: E402
-from mmhcml.analysis import model_complexity  # noqa: E402
+from mmhcml.profiling import model_complexity  # noqa: E402
 from mmhcml.deploy import deploy_config  # noqa: E402
 
 

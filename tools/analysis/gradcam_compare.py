@@ -15,7 +15,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import mmhcml  # noqa: E402,F401
-from mmhcml.analysis._utils import (fill_clip_args, load_config,  # noqa: E402
+from mmhcml.apis import (fill_clip_args, load_config,  # noqa: E402
                                     load_model, read_video_clip)
 from mmhcml.analysis.gradcam import compare_gradcam  # noqa: E402
 

@@ -17,7 +17,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from mmengine.config import DictAction  # noqa: E402
 
 import mmhcml  # noqa: E402,F401
-from mmhcml.analysis._utils import load_config, load_model  # noqa: E402
+from mmhcml.apis import load_config, load_model  # noqa: E402
 from mmhcml.analysis.motion_feature_analysis import (  # noqa: E402
     analyse_motion_features, read_class_names)
 

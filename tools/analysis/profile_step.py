@@ -21,10 +21,10 @@ sys.path.insert(0, ROOT)
 from mmengine.config import Config  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
-from mmhcml.analysis.benchmark import (add_comparison_args,  # noqa: E402
+from mmhcml.profiling.model_benchmark import (add_comparison_args,  # noqa: E402
                                        set_with_cp, with_cp_parts)
-from mmhcml.analysis.measure import save_json  # noqa: E402
-from mmhcml.analysis.step_profile import (BREAKDOWN_VARIANTS,  # noqa: E402
+from mmhcml.profiling.measure import save_json  # noqa: E402
+from mmhcml.profiling.step_profile import (BREAKDOWN_VARIANTS,  # noqa: E402
                                           format_breakdown, op_table,
                                           step_breakdown, variant_cfg)
 

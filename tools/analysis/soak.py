@@ -9,8 +9,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmhcml.analysis.measure import save_json  # noqa: E402
-from mmhcml.analysis.soak import run_soak  # noqa: E402
+from mmhcml.profiling.measure import save_json  # noqa: E402
+from mmhcml.profiling.soak import run_soak  # noqa: E402
 from mmhcml.datasets.synthetic_motion import render_benchmark  # noqa: E402
 
 

@@ -18,7 +18,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from mmengine.config import DictAction  # noqa: E402
 
 import mmhcml  # noqa: E402,F401
-from mmhcml.analysis._utils import fill_clip_args, load_config  # noqa: E402
+from mmhcml.apis import fill_clip_args, load_config  # noqa: E402
 from mmhcml.analysis.flow_vis import (load_flow_model,  # noqa: E402
                                       visualize_video_flow)
 

@@ -12,24 +12,8 @@ val_dataloader = dict(
 test_dataloader = dict(
     dataset=dict(pipeline={{_base_.test_pipeline_r2plus1d101}}))
 
+# frozen levels and the checkpoints it starts from: the schedule table
+# (mmhcml.engine.schedule.STAGES)
 custom_hooks = [
-    dict(
-        type='LoadStageCheckpointHook',
-        stages=[
-            dict(
-                name='r2plus1d101/stage1_k400',
-                work_dir='work_dirs/r2plus1d101/stage1_k400',
-                config='configs/hcml/r2plus1d101/stage1_k400.py',
-                heads=['rec_l1']),
-            dict(
-                name='r2plus1d101/stage2_k400',
-                work_dir='work_dirs/r2plus1d101/stage2_k400',
-                config='configs/hcml/r2plus1d101/stage2_k400.py',
-                heads=['con_l2']),
-            dict(
-                name='r2plus1d101/stage3_k400',
-                work_dir='work_dirs/r2plus1d101/stage3_k400',
-                config='configs/hcml/r2plus1d101/stage3_k400.py',
-                heads=['con_l3'])
-        ])
+    dict(type='LoadStageCheckpointHook', stage='joint', run='r2plus1d101/{stage}_k400')
 ]

@@ -8,15 +8,9 @@ model = dict(backbone=dict(backbone={{_base_.r2plus1d101}}))
 train_dataloader = dict(
     dataset=dict(pipeline={{_base_.unlabelled_pipeline_r2plus1d101}}))
 
+# frozen levels and the checkpoints it starts from: the schedule table
+# (mmhcml.engine.schedule.STAGES)
 custom_hooks = [
-    dict(type='ProgressiveFreezeHook', frozen_levels=1),
-    dict(
-        type='LoadStageCheckpointHook',
-        stages=[
-            dict(
-                name='r2plus1d101/stage1_k400',
-                work_dir='work_dirs/r2plus1d101/stage1_k400',
-                config='configs/hcml/r2plus1d101/stage1_k400.py',
-                heads=['rec_l1'])
-        ])
+    dict(type='ProgressiveFreezeHook', stage='stage2'),
+    dict(type='LoadStageCheckpointHook', stage='stage2', run='r2plus1d101/{stage}_k400')
 ]

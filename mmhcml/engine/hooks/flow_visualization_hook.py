@@ -19,10 +19,10 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from mmaction.registry import HOOKS
-from mmhcml.analysis._utils import eval_mode
-from mmhcml.analysis.flow_vis import (check_flow_levels, flow_grid,
-                                      flow_heads_by_level,
-                                      predict_level_flows)
+from ...models.recognizers.flow_prediction import (check_flow_levels,
+                                                   flow_heads_by_level)
+from ...models.utils import eval_mode
+from ...visualization import flow_grid
 
 __all__ = ['FlowVisualizationHook']
 
@@ -116,7 +116,7 @@ class FlowVisualizationHook(Hook):
             data = model.data_preprocessor(data_batch, False)
             inputs = data['inputs']
             clips = inputs.reshape((-1, ) + inputs.shape[-4:])[:1]
-            flows = predict_level_flows(model, clips, levels)
+            flows = model.predict_flow(clips, levels)
             frames = model.frames_in_unit_range(clips)[0]
         frames = (frames.permute(1, 2, 3, 0).clamp(0, 1) * 255).round()
         frames = frames.to(torch.uint8).cpu().numpy()

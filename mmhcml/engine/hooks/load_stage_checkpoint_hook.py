@@ -14,6 +14,7 @@ from mmengine.runner import find_latest_checkpoint
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmaction.registry import HOOKS
+from ..schedule import stage_chain
 
 __all__ = [
     'LoadStageCheckpointHook', 'check_backbone_keys', 'check_stage_heads'
@@ -102,12 +103,30 @@ class LoadStageCheckpointHook(Hook):
             optionally with ``config`` (shown in the error message) and
             ``heads``, the motion heads that stage trained (e.g.
             ``['con_l2']``): a checkpoint without them is one of another
-            stage and is refused.
+            stage and is refused. Defaults to ``None``: built from ``stage``
+            and ``run``.
+        stage (str, optional): The stage this run trains; the stages it
+            loads, their work dirs, configs and heads come from the schedule
+            table (:func:`mmhcml.engine.schedule.stage_chain`). Defaults to
+            ``None``.
+        run (str, optional): With ``stage``: the name pattern of the
+            schedule's runs, e.g. ``'r2plus1d101/{stage}_k400'``. Defaults
+            to ``None``.
     """
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, stages: Sequence[dict]) -> None:
+    def __init__(self,
+                 stages: Optional[Sequence[dict]] = None,
+                 stage: Optional[str] = None,
+                 run: Optional[str] = None) -> None:
+        if stage is not None or run is not None:
+            if stages is not None or stage is None or run is None:
+                raise ValueError(
+                    'give LoadStageCheckpointHook either stages, or stage '
+                    f'and run; got stages={stages!r}, stage={stage!r}, '
+                    f'run={run!r}')
+            stages = stage_chain(stage, run)
         if not stages:
             raise ValueError('stages must name at least one earlier stage, '
                              f'got {stages!r}')

@@ -12,8 +12,9 @@ from mmengine.model import is_model_wrapper
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmaction.registry import HOOKS
+from ..schedule import get_stage
 
-__all__ = ['ProgressiveFreezeHook', 'frozen_modules']
+__all__ = ['ProgressiveFreezeHook', 'frozen_modules', 'freeze_up_to']
 
 
 def frozen_modules(model: nn.Module, frozen_levels: int) -> List[nn.Module]:
@@ -37,6 +38,26 @@ def frozen_modules(model: nn.Module, frozen_levels: int) -> List[nn.Module]:
     return parts
 
 
+def freeze_up_to(model: nn.Module, frozen_levels: int) -> tuple:
+    """Freeze :func:`frozen_modules` of ``model``: parameters get
+    ``requires_grad=False`` and BN layers go to eval mode.
+
+    Returns:
+        tuple: ``({id: parameter}, [BN layers])`` of what was frozen.
+    """
+    parts = frozen_modules(model, frozen_levels)
+    params = {id(p): p for part in parts for p in part.parameters()}
+    for param in params.values():
+        param.requires_grad_(False)
+    norms = [
+        m for part in parts for m in part.modules()
+        if isinstance(m, _BatchNorm)
+    ]
+    for norm in norms:
+        norm.eval()
+    return params, norms
+
+
 @HOOKS.register_module()
 class ProgressiveFreezeHook(Hook):
     """Freeze parameters *and* BN statistics up to a level for a whole run.
@@ -57,13 +78,25 @@ class ProgressiveFreezeHook(Hook):
         never runs) instead of waiting for their gradients.
 
     Args:
-        frozen_levels (int): Freeze levels ``1 .. frozen_levels`` (stage
-            ``l`` of the schedule uses ``l - 1``); ``0`` freezes nothing.
+        frozen_levels (int, optional): Freeze levels ``1 .. frozen_levels``
+            (stage ``l`` of the schedule uses ``l - 1``); ``0`` freezes
+            nothing. Defaults to ``None``: taken from ``stage``.
+        stage (str, optional): A stage of :data:`mmhcml.engine.schedule.STAGES`
+            (e.g. ``'stage2'``), whose ``frozen_levels`` is used. Give
+            ``frozen_levels`` or ``stage``, not both. Defaults to ``None``.
     """
 
     priority = 'VERY_HIGH'
 
-    def __init__(self, frozen_levels: int) -> None:
+    def __init__(self,
+                 frozen_levels: Optional[int] = None,
+                 stage: Optional[str] = None) -> None:
+        if (frozen_levels is None) == (stage is None):
+            raise ValueError('give ProgressiveFreezeHook frozen_levels or '
+                             f'stage, got frozen_levels={frozen_levels!r}, '
+                             f'stage={stage!r}')
+        if stage is not None:
+            frozen_levels = get_stage(stage).frozen_levels
         if not isinstance(frozen_levels, int) or isinstance(
                 frozen_levels, bool) or frozen_levels < 0:
             raise ValueError('frozen_levels must be an int >= 0, got '
@@ -77,14 +110,7 @@ class ProgressiveFreezeHook(Hook):
 
     def before_run(self, runner) -> None:
         model = self._unwrap(runner.model)
-        parts = frozen_modules(model, self.frozen_levels)
-        params = {id(p): p for part in parts for p in part.parameters()}
-        for param in params.values():
-            param.requires_grad_(False)
-        self._norms = [
-            m for part in parts for m in part.modules()
-            if isinstance(m, _BatchNorm)
-        ]
+        params, self._norms = freeze_up_to(model, self.frozen_levels)
         removed = self._drop_from_optimizer(runner, set(params))
         self._set_norms_eval()
         trainable = sum(p.numel() for p in model.parameters()

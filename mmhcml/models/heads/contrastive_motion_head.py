@@ -79,6 +79,25 @@ class ContrastiveMotionHead(BaseModule):
             ``None``.
     """
 
+    #: Prefix of its key in ``HCMLRecognizer.motion_heads`` and its losses
+    #: (``con_l2``, ``loss_con_l2``).
+    key_prefix = 'con'
+
+    @staticmethod
+    def input_levels(level: int) -> Tuple[int, ...]:
+        """The levels the head at ``level`` reads: ``P^level`` predicts
+        ``P^(level-1)``."""
+        return (level - 1, level)
+
+    @staticmethod
+    def fill_channels(cfg: dict, backbone) -> dict:
+        """``cfg`` with ``in_channels`` and ``target_channels`` taken from
+        ``backbone`` (an :class:`HCMLBackbone`) where omitted."""
+        level = cfg['level']
+        cfg.setdefault('in_channels', backbone.motion_channels(level))
+        cfg.setdefault('target_channels', backbone.motion_channels(level - 1))
+        return cfg
+
     def __init__(self,
                  in_channels: int,
                  target_channels: int,

@@ -86,6 +86,22 @@ class FlowReconstructionHead(BaseModule):
           in pixels of the ``h x w`` grid.
     """
 
+    #: Prefix of its key in ``HCMLRecognizer.motion_heads`` and its losses
+    #: (``rec_l1``, ``loss_rec_l1``).
+    key_prefix = 'rec'
+
+    @staticmethod
+    def input_levels(level: int) -> Tuple[int, ...]:
+        """The levels of motion features the head at ``level`` reads."""
+        return (level, )
+
+    @staticmethod
+    def fill_channels(cfg: dict, backbone) -> dict:
+        """``cfg`` with ``in_channels`` taken from ``backbone`` (an
+        :class:`HCMLBackbone`) where omitted."""
+        cfg.setdefault('in_channels', backbone.motion_channels(cfg['level']))
+        return cfg
+
     def __init__(self,
                  in_channels: int,
                  level: int = 1,

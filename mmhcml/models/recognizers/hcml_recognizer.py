@@ -5,7 +5,8 @@ The weights live in the heads (``loss_weight``); the recognizer merges their
 loss dicts, as MMAction2 merges TPN's auxiliary losses.
 """
 import copy
-from typing import List, Optional
+import inspect
+from typing import Dict, List, Optional, Sequence
 
 import torch.nn as nn
 from mmengine.model import ModuleDict, merge_dict
@@ -15,18 +16,38 @@ from mmaction.models.recognizers import Recognizer3D
 from mmaction.registry import MODELS
 from mmaction.utils import ConfigType, OptConfigType, SampleList
 
-__all__ = ['HCMLRecognizer']
+from .flow_prediction import LevelFlow, predict_level_flows
 
-#: Side-branch head types and the prefix of their key in ``motion_heads``.
-_HEAD_KEYS = {
-    'FlowReconstructionHead': 'rec',
-    'ContrastiveMotionHead': 'con',
-}
-#: Side-branch head types and the levels each one reads.
-_HEAD_LEVELS = {
-    'FlowReconstructionHead': lambda level: (level, ),
-    'ContrastiveMotionHead': lambda level: (level - 1, level),
-}
+__all__ = ['HCMLRecognizer', 'motion_head_class', 'motion_head_key']
+
+
+def motion_head_class(cfg: ConfigType) -> type:
+    """The class of a side-branch head config.
+
+    A side-branch head declares what it reads: ``key_prefix`` (its key in
+    ``HCMLRecognizer.motion_heads`` is ``f'{key_prefix}_l{level}'``),
+    ``input_levels(level)`` and ``fill_channels(cfg, backbone)``.
+    """
+    head_type = cfg.get('type')
+    cls = MODELS.get(head_type) if isinstance(head_type, str) else head_type
+    if not all(hasattr(cls, a) for a in ('key_prefix', 'input_levels',
+                                         'fill_channels')):
+        raise ValueError('motion_heads[].type must be a side-branch head '
+                         '(with key_prefix, input_levels and fill_channels, '
+                         f'e.g. FlowReconstructionHead), got {head_type!r}')
+    return cls
+
+
+def _default_level(cls: type) -> Optional[int]:
+    """The ``level`` a head class takes when its config gives none."""
+    default = inspect.signature(cls).parameters['level'].default
+    return None if default is inspect.Parameter.empty else default
+
+
+def motion_head_key(cfg: ConfigType) -> str:
+    """Key of a head config in ``motion_heads``: ``rec_l1``, ``con_l2``."""
+    cls = motion_head_class(cfg)
+    return f'{cls.key_prefix}_l{cfg.get("level", _default_level(cls))}'
 
 
 @MODELS.register_module()
@@ -91,7 +112,7 @@ class HCMLRecognizer(Recognizer3D):
         self.motion_heads = ModuleDict()
         for cfg in motion_heads:
             head = self._build_motion_head(cfg)
-            key = f'{_HEAD_KEYS[type(head).__name__]}_l{head.level}'
+            key = f'{head.key_prefix}_l{head.level}'
             if key in self.motion_heads:
                 raise ValueError('two motion_heads of the same type share '
                                  f'level {head.level}: {key!r}')
@@ -99,25 +120,17 @@ class HCMLRecognizer(Recognizer3D):
 
     def _build_motion_head(self, cfg: ConfigType) -> nn.Module:
         cfg = copy.deepcopy(dict(cfg))
-        head_type = cfg.get('type')
-        name = head_type if isinstance(head_type, str) else getattr(
-            head_type, '__name__', repr(head_type))
-        if name not in _HEAD_LEVELS:
-            raise ValueError(f'motion_heads[].type must be one of '
-                             f'{tuple(_HEAD_LEVELS)}, got {head_type!r}')
-        level = cfg.get('level', 1 if name == 'FlowReconstructionHead' else 2)
-        needed = _HEAD_LEVELS[name](level) if isinstance(level, int) else ()
+        cls = motion_head_class(cfg)
+        name = cls.__name__
+        level = cfg.setdefault('level', _default_level(cls))
+        needed = cls.input_levels(level) if isinstance(level, int) else ()
         missing = [lv for lv in needed if lv not in self.backbone.levels]
         if not needed or missing:
             raise ValueError(
                 f'motion head {name} with level={level!r} needs motion blocks '
                 f'at levels {needed or "(an int level)"}, but the backbone '
                 f'has levels={self.backbone.levels}')
-        cfg.setdefault('in_channels', self.backbone.motion_channels(level))
-        if name == 'ContrastiveMotionHead':
-            cfg.setdefault('target_channels',
-                           self.backbone.motion_channels(level - 1))
-        return MODELS.build(cfg)
+        return MODELS.build(cls.fill_channels(cfg, self.backbone))
 
     @property
     def with_motion_heads(self) -> bool:
@@ -170,6 +183,28 @@ class HCMLRecognizer(Recognizer3D):
             for head in self.motion_heads.values():
                 losses.update(head.loss(motion, frames))
         return losses
+
+    def predict_flow(self,
+                     clips: Tensor,
+                     levels: Optional[Sequence[int]] = None
+                     ) -> Dict[int, LevelFlow]:
+        """Optical flow of the flow heads at frame size (section 3.2).
+
+        The one flow entry point of the training hook and the tools; see
+        :func:`~mmhcml.models.recognizers.flow_prediction.predict_level_flows`
+        (no grad; the caller chooses train or eval mode).
+
+        Args:
+            clips (Tensor): ``(N, 3, T, H, W)``, normalised as by the data
+                preprocessor.
+            levels (Sequence[int], optional): Levels with a flow head;
+                defaults to all of them.
+
+        Returns:
+            dict[int, LevelFlow]: ``flow`` ``(N, P, 2, H, W)`` and the frame
+            ``pairs`` of each level.
+        """
+        return predict_level_flows(self, clips, levels)
 
     def predict(self, inputs: Tensor, data_samples: SampleList,
                 **kwargs) -> SampleList:

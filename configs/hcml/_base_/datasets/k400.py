@@ -4,6 +4,8 @@
 # Validation (ablations): 1 clip, centre crop 224. Testing: 10 clips x 3
 # crops of 256x256 = 30 views.
 # MMAction2's VideoDataset with early, explicit errors for bad input
+_base_ = ['./default_loaders.py']
+
 dataset_type = 'CheckedVideoDataset'
 data_root = 'data/kinetics400/videos_train'
 data_root_val = 'data/kinetics400/videos_val'
@@ -63,32 +65,17 @@ dataset_kwargs = dict(
     num_classes=num_classes,
     data_prefix=dict(video=data_root))
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         ann_file=ann_file_train, pipeline=train_pipeline, **dataset_kwargs))
 val_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         ann_file=ann_file_val,
         pipeline=val_pipeline,
         test_mode=True,
         **dict(dataset_kwargs, data_prefix=dict(video=data_root_val))))
+# the validation videos with the multi-view test pipeline
 test_dataloader = dict(
-    batch_size=1,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        ann_file=ann_file_val,
-        pipeline=test_pipeline,
-        test_mode=True,
-        **dict(dataset_kwargs, data_prefix=dict(video=data_root_val))))
+    dataset=dict(val_dataloader['dataset'], pipeline=test_pipeline))
 # the training split without its labels, for the self-supervised stages
 unlabelled_dataset = dict(
     _delete_=True,
@@ -97,6 +84,3 @@ unlabelled_dataset = dict(
     data_prefix=dict(video=data_root),
     data_type='video',
     pipeline=unlabelled_pipeline)
-
-val_evaluator = dict(type='AccMetric')
-test_evaluator = val_evaluator

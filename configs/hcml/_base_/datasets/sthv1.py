@@ -7,6 +7,8 @@
 # CheckedRawframeDataset: MMAction2's RawframeDataset plus checks (missing
 # folders and frame counts listed when built, unreadable frames named;
 # skip_unreadable=True skips them in training).
+_base_ = ['./default_loaders.py']
+
 dataset_type = 'CheckedRawframeDataset'
 data_root = 'data/sthv1/rawframes'
 ann_file_train = 'data/sthv1/sthv1_train_list_rawframes.txt'
@@ -66,32 +68,17 @@ dataset_kwargs = dict(
     num_classes=num_classes,
     short_video='loop')
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         ann_file=ann_file_train, pipeline=train_pipeline, **dataset_kwargs))
 val_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         ann_file=ann_file_val,
         pipeline=val_pipeline,
         test_mode=True,
         **dataset_kwargs))
+# the validation videos with the multi-view test pipeline
 test_dataloader = dict(
-    batch_size=1,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        ann_file=ann_file_val,
-        pipeline=test_pipeline,
-        test_mode=True,
-        **dataset_kwargs))
+    dataset=dict(val_dataloader['dataset'], pipeline=test_pipeline))
 # the training split without its labels, for the self-supervised stages
 unlabelled_dataset = dict(
     _delete_=True,
@@ -103,6 +90,3 @@ unlabelled_dataset = dict(
     start_index=1,
     short_video='loop',
     pipeline=unlabelled_pipeline)
-
-val_evaluator = dict(type='AccMetric')
-test_evaluator = val_evaluator

@@ -5,6 +5,8 @@
 # Validation (ablations): 1 clip, centre crop 224. Testing: 3 clips x 3 crops
 # of 256x256 = 9 views.
 # MMAction2's VideoDataset with early, explicit errors for bad input
+_base_ = ['./default_loaders.py']
+
 dataset_type = 'CheckedVideoDataset'
 data_root = 'data/sthv2/videos'
 ann_file_train = 'data/sthv2/sthv2_train_list_videos.txt'
@@ -65,32 +67,17 @@ dataset_kwargs = dict(
     short_video='loop',
     data_prefix=dict(video=data_root))
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         ann_file=ann_file_train, pipeline=train_pipeline, **dataset_kwargs))
 val_dataloader = dict(
-    batch_size=8,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
         ann_file=ann_file_val,
         pipeline=val_pipeline,
         test_mode=True,
         **dataset_kwargs))
+# the validation videos with the multi-view test pipeline
 test_dataloader = dict(
-    batch_size=1,
-    num_workers=8,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        ann_file=ann_file_val,
-        pipeline=test_pipeline,
-        test_mode=True,
-        **dataset_kwargs))
+    dataset=dict(val_dataloader['dataset'], pipeline=test_pipeline))
 # the training split without its labels, for the self-supervised stages
 unlabelled_dataset = dict(
     _delete_=True,
@@ -100,6 +87,3 @@ unlabelled_dataset = dict(
     data_type='video',
     short_video='loop',
     pipeline=unlabelled_pipeline)
-
-val_evaluator = dict(type='AccMetric')
-test_evaluator = val_evaluator

@@ -22,17 +22,7 @@ r2d50 = dict(
 # ("top-heavy"), a 3x1x1 temporal conv between the first 1x1x1 and the 1x3x3
 # conv of every bottleneck.
 r2plus1d101 = dict(
+    r2d50,
     type='ResNet2Plus1dTopHeavy',
     depth=101,
-    temporal_conv_stages=(0, 0, 1, 1),
-    pretrained=None,
-    pretrained2d=False,
-    conv1_kernel=(1, 7, 7),
-    conv1_stride_t=1,
-    pool1_stride_t=1,
-    inflate=(0, 0, 0, 0),
-    spatial_strides=(1, 2, 2, 2),
-    temporal_strides=(1, 2, 2, 1),
-    with_pool2=False,
-    norm_eval=False,
-    zero_init_residual=True)
+    temporal_conv_stages=(0, 0, 1, 1))

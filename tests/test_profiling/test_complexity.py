@@ -2,7 +2,7 @@ import subprocess
 import sys
 
 from mmaction.registry import MODELS
-from mmhcml.analysis import model_complexity
+from mmhcml.profiling import model_complexity
 from tests.conftest import tiny_model_cfg
 
 

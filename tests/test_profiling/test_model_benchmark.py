@@ -8,8 +8,8 @@ import torch
 from mmengine.config import Config
 
 from mmaction.registry import MODELS
-from mmhcml.analysis.benchmark import (_freeze_up_to, set_with_cp,
-                                       stage_model_cfg)
+from mmhcml.profiling.model_benchmark import set_with_cp, stage_model_cfg
+from mmhcml.engine.hooks.progressive_freeze_hook import freeze_up_to
 from tests.conftest import TINY_PREPROCESSOR, TINY_R2D, tiny_model_cfg
 
 CASES = {'baseline_inference', 'deploy_inference', 'baseline_train',
@@ -42,7 +42,7 @@ def test_stage_configs_keep_only_their_head():
 
 
 def test_saved_activations_counts_each_storage_once():
-    from mmhcml.analysis.measure import SavedActivations
+    from mmhcml.profiling.measure import SavedActivations
     x = torch.randn(4, 8, requires_grad=True)
     w = torch.randn(8, 8, requires_grad=True)
     skip = torch.randn(4, 8)
@@ -68,8 +68,9 @@ def test_set_with_cp_parts():
 
 
 def test_stage_freezing_matches_the_progressive_schedule():
-    model = MODELS.build(tiny_model_cfg()).train()
-    _freeze_up_to(model, 2)
+    stage3 = stage_model_cfg(Config(dict(model=tiny_model_cfg())), 'stage3')
+    model = MODELS.build(stage3).train()
+    freeze_up_to(model, 2)
     frozen = {id(p) for m in model.backbone.modules_up_to(2)
               for p in m.parameters()}
     for p in model.parameters():

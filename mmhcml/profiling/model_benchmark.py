@@ -12,19 +12,22 @@ cost about a baseline step. In one process, on the same device and input:
   level ``l - 1`` frozen: ``requires_grad=False`` and BN in eval mode, as in
   the progressive schedule) and of joint training (Eq. 5: every head plus
   the cls head);
-* peak memory of each (see :class:`~mmhcml.analysis.measure.PeakMemory`);
+* peak memory of each (see :class:`~mmhcml.profiling.measure.PeakMemory`);
 * FLOPs of both inference models (:func:`model_complexity`).
 """
 import argparse
 import copy
 import gc
 import os.path as osp
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
+from ..engine.hooks.progressive_freeze_hook import freeze_up_to
+from ..engine.schedule import STAGES, get_stage
+from ..models.recognizers.hcml_recognizer import motion_head_key
 from .complexity import model_complexity
 from .measure import PeakMemory, SavedActivations, device_name, time_it
 
@@ -42,28 +45,27 @@ _FLOPS_TARGETS = {'ResNet2Plus1dTopHeavy': 1.11}
 _DEFAULT_FLOPS_TARGET = 1.18
 
 
-def _heads(cfg: Config, kind: str, level: int) -> List[dict]:
-    return [copy.deepcopy(dict(h)) for h in cfg.model.get('motion_heads', [])
-            if h['type'] == kind and h.get('level') == level]
-
-
 def stage_model_cfg(cfg: Config, stage: str) -> Optional[dict]:
     """Model config of one training stage of an HCML config.
+
+    The stage's row of :data:`mmhcml.engine.schedule.STAGES` says what it
+    trains: the classification head or not, and which motion heads (by
+    their ``motion_heads`` key, e.g. ``'con_l2'``).
 
     Args:
         cfg (Config): The HCML config (joint training).
         stage (str): ``'stage1'``, ``'stage2'``, ``'stage3'`` or ``'joint'``.
 
     Returns:
-        dict | None: The model config; ``None`` when the config has no head
-        for that stage.
+        dict | None: The model config; ``None`` when the config has none of
+        the heads that stage trains.
     """
+    row = get_stage(stage)
     model = copy.deepcopy(cfg.model)
-    if stage == 'joint':
+    if row.classifies:
         return model
-    level = int(stage[-1])
-    kind = 'FlowReconstructionHead' if level == 1 else 'ContrastiveMotionHead'
-    heads = _heads(cfg, kind, level)
+    heads = [copy.deepcopy(dict(h)) for h in cfg.model.get('motion_heads', [])
+             if motion_head_key(h) in row.heads]
     if not heads:
         return None
     model.cls_head = None
@@ -126,16 +128,6 @@ def add_comparison_args(parser: argparse.ArgumentParser,
                         'of them per step')
 
 
-def _freeze_up_to(model: torch.nn.Module, level: int) -> None:
-    """Freeze parameters and BN statistics up to ``level`` (section 3.2)."""
-    for module in model.backbone.modules_up_to(level):
-        for param in module.parameters():
-            param.requires_grad_(False)
-        for sub in module.modules():
-            if isinstance(sub, torch.nn.modules.batchnorm._BatchNorm):
-                sub.eval()
-
-
 def _samples(batch: int, num_classes: int) -> list:
     from mmaction.structures import ActionDataSample
     return [ActionDataSample().set_gt_label(i % num_classes)
@@ -187,7 +179,7 @@ def build_step(
         return model, infer, None
     model.train()
     if freeze:
-        _freeze_up_to(model, freeze)
+        freeze_up_to(model, freeze)
     params = [p for p in model.parameters() if p.requires_grad]
     optim = torch.optim.SGD(params, lr=1e-4, momentum=0.9)
     scaler = torch.amp.GradScaler(
@@ -316,9 +308,10 @@ def benchmark_models(baseline: Config,
     plan = [('baseline_inference', baseline.model, False, 0),
             ('deploy_inference', deploy, False, 0),
             ('baseline_train', baseline.model, True, 0)]
-    for level in (1, 2, 3):
-        plan.append((f'stage{level}_train',
-                     stage_model_cfg(hcml, f'stage{level}'), True, level - 1))
+    for row in STAGES:
+        if not row.classifies:
+            plan.append((f'{row.name}_train', stage_model_cfg(hcml, row.name),
+                         True, row.frozen_levels))
     plan.append(('joint_train', hcml.model, True, 0))
     # priming: the first case must not pay for loading kernels and growing
     # the allocator
@@ -348,9 +341,10 @@ def benchmark_models(baseline: Config,
         saved_activations=_ratio(
             (cases.get('joint_train') or {}).get('saved_bytes'),
             (cases.get('baseline_train') or {}).get('saved_bytes')))
-    for level in (1, 2, 3):
-        ratios[f'stage{level}_step'] = _ratio(ms(f'stage{level}_train'),
-                                              ms('baseline_train'))
+    for row in STAGES:
+        if not row.classifies:
+            ratios[f'{row.name}_step'] = _ratio(ms(f'{row.name}_train'),
+                                                ms('baseline_train'))
     backbone = baseline.model.backbone.get('type')
     if flops_target is None:
         flops_target = _FLOPS_TARGETS.get(backbone, _DEFAULT_FLOPS_TARGET)

@@ -23,7 +23,7 @@ from typing import Dict, List, Optional, Sequence
 import torch
 from mmengine.config import Config
 
-from .benchmark import _samples, build_step
+from .model_benchmark import _samples, build_step
 from .measure import device_name, synchronize
 
 __all__ = ['BREAKDOWN_VARIANTS', 'format_breakdown', 'op_table',

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from mmhcml.analysis.soak import memory_growth, process_tree_rss
+from mmhcml.profiling.soak import memory_growth, process_tree_rss
 
 
 def test_memory_growth_compares_warm_and_final_levels():

@@ -6,10 +6,10 @@ import sys
 import pytest
 from mmengine.config import Config
 
-from mmhcml.analysis.step_profile import (BREAKDOWN_VARIANTS, op_table,
+from mmhcml.profiling.step_profile import (BREAKDOWN_VARIANTS, op_table,
                                           variant_cfg)
 from tests.conftest import tiny_model_cfg
-from tests.test_analysis.test_benchmark import tiny_configs
+from tests.test_profiling.test_model_benchmark import tiny_configs
 
 
 def test_variants_keep_the_heads_they_name():

@@ -1,0 +1,105 @@
+"""Loading a config and a checkpoint into a model, for the tools.
+
+Errors name the missing file or the checkpoint keys that do not fit.
+"""
+import copy
+import os.path as osp
+import re
+from typing import Optional, Sequence, Union
+
+import torch.nn as nn
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+
+from mmaction.registry import MODELS
+
+__all__ = ['load_config', 'build_model', 'load_weights', 'load_model']
+
+
+def load_config(config: Union[str, Config],
+                cfg_options: Optional[dict] = None) -> Config:
+    """Read ``config`` (a path or a Config), apply ``cfg_options``, set scope.
+
+    Raises:
+        FileNotFoundError: If the config file does not exist.
+    """
+    if isinstance(config, Config):
+        cfg = copy.deepcopy(config)
+    else:
+        if not osp.isfile(config):
+            raise FileNotFoundError(f'config file {config!r} does not exist')
+        cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmaction'))
+    return cfg
+
+
+def _check_checkpoint(checkpoint: str) -> None:
+    if not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
+
+
+def build_model(config: Union[str, Config],
+                cfg_options: Optional[dict] = None) -> nn.Module:
+    """Build (not load) the model of ``config``."""
+    return MODELS.build(load_config(config, cfg_options).model)
+
+
+def load_weights(model: nn.Module,
+                 checkpoint: str,
+                 required_prefixes: Sequence[str] = ()) -> nn.Module:
+    """Load ``checkpoint`` into ``model`` with MMEngine's ``load_checkpoint``.
+
+    Args:
+        model (nn.Module): The built model.
+        checkpoint (str): Checkpoint file (an MMEngine ``.pth``).
+        required_prefixes (Sequence[str]): State-dict prefixes (e.g.
+            ``'motion_heads.0.'``) that the checkpoint must contain; a
+            deploy checkpoint stripped of its side branch lacks them.
+            Defaults to ``()``.
+
+    Returns:
+        nn.Module: ``model``, loaded.
+
+    Raises:
+        FileNotFoundError: If ``checkpoint`` does not exist.
+        ValueError: If a required prefix has no weights in the checkpoint.
+    """
+    _check_checkpoint(checkpoint)
+    ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
+    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
+    keys = {re.sub(r'^module\.', '', key) for key in state}
+    for prefix in required_prefixes:
+        wanted = [k for k in model.state_dict() if k.startswith(prefix)]
+        if wanted and not any(k in keys for k in wanted):
+            raise ValueError(
+                f'checkpoint {checkpoint!r} holds no weights for '
+                f'{prefix.rstrip(".")!r} (a deploy checkpoint stripped of '
+                'its side branch?); use the full training checkpoint')
+    return model
+
+
+def load_model(config: Union[str, Config],
+               checkpoint: str,
+               *,
+               device: str = 'cpu',
+               cfg_options: Optional[dict] = None) -> nn.Module:
+    """Build the model of ``config`` and load ``checkpoint`` into it.
+
+    Args:
+        config (str | Config): Config file or object.
+        checkpoint (str): Checkpoint file (an MMEngine ``.pth``).
+        device (str): Device to move the model to. Defaults to ``'cpu'``.
+        cfg_options (dict, optional): Config overrides. Defaults to ``None``.
+
+    Returns:
+        nn.Module: The model, in eval mode.
+
+    Raises:
+        FileNotFoundError: If ``checkpoint`` (or ``config``) does not exist.
+    """
+    _check_checkpoint(checkpoint)
+    model = load_weights(build_model(config, cfg_options), checkpoint)
+    return model.to(device).eval()

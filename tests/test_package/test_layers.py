@@ -1,0 +1,76 @@
+"""The package's layers point down (issue 15): the training code never
+imports the tools' packages, and ``import mmhcml`` loads only what
+registers components. Checked on the import statements themselves."""
+import ast
+import glob
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+PACKAGE = osp.join(ROOT, 'mmhcml')
+
+#: Each layer and the mmhcml packages it must not import.
+_TOOLS = ('analysis', 'profiling', 'benchmarks', 'cli', 'deploy', 'apis')
+FORBIDDEN = {
+    'models': _TOOLS + ('engine', 'datasets', 'visualization'),
+    'engine': _TOOLS,
+    'datasets': _TOOLS + ('engine', 'models'),
+    'visualization': _TOOLS + ('engine', 'datasets', 'models'),
+    'apis': _TOOLS[:-1] + ('engine', ),
+    'deploy': ('analysis', 'profiling', 'benchmarks', 'cli'),
+    'profiling': ('analysis', 'benchmarks', 'cli'),
+}
+
+
+def mmhcml_imports(path):
+    """The first-level mmhcml packages a module imports, e.g. {'models'}."""
+    module = osp.relpath(path, ROOT)[:-3].split(osp.sep)
+    if module[-1] == '__init__':
+        module = module[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(open(path).read())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module[:len(module) - node.level + (
+                    path.endswith('__init__.py'))]
+                name = '.'.join(base + ([node.module] if node.module else []))
+            else:
+                name = node.module or ''
+            names = [name] + [f'{name}.{a.name}' for a in node.names]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        else:
+            continue
+        for full in names:
+            parts = full.split('.')
+            if parts[0] == 'mmhcml' and len(parts) > 1:
+                found.add(parts[1])
+    return found
+
+
+@pytest.mark.parametrize('layer', sorted(FORBIDDEN))
+def test_layer_imports_nothing_above_it(layer):
+    bad = []
+    for path in glob.glob(osp.join(PACKAGE, layer, '**', '*.py'),
+                          recursive=True):
+        for target in mmhcml_imports(path) & set(FORBIDDEN[layer]):
+            bad.append(f'{osp.relpath(path, ROOT)} imports mmhcml.{target}')
+    assert not bad, '\n'.join(bad)
+
+
+def test_the_checker_sees_relative_imports():
+    hook = osp.join(PACKAGE, 'engine', 'hooks', 'flow_visualization_hook.py')
+    assert {'models', 'visualization'} <= mmhcml_imports(hook)
+
+
+def test_import_mmhcml_loads_no_tool_package():
+    code = ('import sys, mmhcml; print(sorted({m.split(".")[1] for m in '
+            'sys.modules if m.startswith("mmhcml.")}))')
+    out = subprocess.run([sys.executable, '-c', code], cwd=ROOT, check=True,
+                         capture_output=True, text=True).stdout
+    loaded = set(ast.literal_eval(out.strip().splitlines()[-1]))
+    assert loaded.isdisjoint(_TOOLS), loaded
+    assert {'models', 'engine', 'datasets'} <= loaded
