@@ -17,12 +17,27 @@ sys.path.insert(0, ROOT)
 
 from mmengine.config import Config  # noqa: E402
 
-from mmhcml.profiling.model_benchmark import (add_comparison_args,  # noqa: E402
-                                       benchmark_models, format_report)
+from mmhcml.profiling.model_benchmark import (  # noqa: E402
+    add_comparison_args, benchmark_models, check_targets, format_report)
 from mmhcml.profiling.measure import save_json  # noqa: E402
 from mmhcml.models.ops import COST_VOLUME_IMPLS  # noqa: E402
 
 MODELS_DIR = osp.join(ROOT, 'configs', 'hcml', '_base_', 'models')
+
+#: FLOPs-ratio targets of the paper's backbones (Table 2: 1.18x, 1.11x).
+FLOPS_TARGETS = {'ResNet2Plus1dTopHeavy': 1.11}
+DEFAULT_FLOPS_TARGET = 1.18
+
+
+def acceptance_limits(ratios, backbone, flops_target=None):
+    """This project's upper limits of the HCML / baseline ratios: the
+    paper's FLOPs ratio, deploy wall clock within 5% of it (a target set for
+    CUDA), joint step 1.5x, peak memory 1.4x."""
+    if flops_target is None:
+        flops_target = FLOPS_TARGETS.get(backbone, DEFAULT_FLOPS_TARGET)
+    return dict(flops=flops_target,
+                deploy_wall_clock=(ratios['flops'] or 0) + 0.05,
+                joint_step=1.5, peak_memory=1.4)
 
 
 def parse_args(argv=None):
@@ -46,9 +61,14 @@ def main(argv=None):
         Config.fromfile(args.baseline), Config.fromfile(args.hcml),
         shape=args.shape, batch=args.batch, iters=args.iters,
         warmup=args.warmup, device=args.device, amp=args.amp,
-        flops_target=args.flops_target,
         cost_volume_impl=args.cost_volume_impl,
         with_cp=args.with_cp)
+    limits = acceptance_limits(result['ratios'],
+                               result['setup']['baseline_backbone'],
+                               args.flops_target)
+    result['targets'] = check_targets(
+        result['ratios'], limits,
+        notes=dict(deploy_wall_clock='target set for CUDA'))
     result['setup'].update(baseline_config=args.baseline,
                            hcml_config=args.hcml, command=' '.join(sys.argv))
     print(format_report(result))

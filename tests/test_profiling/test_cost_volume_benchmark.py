@@ -1,5 +1,5 @@
-"""tools/analysis/benchmark_cost_volume.py on tiny shapes (no timing)."""
-import importlib.util
+"""mmhcml.profiling.cost_volume_benchmark and its script
+tools/analysis/benchmark_cost_volume.py on tiny shapes (no timing)."""
 import json
 import subprocess
 import sys
@@ -8,11 +8,7 @@ import pytest
 import torch
 
 from mmhcml.models.ops import cost_volume_triton as cvt
-
-spec = importlib.util.spec_from_file_location(
-    'benchmark_cost_volume', 'tools/analysis/benchmark_cost_volume.py')
-bcv = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bcv)
+from mmhcml.profiling import cost_volume_benchmark as bcv
 
 
 def test_cli_on_cpu_writes_every_level(tmp_path):
