@@ -1,11 +1,8 @@
 """Cost volume (Eq. 1) implementations at the R2D-50 PMB shapes.
 
-    python tools/analysis/benchmark_cost_volume.py [--device cpu|cuda] \
-        [--batch 8] [--frames 16] [--size 224] [--iters 10] [--warmup 3] \
-        [--impls reference unfold fast compile triton triton_temporal] \
-        [--levels res2 res3 res4] \
-        [--threads N] [--no-step] [--out cost_volume.json] \
-        [--triton-configs BLOCK_ELEMS=512,CHANNEL_UNROLL=8 ...]
+Run by ``tools/analysis/benchmark_cost_volume.py`` (``--help`` lists the
+options: device, batch, frames, size, iterations, implementations, levels,
+threads, ``--no-step``, ``--out``, ``--triton-configs``).
 
 Shapes (B clips, T frames, beta = 4, d = 6, s = 2): res2 (B*T, 64, S/4, S/4),
 res3 (B*T/2, 128, S/8, S/8), res4 (B*T/4, 256, S/16, S/16). For each level
