@@ -7,7 +7,8 @@ within-pair and pair-identity accuracy. No decord / dataloader: isolates data + 
 
 python probe.py NAME --model baseline --per-class 24 --iters 300 [--steps 2 --den 2]
   [--flat-bg] [--flat-tex] [--pair-shape] [--v2] [--bgs flat,gradient] [--lr 0.05]
-  [--opt sgd|adam] [--init] [--no-zi] [--no-pool1] [--clip 12] [--print-loss N]
+  [--opt sgd|adam] [--init] [--no-zi] [--no-pool1] [--bb JSON] [--head JSON] [--pair-labels]
+  [--clip 12] [--print-loss N]
 """
 import os, sys
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '../../../..'))
@@ -37,7 +38,7 @@ p.add_argument('--flat-tex', action='store_true'); p.add_argument('--pair-shape'
 p.add_argument('--size', type=int, default=80); p.add_argument('--crop', type=int, default=64)
 p.add_argument('--clip', type=int, default=12); p.add_argument('--frames', type=int, default=16)
 p.add_argument('--eval-every', type=int, default=100)
-p.add_argument('--v2', action='store_true'); p.add_argument('--init', action='store_true'); p.add_argument('--no-zi', action='store_true'); p.add_argument('--no-pool1', action='store_true'); p.add_argument('--opt', default='sgd'); p.add_argument('--print-loss', type=int, default=0); p.add_argument('--bgs', default='')
+p.add_argument('--v2', action='store_true'); p.add_argument('--init', action='store_true'); p.add_argument('--no-zi', action='store_true'); p.add_argument('--no-pool1', action='store_true'); p.add_argument('--bb', default='{}'); p.add_argument('--pair-labels', action='store_true'); p.add_argument('--head', default='{}'); p.add_argument('--opt', default='sgd'); p.add_argument('--print-loss', type=int, default=0); p.add_argument('--bgs', default='')
 a = p.parse_args()
 PAIR_SHAPES = ('notched_square', 'pacman', 'triangle', 'latin_cross', 'l_shape', 'semicircle', 'pacman')
 
@@ -85,6 +86,7 @@ if a.no_zi:
     (cfg.model.backbone if a.model == 'baseline' else cfg.model.backbone.backbone).zero_init_residual = False
 if a.no_pool1:
     (cfg.model.backbone if a.model == 'baseline' else cfg.model.backbone.backbone).with_pool1 = False
+(cfg.model.backbone if a.model == 'baseline' else cfg.model.backbone.backbone).update(json.loads(a.bb)); cfg.model.cls_head.update(json.loads(a.head))
 torch.manual_seed(0)
 model = MODELS.build(cfg.model)
 if a.init: model.init_weights()
@@ -116,7 +118,7 @@ for it in range(1, a.iters + 1):
     for j in idx:
         t = rng.integers(mt + 1); y0, x0 = rng.integers(mc + 1, size=2)
         clips.append(Xtr[j, t:t+a.clip, y0:y0+a.crop, x0:x0+a.crop])
-    loss = torch.nn.functional.cross_entropy(logits(to_in(np.stack(clips))), torch.from_numpy(ytr[idx]))
+    loss = torch.nn.functional.cross_entropy(logits(to_in(np.stack(clips))), torch.from_numpy((ytr[idx] // 2) * 2 if a.pair_labels else ytr[idx]))
     opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 40); opt.step(); sched.step()
     losses.append(float(loss.detach()))
     if a.print_loss and it % a.print_loss == 0: print(it, round(float(np.mean(losses[-a.print_loss:])), 3), flush=True)
