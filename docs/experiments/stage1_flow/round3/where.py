@@ -8,13 +8,17 @@ from mmhcml.datasets.video_frames import read_video_frames
 from mmhcml.analysis.flow_quality import photometric_error, farneback_flow, model_pair_flows
 cfg = Config.fromfile('configs/hcml/synthetic/stage1_real_footage.py')
 model = MODELS.build(cfg.model); sd = torch.load(sys.argv[1], weights_only=False); model.load_state_dict(sd.get('state_dict', sd)); model.eval()
-start, end = float(sys.argv[2]), float(sys.argv[3])
-for v in sys.argv[4:]:
+# usage: where.py CKPT START END VIDEO... [--farneback]  (--farneback: split Farneback's
+# error change instead of the model's)
+FB = '--farneback' in sys.argv
+args = [a for a in sys.argv if a != '--farneback']
+start, end = float(args[2]), float(args[3])
+for v in args[4:]:
     fr = read_video_frames(f'../shared/real_footage/{v}.avi', (96, 128), 2); fr = fr[int(start * len(fr)):int(end*len(fr))]
     im = torch.from_numpy(fr).float().permute(0, 3, 1, 2) / 255; a, b = im[:-1], im[1:]
     mf = model_pair_flows(model, fr, 8)
     fb = torch.from_numpy(np.stack([farneback_flow(fr[t], fr[t+1]) for t in range(len(a))])).permute(0, 3, 1, 2)
-    _, ez = photometric_error(a, b, torch.zeros_like(mf)); _, em = photometric_error(a, b, mf)
+    _, ez = photometric_error(a, b, torch.zeros_like(mf)); _, em = photometric_error(a, b, fb if FB else mf)
     if ez.dim()==4: ez=ez.sum(1); em=em.sum(1)
     moving = (fb.norm(dim=1) >= 0.3).float()
     # distance bands via dilation
