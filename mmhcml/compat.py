@@ -38,9 +38,15 @@
    MMEngine has (local files, URLs, ``open-mmlab://`` ...) passes
    ``weights_only=True`` explicitly, and refusals, empty, truncated and
    non-dict files get messages of their own.
+7. :func:`fix_file_client_warnings` - MMAction2 1.2.0's decoding transforms
+   still create mmengine's deprecated ``FileClient`` / ``HardDiskBackend``,
+   so every training and test command logs the same two deprecation
+   warnings, once per data loader worker. A logging filter on MMEngine's
+   loggers drops exactly those two messages; every other warning passes.
 """
 import importlib
 import importlib.util
+import logging
 import os
 import pickle
 import sys
@@ -54,7 +60,7 @@ __all__ = [
     'SUPPORTED_VERSIONS', 'APPLIED', 'apply_all', 'check_versions',
     'fix_missing_drn', 'fix_multimodal_import', 'fix_safe_resume',
     'fix_cpu_distributed', 'fix_explicit_weights_only',
-    'checkpoint_safe_globals'
+    'fix_file_client_warnings', 'checkpoint_safe_globals'
 ]
 
 #: distribution name -> (minimum inclusive, maximum exclusive, module name).
@@ -367,6 +373,54 @@ def fix_explicit_weights_only() -> bool:
     return changed
 
 
+#: The beginnings of the two deprecation messages of mmengine.fileio that
+#: MMAction2 1.2.0's own transforms trigger (see fix 7).
+FILE_CLIENT_WARNINGS = (
+    '"FileClient" will be deprecated in future.',
+    '"HardDiskBackend" is the alias of "LocalBackend" and the former will '
+    'be deprecated in future.',
+)
+
+
+class _DropFileClientWarnings(logging.Filter):
+    """Drops the records of :data:`FILE_CLIENT_WARNINGS`, nothing else."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not message.startswith(FILE_CLIENT_WARNINGS)
+
+
+def _add_file_client_filter(logger: logging.Logger) -> None:
+    if not any(isinstance(f, _DropFileClientWarnings) for f in logger.filters):
+        logger.addFilter(_DropFileClientWarnings())
+
+
+def fix_file_client_warnings() -> bool:
+    """Silence the two ``FileClient`` deprecation warnings (fix 7).
+
+    Every existing :class:`~mmengine.logging.MMLogger` gets the filter, and
+    so does every one created later (``MMLogger.__init__`` is wrapped).
+
+    Returns:
+        bool: Whether ``MMLogger`` was wrapped now.
+    """
+    from mmengine.logging import MMLogger
+    for logger in list(MMLogger._instance_dict.values()):
+        _add_file_client_filter(logger)
+    if getattr(MMLogger.__init__, '_mmhcml_filters', False):
+        return False
+    original = MMLogger.__init__
+
+    def __init__(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        _add_file_client_filter(self)
+
+    __init__._mmhcml_filters = True
+    __init__.__wrapped__ = original
+    MMLogger.__init__ = __init__
+    return True
+
+
 def apply_all() -> List[str]:
     """Apply every fix once; returns the names of the fixes that acted."""
     global _DONE
@@ -375,7 +429,8 @@ def apply_all() -> List[str]:
     check_versions()
     _DONE = True
     for fix in (fix_missing_drn, fix_multimodal_import, fix_safe_resume,
-                fix_cpu_distributed, fix_explicit_weights_only):
+                fix_cpu_distributed, fix_explicit_weights_only,
+                fix_file_client_warnings):
         if fix():
             APPLIED.append(fix.__name__)
     return APPLIED

@@ -186,3 +186,32 @@ def test_cpu_launcher_refuses_nccl_with_a_fix(monkeypatch):
     assert getattr(dist_utils._init_dist_pytorch, '_mmhcml_cpu', False)
     with pytest.raises(ValueError, match="backend='gloo'"):
         dist_utils._init_dist_pytorch('nccl')
+
+
+def test_only_the_two_file_client_warnings_are_silenced():
+    import io
+    import logging
+
+    from mmengine.fileio import FileClient, HardDiskBackend
+    from mmengine.logging import MMLogger, print_log
+    assert 'fix_file_client_warnings' in compat.APPLIED
+    logger = MMLogger.get_instance('test_file_client_warnings')
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger.addHandler(handler)
+    try:
+        # what MMAction2 1.2.0's DecordInit / RawFrameDecode trigger
+        FileClient('disk')
+        HardDiskBackend()
+        print_log('"FileClient" is mentioned but this is another warning',
+                  logger='test_file_client_warnings',
+                  level=logging.WARNING)
+    finally:
+        logger.removeHandler(handler)
+    text = stream.getvalue()
+    assert 'will be deprecated in future' not in text
+    assert 'this is another warning' in text
+    # idempotent: applying again adds no second filter
+    assert compat.fix_file_client_warnings() is False
+    assert sum(type(f).__name__ == '_DropFileClientWarnings'
+               for f in logger.filters) == 1
