@@ -24,10 +24,10 @@ sample_val_r2plus1d101 = dict(sample_val, clip_len=32)
 sample_test_r2plus1d101 = dict(sample_test, clip_len=32)
 crop_flip = [dict(type='RandomCrop', size=224), dict(type='Flip', flip_ratio=0.5)]
 # Self-supervised stages: a random 224 crop that pans at a random constant
-# speed in half of the clips (dense motion for L_rec; README "Does it learn
+# speed in a quarter of the clips (dense motion for L_rec; README "Does it learn
 # motion?"), then flip.
 crop_flip_unlabelled = [
-    dict(type='RandomCameraMotion', crop_size=224, max_speed=4, prob=0.5),
+    dict(type='RandomCameraMotion', crop_size=224, max_speed=4, prob=0.25),
     dict(type='Flip', flip_ratio=0.5)
 ]
 pack = [

@@ -1,7 +1,7 @@
 # Real videos for stage 1: the first part of each video's frames, written by
 #   python tools/data/extract_frames.py VIDEO... --out-dir data/real_footage
 # (96x128 frames, every 2nd frame, first 70%), 8-frame clips, a 64x96 crop
-# that pans at a random constant speed in half of the clips, as in the
+# that pans at a random constant speed in a quarter of the clips, as in the
 # self-supervised pipelines of the other datasets. Iteration based (the lists
 # hold a few long videos): warm-up for 10% of the iterations, then cosine.
 # Entry configs take `real_footage_dataloader`, `real_footage_loop` and
@@ -24,7 +24,7 @@ real_footage_dataloader = dict(
                  num_clips=1),
             dict(type='RawFrameDecode', io_backend='disk'),
             dict(type='RandomCameraMotion', crop_size=(64, 96), max_speed=4,
-                 prob=0.5),
+                 prob=0.25),
             dict(type='FormatShape', input_format='NCTHW'),
             dict(type='PackActionInputs')
         ]))

@@ -76,14 +76,14 @@ val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
 # the unlabelled split, for the self-supervised stages: frames resized to
 # 96x96, then a 64x64 crop that pans at a random constant speed (up to 4
-# px/frame) in half of the clips (README, "Does it learn motion?")
+# px/frame) in a quarter of the clips (README, "Does it learn motion?")
 unlabelled_pipeline = [
     dict(type='DecordInit', **file_client_args),
     dict(type='SampleFrames', clip_len=clip_len, frame_interval=1,
          num_clips=1),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(96, 96), keep_ratio=False),
-    dict(type='RandomCameraMotion', crop_size=64, max_speed=4, prob=0.5),
+    dict(type='RandomCameraMotion', crop_size=64, max_speed=4, prob=0.25),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')
 ]
