@@ -71,9 +71,10 @@ class FlowReconstructionHead(BaseModule):
             validation part of the real footage (README, "Does it learn
             motion?"): with PyTorch's default initialisation (``False``) the
             untrained flow is noise of about a pixel (median 0.97 px on
-            vtest) that stage 1 has to unlearn on still content, and two seeds cut vtest's
-            error by -0.4% and -11.0%; with zero init by -2.8% and +1.5%,
-            and the mean cut rose from 5.4% to 8.9%. Defaults to ``True``.
+            vtest) that stage 1 has to unlearn on still content, and two
+            seeds cut vtest's error by -0.4% and -11.0%; with zero init by
+            -2.8% and +1.5%, and the mean cut rose from 5.4% to 8.9%.
+            Defaults to ``True``.
         with_cp (bool): Checkpoint the dense estimator in training: only its
             input is kept and it runs again in the backward pass (its
             concatenated activations are the head's largest memory). Same

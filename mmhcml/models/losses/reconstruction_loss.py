@@ -63,10 +63,9 @@ def photometric_loss(target: Tensor,
     if not intensity_scale > 0:
         raise ValueError(f'intensity_scale must be > 0, got '
                          f'{intensity_scale!r}')
-    error = charbonnier((target.float() - warped.float()) * intensity_scale,
-                        alpha, eps)
-    if intensity_scale != 1.0:
-        error = error / intensity_scale**(2 * alpha)
+    # ((s r)^2 + eps^2)^alpha / s^(2 alpha) = (r^2 + (eps / s)^2)^alpha
+    error = charbonnier(target.float() - warped.float(), alpha,
+                        eps / intensity_scale)
     masked = error * mask.float()
     if normalise == 'all':
         return masked.mean()
