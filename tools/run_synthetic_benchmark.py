@@ -15,8 +15,12 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from mmhcml.benchmarks.report import write_report  # noqa: E402
 from mmhcml.benchmarks.synthetic_study import StudySettings, run_study  # noqa: E402
 
-#: command-line flag -> StudySettings field (all ints but the bias)
+#: command-line flag -> StudySettings field
 _FLAGS = {
+    'classes': ('classes', str, 'rendered classes: translation (the four '
+                'translation pairs) or all (the 14 classes)'),
+    'streak-steps': ('streak_steps', int, 'motion-streak sub-frames on each '
+                     'side of a frame (0: sharp frames)'),
     'appearance-bias': ('appearance_bias', float,
                         'colour-class correlation of train_biased'),
     'train-per-class': ('train_per_class', int, 'labelled clips per class'),
@@ -35,6 +39,8 @@ _FLAGS = {
     'bootstrap': ('bootstrap', int, 'bootstrap resamples of the CIs'),
     'seed': ('seed', int, 'seed of rendering and bootstrap'),
     'num-workers': ('num_workers', int, 'dataloader workers'),
+    'jobs': ('jobs', int, 'training runs at a time (each with cpu_count // '
+             'jobs threads)'),
 }
 
 
@@ -49,13 +55,17 @@ def parse_args(argv=None):
         parser.add_argument(f'--{flag}', type=kind,
                             default=getattr(defaults, field),
                             help=f'{text} (default: %(default)s)')
+    parser.add_argument('--no-axis-bars', dest='axis_bars',
+                        action='store_false',
+                        help='draw translating objects with a random shape '
+                        'instead of a bar along their axis')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     settings = StudySettings(
-        work_dir=args.work_dir, resume=args.resume,
+        work_dir=args.work_dir, resume=args.resume, axis_bars=args.axis_bars,
         **{field: getattr(args, field) for field, _, _ in _FLAGS.values()})
     results = run_study(settings, report=write_report)
     with open(results['outputs']['markdown']) as f:

@@ -1,8 +1,9 @@
 """The main job: Table 2 of the paper measured on the synthetic benchmark.
 
-Renders the synthetic motion benchmark once (16-frame 80x80 videos with
-motion streaks; splits ``train``, ``train_biased``, ``train_lowlabel``,
-``val``, ``val_biased``, ``test``, ``unlabelled``), trains through
+Renders the synthetic motion benchmark once (16-frame 80x80 videos of the
+four translation pairs, each object a bar along its motion axis; splits
+``train``, ``train_biased``, ``train_lowlabel``, ``val``, ``val_biased``,
+``test``, ``unlabelled``), trains through
 ``tools/train.py`` the three self-supervised HCML stages once on the
 unlabelled split, then for each setting (unbiased, appearance-biased and
 low-label training) the baseline R2D, the R2D with Prime Motion Blocks but
@@ -26,11 +27,12 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ..datasets.synthetic_motion import (MOTION_CLASSES, REVERSAL_PAIRS,
+                                         TRANSLATION_CLASSES,
                                          render_benchmark)
 from .claims import check_claims
 from .metrics import (bootstrap_ci, pair_accuracy, pair_identity_accuracy,
@@ -53,12 +55,19 @@ SELF_SUP = ('stage1', 'stage2', 'stage3')
 #: training settings -> the labelled list they train on
 SETTINGS = {'unbiased': 'train', 'biased': 'train_biased',
             'lowlabel': 'train_lowlabel'}
+#: run -> the self-supervised stages it starts from (their checkpoints)
+_PREVIOUS = {'stage2': ['stage1'], 'stage3': ['stage2'],
+             'joint': ['stage1', 'stage2', 'stage3']}
 #: seconds of one training iteration of 8 clips (12x64x64) relative to the
-#: baseline's, measured in the README's run on 2 cores (baseline 0.55 s, PMB
-#: 1.1 s, stage 1 2.5 s, stage 2 0.7 s, stage 3 0.5 s, joint 1.8 s); only
-#: used for the ETA
-_COST = {'baseline': 1.0, 'pmb': 2.0, 'stage1': 4.5, 'stage2': 1.3,
+#: baseline's (measured with one thread: baseline 0.18 s, PMB 0.4 s; the
+#: others from the earlier 2-core run: stage 1 4.5x, stage 2 1.3x, stage 3
+#: 0.9x, joint 3.3x the baseline); only used for the ETA
+_COST = {'baseline': 1.0, 'pmb': 2.2, 'stage1': 4.5, 'stage2': 1.3,
          'stage3': 0.9, 'joint': 3.3}
+#: rendered classes: ``translation`` (the four translation pairs, the
+#: study's default) or ``all`` (the 14 classes)
+CLASS_SETS = {'translation': TRANSLATION_CLASSES,
+              'all': tuple(range(len(MOTION_CLASSES)))}
 
 
 @dataclass
@@ -66,18 +75,21 @@ class StudySettings:
     """Sizes of the study; the defaults fit 20 minutes on 2 CPU cores."""
     work_dir: str = 'work_dirs/synthetic_benchmark'
     appearance_bias: float = 0.8
-    train_per_class: int = 24
+    classes: str = 'translation'
+    axis_bars: bool = True
+    streak_steps: int = 0
+    train_per_class: int = 96
     lowlabel_per_class: int = 8
-    val_per_class: int = 10
-    test_per_class: int = 20
+    val_per_class: int = 20
+    test_per_class: int = 30
     unlabelled: int = 1008
     frames: int = 16
     size: int = 80
     crop: int = 64
     clip_len: int = 12
     seed: int = 0
-    epochs: int = 2
-    lowlabel_epochs: int = 6
+    epochs: int = 3
+    lowlabel_epochs: int = 20
     stage_epochs: int = 1
     batch_size: int = 8
     num_workers: int = 2
@@ -88,6 +100,9 @@ class StudySettings:
     #: keep the rendered data and every run that has a final checkpoint
     #: (a study stopped half-way continues where it stopped)
     resume: bool = False
+    #: training runs at a time (each with cpu_count // jobs threads); the
+    #: stage chain and the runs that need no stage train side by side
+    jobs: int = 2
 
 
 def _log(message: str) -> None:
@@ -106,10 +121,22 @@ def _schedule(epochs: int) -> str:
     return 'param_scheduler = [\n' + '\n'.join(lines) + '\n]\n'
 
 
+def class_set(name: str) -> Tuple[Tuple[int, ...], List[Tuple[int, int]]]:
+    """``(labels, reversal pairs)`` of a :data:`CLASS_SETS` entry.
+
+    Labels keep their index in ``MOTION_CLASSES`` and start at 0, so a head
+    with ``len(labels)`` outputs scores exactly these classes.
+    """
+    if name not in CLASS_SETS:
+        raise ValueError(f'classes must be one of {sorted(CLASS_SETS)}, got '
+                         f'{name!r}')
+    labels = CLASS_SETS[name]
+    return labels, [p for p in REVERSAL_PAIRS if p[0] in labels]
+
+
 def _summary(scores: np.ndarray, labels: np.ndarray, reps: int,
-             seed: int) -> dict:
+             seed: int, pairs: Sequence[Tuple[int, int]]) -> dict:
     """Top-1, within-pair and pair-identity accuracy with bootstrap CIs."""
-    pairs = REVERSAL_PAIRS
     stats = dict(
         top1=lambda i: top1_accuracy(scores[i], labels[i]),
         within_pair=lambda i: pair_accuracy(scores[i], labels[i], pairs),
@@ -122,8 +149,7 @@ def _summary(scores: np.ndarray, labels: np.ndarray, reps: int,
         out[f'{name}_ci95'] = list(bootstrap_ci(stat, len(labels), reps,
                                                 seed))
     out['per_class'] = [None if np.isnan(v) else float(v) for v in
-                        per_class_accuracy(scores, labels,
-                                           len(MOTION_CLASSES))]
+                        per_class_accuracy(scores, labels, scores.shape[1])]
     out['num_samples'] = int(len(labels))
     return out
 
@@ -136,6 +162,7 @@ class _Study:
         self.data_dir = osp.join(self.out, 'data')
         self.videos = osp.join(self.data_dir, 'videos')
         self.timings: Dict[str, float] = {}
+        self.classes, self.pairs = class_set(settings.classes)
 
     # ------------------------------------------------------------ data
     def render(self) -> dict:
@@ -152,7 +179,8 @@ class _Study:
             num_lowlabel_per_class=s.lowlabel_per_class,
             num_frames=s.frames, size=s.size, seed=s.seed,
             appearance_bias=s.appearance_bias, progress=True,
-            workers=max(1, s.num_workers))
+            workers=max(1, s.num_workers), classes=self.classes,
+            axis_bars=s.axis_bars, streak_steps=s.streak_steps)
         self.timings['render'] = time.time() - start
         return info
 
@@ -171,7 +199,7 @@ class _Study:
             return s.unlabelled
         per_class = (s.lowlabel_per_class if setting == 'lowlabel' else
                      s.train_per_class)
-        return per_class * len(MOTION_CLASSES)
+        return per_class * len(self.classes)
 
     def epochs(self, setting: str, run: str) -> int:
         if run in SELF_SUP:
@@ -205,7 +233,8 @@ class _Study:
             'train_dataloader = dict(',
             f'    batch_size={s.batch_size}, num_workers={workers},',
             f'    persistent_workers={workers > 0},',
-            f'    dataset=dict(ann_file={ann!r},',
+            f'    dataset=dict(ann_file={ann!r},'
+            + ('' if stage else f' num_classes={len(self.classes)},'),
             f'                 data_prefix=dict(video={self.videos!r}),',
             f'                 pipeline={{{{_base_.{pipeline}}}}}))',
             f'train_cfg = dict(max_epochs={epochs}'
@@ -214,19 +243,30 @@ class _Study:
             f'default_hooks = dict(checkpoint=dict(interval={epochs}, '
             'max_keep_ckpts=1, save_best=None), logger=dict(interval=10))',
         ]
-        if run != 'baseline':
+        # the benchmark's recipe (bench_* keys of synthetic_benchmark.py)
+        head = ('' if stage else
+                f', cls_head=dict(num_classes={len(self.classes)})')
+        if run == 'baseline':
+            text.append('model = dict(backbone={{_base_.bench_resnet}}'
+                        f'{head})')
+        else:
             text.append('model = dict(backbone=dict('
-                        'motion_block={{_base_.bench_motion_block}}))')
+                        'backbone={{_base_.bench_resnet}}, '
+                        'zero_init_fuse={{_base_.bench_zero_init_fuse}}, '
+                        f'motion_block={{{{_base_.bench_motion_block}}}}){head})')
+        if run != 'stage1':
+            text.append('optim_wrapper = dict('
+                        'optimizer={{_base_.bench_optimizer}})')
         if not stage:
             loader = (f'dict(batch_size=16, num_workers={workers}, '
                       f'persistent_workers={workers > 0}, dataset=dict('
+                      f'num_classes={len(self.classes)}, '
                       f'ann_file={osp.join(self.data_dir, "val.txt")!r}, '
                       f'data_prefix=dict(video={self.videos!r}), '
                       'pipeline={{_base_.bench_val_pipeline}}))')
             text += [f'val_dataloader = {loader}',
                      f'test_dataloader = {loader}']
-        previous = {'stage2': ['stage1'], 'stage3': ['stage2'],
-                    'joint': ['stage1', 'stage2', 'stage3']}.get(run, [])
+        previous = _PREVIOUS.get(run, [])
         if previous:
             heads = {'stage1': 'rec_l1', 'stage2': 'con_l2', 'stage3': 'con_l3'}
             stages = ', '.join(
@@ -244,22 +284,41 @@ class _Study:
             f.write('\n'.join(text) + '\n')
         return path
 
-    def _call(self, args: List[str], log: str) -> None:
+    def dependencies(self, setting: str, run: str) -> List[Tuple[str, str]]:
+        """The runs whose checkpoints ``(setting, run)`` starts from."""
+        return [('selfsup', p) for p in _PREVIOUS.get(run, [])]
+
+    def log_path(self, setting: str, run: str) -> str:
+        return osp.join(self.run_dir(setting, run), 'train.log')
+
+    def start(self, setting: str, run: str,
+              threads: int) -> subprocess.Popen:
+        """Write the run's config and start ``tools/train.py`` on it."""
+        config = self.write_config(setting, run)
+        log = self.log_path(setting, run)
         os.makedirs(osp.dirname(log), exist_ok=True)
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads),
+                   MKL_NUM_THREADS=str(threads))
         with open(log, 'w') as f:
-            code = subprocess.call([sys.executable, *args], stdout=f,
-                                   stderr=subprocess.STDOUT, cwd=ROOT)
+            return subprocess.Popen(
+                [sys.executable, osp.join(ROOT, 'tools', 'train.py'), config],
+                stdout=f, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+
+    def check_exit(self, setting: str, run: str, code: int) -> None:
+        """Raise with the log's tail if the run ``(setting, run)`` failed."""
         if code != 0:
+            log = self.log_path(setting, run)
             with open(log) as f:
                 tail = f.read()[-3000:]
-            raise RuntimeError(f'{" ".join(args)} failed (exit {code}); '
-                               f'log {log}:\n{tail}')
+            raise RuntimeError(
+                f'tools/train.py {self.config_path(setting, run)} failed '
+                f'(exit {code}); log {log}:\n{tail}')
 
     def train(self, setting: str, run: str) -> None:
-        config = self.write_config(setting, run)
+        """Train one run in the foreground (all threads)."""
         start = time.time()
-        self._call([osp.join(ROOT, 'tools', 'train.py'), config],
-                   osp.join(self.run_dir(setting, run), 'train.log'))
+        proc = self.start(setting, run, os.cpu_count() or 1)
+        self.check_exit(setting, run, proc.wait())
         self.timings[f'train_{setting}_{run}'] = time.time() - start
 
     def checkpoint(self, setting: str, run: str) -> str:
@@ -311,19 +370,20 @@ class _Study:
                                                s.clip_len, s.crop)
                 arrays['scores'].setdefault(setting, {})[name] = test_p
                 entry['test_1view'] = _summary(test_p, labels, s.bootstrap,
-                                               s.seed)
+                                               s.seed, self.pairs)
                 entry['val_1view'] = _summary(val_p, splits['val'][1],
-                                              s.bootstrap, s.seed)
+                                              s.bootstrap, s.seed, self.pairs)
                 if setting == 'biased':
                     vb_p, _ = runner.evaluate(splits['val_biased'][0], one,
                                               s.clip_len, s.crop)
                     entry['val_biased_1view'] = _summary(
-                        vb_p, splits['val_biased'][1], s.bootstrap, s.seed)
+                        vb_p, splits['val_biased'][1], s.bootstrap, s.seed,
+                        self.pairs)
                 if setting == 'unbiased':
                     multi_p, _ = runner.evaluate(splits['test'][0], multi,
                                                  s.clip_len, s.crop)
                     entry[multi_key] = _summary(multi_p, labels, s.bootstrap,
-                                                s.seed)
+                                                s.seed, self.pairs)
                     _, train_f = runner.evaluate(splits['train'][0], one,
                                                  s.clip_len, s.crop)
                     probe = results['probe'].setdefault(name, {})
@@ -331,10 +391,10 @@ class _Study:
                         scores, alpha = ridge_probe(
                             train_f[level], splits['train'][1], val_f[level],
                             splits['val'][1], test_f[level],
-                            len(MOTION_CLASSES))
+                            len(self.classes))
                         arrays['probe'].setdefault(name, {})[level] = scores
                         summary = _summary(scores, labels, s.bootstrap,
-                                           s.seed)
+                                           s.seed, self.pairs)
                         summary.pop('per_class')
                         probe[f'level{level}'] = dict(
                             summary, alpha=alpha,
@@ -342,6 +402,66 @@ class _Study:
                 self.timings[f'test_{setting}_{name}'] = time.time() - start
         arrays['flow_frames'] = splits['test'][0]
         return results, arrays
+
+
+def _train_all(study: _Study, runs: List[Tuple[str, str]],
+               planned: Dict[Tuple[str, str], float], state: dict, eta,
+               start: float) -> None:
+    """Train every run, ``settings.jobs`` at a time, in list order as soon as
+    the stages a run starts from have finished; ``state`` accumulates the
+    wall time and the planned cost done (for the ETA)."""
+    jobs = study.s.jobs
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f'jobs must be an int >= 1, got {jobs!r}')
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    pending, done = list(runs), set()
+    running: Dict[Tuple[str, str], Tuple[subprocess.Popen, float]] = {}
+    wall0 = None
+    try:
+        while pending or running:
+            while len(running) < jobs:
+                ready = next((r for r in pending if all(
+                    d in done for d in study.dependencies(*r))), None)
+                if ready is None:
+                    break
+                pending.remove(ready)
+                setting, run = ready
+                index = runs.index(ready) + 1
+                if study.s.resume and osp.isfile(osp.join(
+                        study.run_dir(setting, run), 'last_checkpoint')):
+                    _log(f'--resume: keeping {study.run_dir(setting, run)}')
+                    study.write_config(setting, run)
+                    planned[ready] = 0.0  # nothing left to do
+                    done.add(ready)
+                    continue
+                _log(f'[{index}/{len(runs)}] training {run} ({setting}, '
+                     f'{study.epochs(setting, run)} epochs = '
+                     f'{study.iterations(setting, run)} iterations, '
+                     f'{threads} thread(s); elapsed '
+                     f'{(time.time() - start) / 60:.1f} min, {eta()})')
+                wall0 = time.time() if wall0 is None else wall0
+                running[ready] = (study.start(setting, run, threads),
+                                  time.time())
+            if not running:
+                raise RuntimeError(f'runs {pending} wait for stages that '
+                                   'never ran')
+            time.sleep(0.2)
+            for key, (proc, t0) in list(running.items()):
+                code = proc.poll()
+                if code is None:
+                    continue
+                del running[key]
+                study.check_exit(*key, code)
+                study.timings[f'train_{key[0]}_{key[1]}'] = time.time() - t0
+                done.add(key)
+                state['done'] += planned[key]
+                state['train_time'] = time.time() - wall0
+                _log(f'finished {key[1]} ({key[0]}) in '
+                     f'{(time.time() - t0) / 60:.1f} min')
+    finally:
+        for proc, _ in running.values():  # an error stops the other runs
+            proc.terminate()
+            proc.wait()
 
 
 def run_study(settings: StudySettings,
@@ -370,31 +490,18 @@ def run_study(settings: StudySettings,
     render_s = time.time() - start
     _log(f'rendered in {render_s / 60:.1f} min; {len(runs)} training runs '
          f'({sum(study.iterations(*r) for r in runs)} iterations) follow')
-    for index, (setting, run) in enumerate(runs):
-        _log(f'[{index + 1}/{len(runs)}] training {run} ({setting}, '
-             f'{study.epochs(setting, run)} epochs = '
-             f'{study.iterations(setting, run)} iterations; elapsed '
-             f'{(time.time() - start) / 60:.1f} min, {eta()})')
-        t0 = time.time()
-        if settings.resume and osp.isfile(osp.join(study.run_dir(setting, run),
-                                                   'last_checkpoint')):
-            _log(f'--resume: keeping {study.run_dir(setting, run)}')
-            study.write_config(setting, run)
-            planned[(setting, run)] = 0.0  # nothing left to do, no time taken
-            continue
-        study.train(setting, run)
-        state['train_time'] += time.time() - t0
-        state['done'] += planned[(setting, run)]
+    _train_all(study, runs, planned, state, eta, start)
 
     def progress(message: str) -> None:
         _log(f'{message} (elapsed {(time.time() - start) / 60:.1f} min, '
              f'{eta()})')
 
     results, arrays = study.evaluate(progress)
-    results.update(settings=asdict(settings), classes=list(MOTION_CLASSES),
-                   reversal_pairs=[list(p) for p in REVERSAL_PAIRS])
+    results.update(settings=asdict(settings),
+                   classes=[MOTION_CLASSES[c] for c in study.classes],
+                   reversal_pairs=[list(p) for p in study.pairs])
     results['claims'] = check_claims(arrays['scores'], arrays['labels'],
-                                     arrays['probe'], REVERSAL_PAIRS,
+                                     arrays['probe'], study.pairs,
                                      reps=settings.bootstrap,
                                      seed=settings.seed)
     results['iterations'] = {f'{a}_{b}': study.iterations(a, b)

@@ -43,13 +43,18 @@ __all__ = [
     'coverage', 'texture_mask', 'background_canvas', 'crop_frames',
     'composite', 'composite_float', 'exposure_average', 'check_int',
     'clip_trajectory', 'object_alpha', 'render_clip', 'STREAK_STEPS',
-    'STREAK_DEN'
+    'STREAK_DEN', 'AXIS_SHAPE'
 ]
 
 #: Object shapes. None of them is rotationally symmetric, so an in-place
 #: rotation is always visible (and its direction is unambiguous).
 SHAPES: tuple[str, ...] = ('notched_square', 'pacman', 'triangle',
                            'latin_cross', 'l_shape', 'semicircle')
+#: Shape of a translating object drawn along its motion axis
+#: (``sample_clip_spec(axis_bars=True)``): a bar, long along local u. Not in
+#: :data:`SHAPES`: it looks the same after half a turn, so it is never drawn
+#: for a rotation.
+AXIS_SHAPE = 'bar'
 #: Object textures, defined in the object's local frame (they move, scale and
 #: rotate with the object).
 TEXTURES: tuple[str, ...] = ('flat', 'stripes', 'checker', 'noise')
@@ -111,7 +116,7 @@ def shape_sdf(shape: str, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Signed distance (local units, negative inside) to a shape.
 
     Args:
-        shape: One of :data:`SHAPES`.
+        shape: One of :data:`SHAPES` or :data:`AXIS_SHAPE`.
         u: Local x coordinates; the shape fits in the unit disc.
         v: Local y coordinates (y points down, as in images).
 
@@ -136,7 +141,10 @@ def shape_sdf(shape: str, u: np.ndarray, v: np.ndarray) -> np.ndarray:
                           _box(u, v, 0.15, 0.55, 0.45, 0.22))
     if shape == 'semicircle':
         return np.maximum(_disc(u, v, 0.92), v)
-    raise ValueError(f'shape must be one of {SHAPES}, got {shape!r}')
+    if shape == AXIS_SHAPE:
+        return _box(u, v, 0.0, 0.0, 0.95, 0.3)
+    raise ValueError(f'shape must be one of {SHAPES + (AXIS_SHAPE, )}, got '
+                     f'{shape!r}')
 
 
 def local_coords(cx: np.ndarray, cy: np.ndarray, scale: np.ndarray,

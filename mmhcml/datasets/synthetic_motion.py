@@ -48,8 +48,8 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from ._synthetic_drawing import (BACKGROUNDS, SHAPES, STREAK_DEN,
-                                 STREAK_STEPS, TEXTURES, check_int,
+from ._synthetic_drawing import (AXIS_SHAPE, BACKGROUNDS, SHAPES,
+                                 STREAK_DEN, STREAK_STEPS, TEXTURES, check_int,
                                  clip_trajectory, exposure_average,
                                  object_alpha, render_clip)
 
@@ -58,7 +58,8 @@ __all__ = [
     'BACKGROUNDS', 'ClipSpec', 'partner_label', 'sample_clip_spec',
     'reversed_spec', 'clip_trajectory', 'object_alpha', 'render_clip',
     'write_video', 'render_benchmark', 'DECORD_UNSAFE_SIZES',
-    'exposure_average', 'STREAK_STEPS', 'STREAK_DEN'
+    'exposure_average', 'STREAK_STEPS', 'STREAK_DEN', 'AXIS_SHAPE',
+    'TRANSLATION_CLASSES'
 ]
 
 #: Class names in label order.
@@ -85,6 +86,10 @@ _PAIR_MOTIONS: tuple[tuple[str, tuple[float, float]], ...] = (
     ('translate', (-1.0, 0.0)), ('translate', (0.0, -1.0)),
     ('translate', (-_SQ, -_SQ)), ('translate', (_SQ, -_SQ)),
     ('scale', (0.0, 0.0)), ('rotate', (0.0, 0.0)), ('orbit', (0.0, 0.0)))
+#: Labels of the four translation pairs (left/right, up/down and the two
+#: diagonals): the classes of the benchmark study (README "Synthetic motion
+#: benchmark" gives the measurements behind this choice).
+TRANSLATION_CLASSES: tuple[int, ...] = tuple(range(8))
 _PARTNER = {a: b for a, b in REVERSAL_PAIRS}
 _PARTNER.update({b: a for a, b in REVERSAL_PAIRS})
 _PAIR_OF = {lab: k for k, pair in enumerate(REVERSAL_PAIRS) for lab in pair}
@@ -254,7 +259,8 @@ def _sample_motion(kind: str, direction: Point, rng: np.random.Generator,
 def sample_clip_spec(label: int, rng: np.random.Generator, *,
                      appearance_bias: float = 0.0,
                      camera_motion: bool = False,
-                     num_frames: int = 16) -> ClipSpec:
+                     num_frames: int = 16,
+                     axis_bars: bool = False) -> ClipSpec:
     """Draw a random clip of class ``label``.
 
     Appearance is drawn with the same random calls for every label, so with
@@ -270,6 +276,10 @@ def sample_clip_spec(label: int, rng: np.random.Generator, *,
             drift (the background and the object shift together).
         num_frames: Frames the clip will be rendered with; speeds are per
             frame, so start and end values span ``num_frames - 1`` frames.
+        axis_bars: Draw a translating object as :data:`AXIS_SHAPE` (a bar)
+            lying along its motion axis, so that one frame shows the axis
+            (the pair) but not the direction along it. The other motions
+            keep their drawn shape.
 
     Returns:
         The sampled :class:`ClipSpec`.
@@ -309,6 +319,12 @@ def sample_clip_spec(label: int, rng: np.random.Generator, *,
             0.5 * drift * math.sin(drift_angle))
     kind, direction = _PAIR_MOTIONS[_PAIR_OF[label]]
     motion = _sample_motion(kind, direction, rng, int(num_frames))
+    if axis_bars and kind == 'translate':
+        # the axis of the first class of the pair; its reversal (the second
+        # class) moves along the same axis, so both draw the same bar
+        axis = math.atan2(direction[1], direction[0])
+        shape = AXIS_SHAPE
+        motion.update(angle_start=axis, angle_end=axis)
     spec = ClipSpec(label=REVERSAL_PAIRS[_PAIR_OF[label]][0], shape=shape,
                     texture=texture, texture_freq=texture_freq,
                     texture_orient=texture_orient, texture_seed=texture_seed,
@@ -400,17 +416,37 @@ class _Progress:
         sys.stderr.flush()
 
 
+def _check_classes(classes) -> tuple[int, ...]:
+    """Sorted labels of whole reversal pairs; ``None`` means all."""
+    if classes is None:
+        return tuple(range(len(MOTION_CLASSES)))
+    out = []
+    for label in classes:
+        _check_label(label)
+        out.append(int(label))
+    if not out or len(set(out)) != len(out):
+        raise ValueError('classes must be a non-empty list of distinct '
+                         f'labels, got {classes!r}')
+    for label in out:
+        if _PARTNER[label] not in out:
+            raise ValueError(
+                f'classes must hold whole reversal pairs: {label} '
+                f'({MOTION_CLASSES[label]}) is listed without its partner '
+                f'{_PARTNER[label]} ({MOTION_CLASSES[_PARTNER[label]]})')
+    return tuple(sorted(out))
+
+
 def _clip_rng(seed: int, split: str, *index: int) -> np.random.Generator:
     return np.random.default_rng([seed, _SPLIT_IDS[split], *index])
 
 
 def _render_one(task: tuple) -> str:
     """Render and write one clip; returns its annotation line."""
-    (video_root, split, label, i, bias, seed, num_classes, camera_motion,
-     num_frames, size, fps) = task
+    (video_root, split, label, i, bias, seed, classes, camera_motion,
+     num_frames, size, fps, axis_bars, streak_steps) = task
     if label is None:
         rng = _clip_rng(seed, split, i)
-        spec_label = int(rng.integers(num_classes))
+        spec_label = classes[int(rng.integers(len(classes)))]
         rel = f'{split}/clip_{i:05d}.mp4'
         line = rel
     else:
@@ -420,9 +456,10 @@ def _render_one(task: tuple) -> str:
         line = f'{rel} {label}'
     spec = sample_clip_spec(spec_label, rng, appearance_bias=bias,
                             camera_motion=camera_motion,
-                            num_frames=num_frames)
+                            num_frames=num_frames, axis_bars=axis_bars)
     write_video(os.path.join(video_root, rel),
-                render_clip(spec, num_frames, size), fps=fps)
+                render_clip(spec, num_frames, size, steps=streak_steps),
+                fps=fps)
     return line
 
 
@@ -435,7 +472,10 @@ def render_benchmark(out_dir: str | os.PathLike, *,
                      num_frames: int = 16, size: int = 64, seed: int = 0,
                      appearance_bias: float = 0.0,
                      camera_motion: bool = False, progress: bool = True,
-                     fps: int = 8, workers: int = 1) -> dict:
+                     fps: int = 8, workers: int = 1,
+                     classes: tuple[int, ...] | None = None,
+                     axis_bars: bool = False,
+                     streak_steps: int = STREAK_STEPS) -> dict:
     """Render the benchmark videos and MMAction2 annotation lists.
 
     Layout: ``out_dir/videos/<split>/<name>.mp4`` for the splits ``train``
@@ -472,6 +512,14 @@ def render_benchmark(out_dir: str | os.PathLike, *,
         fps: Frame rate stored in the mp4 files.
         workers: Rendering processes (>= 1); the output does not depend on
             it.
+        classes: Labels to render (whole reversal pairs, e.g.
+            :data:`TRANSLATION_CLASSES`); ``None`` renders all
+            :data:`MOTION_CLASSES`. Labels keep their index in
+            :data:`MOTION_CLASSES`; unlabelled clips draw from these only.
+        axis_bars: Draw translating objects as bars along their axis (see
+            :func:`sample_clip_spec`).
+        streak_steps: ``J`` of :func:`render_clip`: each frame averages
+            ``2 J + 1`` sub-frames (0: sharp frames).
 
     Returns:
         Dict with ``data_prefix`` (the videos directory), ``ann_file_<split>``
@@ -501,14 +549,14 @@ def render_benchmark(out_dir: str | os.PathLike, *,
     check_int('seed', seed, 0)
     check_int('fps', fps, 1)
     check_int('workers', workers, 1)
+    check_int('streak_steps', streak_steps, 0)
     _check_unit('appearance_bias', appearance_bias)
+    classes = _check_classes(classes)
     out_dir = os.fspath(out_dir)
     video_root = os.path.join(out_dir, 'videos')
-    num_classes = len(MOTION_CLASSES)
 
     def labelled(count: int, bias: float) -> list:
-        return [(lab, i, bias) for lab in range(num_classes)
-                for i in range(count)]
+        return [(lab, i, bias) for lab in classes for i in range(count)]
 
     jobs = {'train': labelled(num_train_per_class, 0.0),
             'val': labelled(num_val_per_class, 0.0),
@@ -517,8 +565,8 @@ def render_benchmark(out_dir: str | os.PathLike, *,
     if appearance_bias > 0:
         jobs['train_biased'] = labelled(num_train_per_class, appearance_bias)
         jobs['val_biased'] = labelled(num_val_per_class, appearance_bias)
-    result: dict = dict(data_prefix=video_root, num_classes=num_classes,
-                        counts={})
+    result: dict = dict(data_prefix=video_root,
+                        num_classes=len(MOTION_CLASSES), counts={})
     lists: dict = {}
     pool = None
     if workers > 1:
@@ -528,9 +576,9 @@ def render_benchmark(out_dir: str | os.PathLike, *,
         for split, items in jobs.items():
             os.makedirs(os.path.join(video_root, split), exist_ok=True)
             bar = _Progress(split, len(items), progress)
-            tasks = [(video_root, split, label, i, bias, seed, num_classes,
-                      camera_motion, num_frames, size, fps)
-                     for label, i, bias in items]
+            tasks = [(video_root, split, label, i, bias, seed, classes,
+                      camera_motion, num_frames, size, fps, axis_bars,
+                      streak_steps) for label, i, bias in items]
             outputs = (pool.imap(_render_one, tasks, chunksize=8) if pool
                        else map(_render_one, tasks))
             lines = []
@@ -563,8 +611,10 @@ def render_benchmark(out_dir: str | os.PathLike, *,
                 num_frames=num_frames, size=size, seed=seed,
                 appearance_bias=appearance_bias,
                 camera_motion=camera_motion, fps=fps,
-                streak=dict(steps=STREAK_STEPS, den=STREAK_DEN),
+                streak=dict(steps=streak_steps, den=STREAK_DEN),
+                axis_bars=axis_bars,
                 classes=list(MOTION_CLASSES),
+                rendered_classes=list(classes),
                 reversal_pairs=[list(p) for p in REVERSAL_PAIRS],
                 class_colors=[list(c) for c in CLASS_COLORS],
                 counts=result['counts'])

@@ -194,8 +194,27 @@ def test_run_configs_chain_the_stages_and_parse(tmp_path):
     baseline = Config.fromfile(paths[('unbiased', 'baseline')])
     assert baseline.model.type == 'Recognizer3D'
     assert 'motion_block' not in baseline.model.backbone
-    assert study.iterations('unbiased', 'pmb') == 3 * 42  # 336 clips / 8
-    assert study.iterations('lowlabel', 'pmb') == 5 * 14
+    # 8 classes (the translation pairs) x 96 clips / 8 per batch; low-label
+    # 8 x 8 / 8
+    assert study.iterations('unbiased', 'pmb') == 3 * 96
+    assert study.iterations('lowlabel', 'pmb') == 5 * 8
+    # the benchmark's recipe: 8-way heads and datasets, AdamW 1e-3 for every
+    # run but stage 1, no zero-initialised residuals or motion fuses
+    for cfg in (joint, biased, baseline):
+        assert cfg.model.cls_head.num_classes == 8
+        assert cfg.train_dataloader.dataset.num_classes == 8
+        assert cfg.val_dataloader.dataset.num_classes == 8
+        assert cfg.optim_wrapper.optimizer == dict(
+            type='AdamW', lr=1e-3, weight_decay=1e-4)
+    assert baseline.model.backbone.zero_init_residual is False
+    for cfg in (joint, biased, stage3):
+        assert cfg.model.backbone.backbone.zero_init_residual is False
+        assert cfg.model.backbone.zero_init_fuse is False
+    assert stage3.optim_wrapper.optimizer.type == 'AdamW'
+    stage1 = Config.fromfile(paths[('selfsup', 'stage1')])
+    assert stage1.model.cls_head is None
+    assert stage1.optim_wrapper.optimizer == dict(
+        type='AdamW', lr=1e-3, weight_decay=1e-4)  # its own (stage1_flow)
     assert set(MODELS) == {'baseline', 'pmb_only', 'hcml'}
 
 
@@ -225,3 +244,85 @@ def test_markdown_tables_list_every_model_setting_and_level():
     assert 'chance 7.1%' in table and '14.3% pair identity' in table
     assert table.count('| HCML (PMB + self-sup) | ') == 3 + 3
     assert 'Total wall time 12.5 min' in table
+
+
+class _FakeStudy:
+    """Stands in for _Study in _train_all: each run is a short sleep."""
+
+    def __init__(self, tmp_path, jobs, fail=None):
+        import types
+        self.s = types.SimpleNamespace(jobs=jobs, resume=False)
+        self.tmp, self.fail = tmp_path, fail
+        self.timings, self.events = {}, []
+
+    def dependencies(self, setting, run):
+        return _Study.dependencies(self, setting, run)
+
+    def run_dir(self, setting, run):
+        return str(self.tmp / setting / run)
+
+    def epochs(self, setting, run):
+        return 1
+
+    def iterations(self, setting, run):
+        return 1
+
+    def start(self, setting, run, threads):
+        import subprocess
+        import sys
+        import time
+        self.events.append(('start', (setting, run), time.time(), threads))
+        code = 3 if (setting, run) == self.fail else 0
+        return subprocess.Popen([sys.executable, '-c',
+                                 f'import time; time.sleep(0.3); exit({code})'])
+
+    def check_exit(self, setting, run, code):
+        import time
+        self.events.append(('end', (setting, run), time.time(), code))
+        if code:
+            raise RuntimeError(f'{run} failed (exit {code})')
+
+
+def test_runs_train_side_by_side_after_their_stages(tmp_path, monkeypatch):
+    import os
+    import time
+
+    from mmhcml.benchmarks import synthetic_study as ss
+    monkeypatch.setattr(os, 'cpu_count', lambda: 4)
+    runs = [('selfsup', 'stage1'), ('selfsup', 'stage2'),
+            ('selfsup', 'stage3'), ('unbiased', 'baseline'),
+            ('unbiased', 'pmb'), ('unbiased', 'joint')]
+    study = _FakeStudy(tmp_path, jobs=2)
+    state = dict(done=0.0, train_time=0.0)
+    ss._train_all(study, runs, {r: 1.0 for r in runs}, state,
+                  lambda: 'ETA -', time.time())
+    starts = {e[1]: e[2] for e in study.events if e[0] == 'start'}
+    ends = {e[1]: e[2] for e in study.events if e[0] == 'end'}
+    assert set(starts) == set(runs) and state['done'] == 6.0
+    # every stage and the joint run start only after the stages they load
+    for run in runs:
+        for dep in study.dependencies(*run):
+            assert starts[run] >= ends[dep], (run, dep)
+    # the baseline did not wait for the stage chain: it ran beside stage 1
+    assert starts[('unbiased', 'baseline')] < ends[('selfsup', 'stage1')]
+    # never more than 2 at once, each with cpu_count // jobs = 2 threads
+    for t in starts.values():
+        assert sum(starts[r] <= t < ends[r] for r in runs) <= 2
+    assert {e[3] for e in study.events if e[0] == 'start'} == {2}
+
+
+def test_a_failed_run_stops_the_study(tmp_path):
+    import time
+
+    from mmhcml.benchmarks import synthetic_study as ss
+    runs = [('selfsup', 'stage1'), ('unbiased', 'baseline'),
+            ('selfsup', 'stage2')]
+    study = _FakeStudy(tmp_path, jobs=2, fail=('selfsup', 'stage1'))
+    with pytest.raises(RuntimeError, match='stage1 failed'):
+        ss._train_all(study, runs, {r: 1.0 for r in runs},
+                      dict(done=0.0, train_time=0.0), lambda: '', time.time())
+    # stage 2 never started: it needs stage 1
+    assert ('selfsup', 'stage2') not in {e[1] for e in study.events}
+    with pytest.raises(ValueError, match='jobs must be'):
+        ss._train_all(_FakeStudy(tmp_path, jobs=0), runs, {}, {},
+                      lambda: '', time.time())

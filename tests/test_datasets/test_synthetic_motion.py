@@ -560,3 +560,92 @@ def test_cli_rejects_invalid_arguments(tmp_path, capsys):
     assert 'size' in capsys.readouterr().err
     assert cli.main([str(tmp_path), '--appearance-bias', '2']) == 2
     assert 'appearance_bias' in capsys.readouterr().err
+
+
+def _principal_axis(alpha):
+    # orientation (radians, mod pi) of the coverage's second moments
+    ys, xs = np.mgrid[0:alpha.shape[0], 0:alpha.shape[1]]
+    w = alpha / alpha.sum()
+    mx, my = (w * xs).sum(), (w * ys).sum()
+    cxx = (w * (xs - mx) ** 2).sum()
+    cyy = (w * (ys - my) ** 2).sum()
+    cxy = (w * (xs - mx) * (ys - my)).sum()
+    return 0.5 * math.atan2(2 * cxy, cxx - cyy) % math.pi
+
+
+@pytest.mark.parametrize('name,axis', [
+    ('move_left', 0.0), ('move_right', 0.0), ('move_up', 90.0),
+    ('move_down', 90.0), ('move_up_left', 45.0), ('move_down_right', 45.0),
+    ('move_up_right', 135.0), ('move_down_left', 135.0)])
+def test_axis_bars_lie_along_the_motion_axis(name, axis):
+    # image y points down: up-left motion (-1, -1) runs along the 45 degree
+    # line of image coordinates, up-right (+1, -1) along 135 degrees
+    label = sm.MOTION_CLASSES.index(name)
+    for seed in range(3):
+        spec = _spec(label, [21, seed], axis_bars=True)
+        assert spec.shape == sm.AXIS_SHAPE == 'bar'
+        still = dataclasses.replace(spec, pos_start=(0.5, 0.5),
+                                    pos_end=(0.5, 0.5))
+        alpha = sm.object_alpha(still, num_frames=2, size=64)[0]
+        got = math.degrees(_principal_axis(alpha))
+        assert min(abs(got - axis), 180 - abs(got - axis)) < 2.0, (got, axis)
+
+
+def test_axis_bars_keep_the_reversal_and_leave_other_motions_alone():
+    for a, b in sm.REVERSAL_PAIRS:
+        for seed in range(3):
+            spec = _spec(a, seed, axis_bars=True)
+            assert _spec(b, seed, axis_bars=True) == sm.reversed_spec(spec)
+            clip = sm.render_clip(spec, 8, 32, steps=0)
+            assert np.array_equal(
+                sm.render_clip(sm.reversed_spec(spec), 8, 32, steps=0),
+                clip[::-1])
+            plain = _spec(a, seed)
+            if a >= 8:  # approach, rotation, orbit: unchanged
+                assert spec == plain
+            else:  # only the shape and the (constant) orientation change
+                assert spec == dataclasses.replace(
+                    plain, shape='bar', angle_start=spec.angle_start,
+                    angle_end=spec.angle_start)
+    from mmhcml.datasets._synthetic_drawing import shape_sdf
+    with pytest.raises(ValueError, match="'bar'"):
+        shape_sdf('rod', np.zeros(1), np.zeros(1))
+
+
+def test_render_benchmark_class_subset_bars_and_sharp_frames(tmp_path):
+    info = sm.render_benchmark(tmp_path, **{
+        **TINY, 'num_unlabelled': 12, 'num_frames': 6,
+        'classes': sm.TRANSLATION_CLASSES, 'axis_bars': True,
+        'streak_steps': 0})
+    n = len(sm.TRANSLATION_CLASSES)
+    assert sm.TRANSLATION_CLASSES == tuple(range(8))
+    assert info['counts'] == dict(train=n, val=n, test=0, unlabelled=12)
+    train = _read_list(info['ann_file_train'])
+    assert sorted(int(lab) for _, lab in train) == list(range(8))
+    meta = json.load(open(info['meta_file']))
+    assert meta['rendered_classes'] == list(range(8))
+    assert meta['axis_bars'] is True and meta['streak']['steps'] == 0
+    # a training video is the sharp (steps=0) render of its seed's bar spec
+    rel, lab = train[3]
+    spec = sm.sample_clip_spec(int(lab), sm._clip_rng(0, 'train', int(lab), 0),
+                               num_frames=6, axis_bars=True)
+    want = sm.render_clip(spec, 6, 32, steps=0).astype(float)
+    got = _decode(os.path.join(info['data_prefix'], rel)).astype(float)
+    assert np.abs(got - want).mean() < 4
+    streaked = sm.render_clip(spec, 6, 32).astype(float)
+    assert np.abs(got - want).mean() < np.abs(got - streaked).mean()
+    # unlabelled clips draw their class from the subset only: their seeds'
+    # first draw is an index into the 8 labels
+    for i in range(12):
+        rng = sm._clip_rng(0, 'unlabelled', i)
+        assert int(rng.integers(n)) < 8
+
+
+@pytest.mark.parametrize('classes,match', [
+    ((0, 1, 2), 'without its partner 3'), ((), 'non-empty'),
+    ((0, 0, 1), 'distinct'), ((0, 1, 14), 'label must be')])
+def test_render_benchmark_rejects_bad_class_subsets(tmp_path, classes, match):
+    with pytest.raises(ValueError, match=match):
+        sm.render_benchmark(tmp_path, **{**TINY, 'classes': classes})
+    with pytest.raises(ValueError, match='streak_steps'):
+        sm.render_benchmark(tmp_path, **{**TINY, 'streak_steps': -1})
