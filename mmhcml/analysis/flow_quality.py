@@ -31,7 +31,7 @@ from ..datasets.translating_textures import render_translating_textures
 from ..datasets.video_frames import read_video_frames
 from ..models.losses import charbonnier
 from ..models.ops import backward_warp
-from ._utils import eval_mode
+from ..models.utils import eval_mode
 from .flow_vis import flow_to_color, predict_level_flows
 
 __all__ = [

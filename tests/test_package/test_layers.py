@@ -74,3 +74,12 @@ def test_import_mmhcml_loads_no_tool_package():
     loaded = set(ast.literal_eval(out.strip().splitlines()[-1]))
     assert loaded.isdisjoint(_TOOLS), loaded
     assert {'models', 'engine', 'datasets'} <= loaded
+
+
+def test_no_grab_bag_utils_module():
+    """Helpers live with the layer that owns them (``eval_mode`` in
+    ``models/utils/modes.py``, loading in ``apis``); a package-level
+    ``_utils.py`` that other layers import is the grab-bag issue 15 removed."""
+    found = [osp.relpath(p, ROOT) for p in glob.glob(
+        osp.join(PACKAGE, '**', '_utils.py'), recursive=True)]
+    assert not found, found
