@@ -132,6 +132,33 @@ def export_model(config: Union[str, Config],
         ImportError: ONNX asked for without ``onnx`` / ``onnxruntime``
             (``pip install "mmhcml[onnx]"``).
     """
+    _check_export_args(formats, batch)
+    model, dcfg = build_clip_scores(config, checkpoint)
+    clips = _example_clips(dcfg, shape, batch, seed)
+    with torch.no_grad():
+        eager = model(clips)
+    limit = atol * max(1.0, float(eager.abs().max()))
+    os.makedirs(out_dir, exist_ok=True)
+    name = 'hcml' if checkpoint is None else osp.splitext(
+        osp.basename(checkpoint))[0]
+    results: Dict = dict(input_shape=list(clips.shape),
+                         num_classes=int(eager.shape[-1]))
+    exporters = dict(torchscript=('pt', _export_torchscript),
+                     onnx=('onnx', _export_onnx))
+    for fmt in FORMATS:
+        if fmt in formats:
+            suffix, export = exporters[fmt]
+            path = osp.join(out_dir, f'{name}.{suffix}')
+            results[fmt] = dict(
+                path=path,
+                max_abs_error=_max_error(eager, export(model, clips, path)))
+    _check_errors(results, limit)
+    return results
+
+
+def _check_export_args(formats: Sequence[str], batch: int) -> None:
+    """Refuse unknown formats and ``batch < 1``; make sure ONNX export can
+    run (``onnx`` and ``onnxruntime`` importable) before any work."""
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
         raise ValueError(f'formats must be among {FORMATS}, got '
@@ -146,7 +173,12 @@ def export_model(config: Union[str, Config],
             raise ImportError(
                 f'ONNX export needs onnx and onnxruntime ({error}); install '
                 'them with `pip install -e ".[onnx]"`') from error
-    model, dcfg = build_clip_scores(config, checkpoint)
+
+
+def _example_clips(dcfg: Config, shape: Optional[Sequence[int]], batch: int,
+                   seed: int) -> Tensor:
+    """Seeded random normalised clips ``(batch, 3, T, H, W)``; ``(T, H, W)``
+    from the deploy config's test pipeline when ``shape`` is ``None``."""
     if shape is None:
         from mmhcml.apis import pipeline_clip
         clip = pipeline_clip(dcfg)
@@ -154,43 +186,40 @@ def export_model(config: Union[str, Config],
     if len(shape) != 3 or min(shape) < 1:
         raise ValueError(f'shape must be T H W, got {list(shape)!r}')
     generator = torch.Generator().manual_seed(seed)
-    clips = torch.randn(batch, 3, *shape, generator=generator)
+    return torch.randn(batch, 3, *shape, generator=generator)
+
+
+def _export_torchscript(model: nn.Module, clips: Tensor, path: str) -> Tensor:
+    """Trace ``model`` on ``clips``, save it to ``path``; the scores of the
+    saved file, loaded again, on ``clips``."""
     with torch.no_grad():
-        eager = model(clips)
-    limit = atol * max(1.0, float(eager.abs().max()))
-    os.makedirs(out_dir, exist_ok=True)
-    name = 'hcml' if checkpoint is None else osp.splitext(
-        osp.basename(checkpoint))[0]
-    results: Dict = dict(input_shape=list(clips.shape),
-                         num_classes=int(eager.shape[-1]))
-    if 'torchscript' in formats:
-        path = osp.join(out_dir, f'{name}.pt')
-        with torch.no_grad():
-            traced = torch.jit.trace(model, clips, check_trace=False)
-        traced.save(path)
-        with torch.no_grad():
-            scripted = torch.jit.load(path)(clips)
-        results['torchscript'] = dict(
-            path=path, max_abs_error=_max_error(eager, scripted))
-    if 'onnx' in formats:
-        import onnxruntime
-        path = osp.join(out_dir, f'{name}.onnx')
-        with torch.no_grad():
-            torch.onnx.export(
-                model, (clips, ), path, input_names=['clips'],
-                output_names=['scores'],
-                dynamic_axes=dict(clips={0: 'batch'}, scores={0: 'batch'}),
-                opset_version=17, dynamo=False)
-        session = onnxruntime.InferenceSession(
-            path, providers=['CPUExecutionProvider'])
-        onnx_scores = torch.from_numpy(
-            session.run(None, dict(clips=clips.numpy()))[0])
-        results['onnx'] = dict(path=path,
-                               max_abs_error=_max_error(eager, onnx_scores))
+        traced = torch.jit.trace(model, clips, check_trace=False)
+    traced.save(path)
+    with torch.no_grad():
+        return torch.jit.load(path)(clips)
+
+
+def _export_onnx(model: nn.Module, clips: Tensor, path: str) -> Tensor:
+    """Export ``model`` to ONNX (opset 17, dynamic batch) at ``path``; the
+    scores onnxruntime computes from the file on ``clips``."""
+    import onnxruntime
+    with torch.no_grad():
+        torch.onnx.export(
+            model, (clips, ), path, input_names=['clips'],
+            output_names=['scores'],
+            dynamic_axes=dict(clips={0: 'batch'}, scores={0: 'batch'}),
+            opset_version=17, dynamo=False)
+    session = onnxruntime.InferenceSession(
+        path, providers=['CPUExecutionProvider'])
+    return torch.from_numpy(session.run(None, dict(clips=clips.numpy()))[0])
+
+
+def _check_errors(results: Dict, limit: float) -> None:
+    """``ValueError`` naming the first format (in :data:`FORMATS` order)
+    whose scores differ from eager mode by more than ``limit``."""
     for fmt in FORMATS:
         if fmt in results and results[fmt]['max_abs_error'] > limit:
             raise ValueError(
                 f'the {fmt} export differs from eager mode by '
                 f'{results[fmt]["max_abs_error"]:.3g} (tolerance {limit:.3g})'
                 f'; the file is {results[fmt]["path"]}')
-    return results
