@@ -185,14 +185,15 @@ def baseline_step_ms(batch, frames, size, device, iters, warmup):
     from mmengine.config import Config
     from mmengine.registry import init_default_scope
 
-    from .model_benchmark import _samples, run_case
+    from .model_benchmark import random_batch, run_case
     init_default_scope('mmaction')
     cfg = Config.fromfile(
         osp.join(ROOT, 'configs/hcml/_base_/models/r2d50.py'))
-    inputs = torch.randn(batch, 1, 3, frames, size, size, device=device)
+    inputs, samples = random_batch((frames, size, size), batch,
+                                   cfg.model.cls_head.num_classes, device)
     case = run_case(cfg.model, train=True, freeze=0, inputs=inputs,
-                    samples=_samples(batch, cfg.model.cls_head.num_classes),
-                    device=device, amp='none', iters=iters, warmup=warmup)
+                    samples=samples, device=device, amp='none', iters=iters,
+                    warmup=warmup)
     return case['median_ms']
 
 

@@ -27,8 +27,8 @@ from typing import Callable, Dict, List, Optional
 import torch
 
 __all__ = [
-    'PeakMemory', 'SavedActivations', 'device_name', 'save_json',
-    'synchronize', 'time_it'
+    'PeakMemory', 'SavedActivations', 'check_iters', 'device_name',
+    'save_json', 'synchronize', 'time_call', 'time_it'
 ]
 
 
@@ -62,27 +62,37 @@ def synchronize(device: str) -> None:
         torch.cuda.synchronize(torch.device(device))
 
 
+def check_iters(iters: int, warmup: int) -> None:
+    """``ValueError`` unless ``iters >= 1`` and ``warmup >= 0``."""
+    if iters < 1 or warmup < 0:
+        raise ValueError(f'iters must be >= 1 and warmup >= 0, got '
+                         f'iters={iters!r}, warmup={warmup!r}')
+
+
+def time_call(fn: Callable[[], object], device: str) -> float:
+    """Milliseconds of one call of ``fn``, with CUDA synchronised before
+    and after it (queued work neither counted nor left out)."""
+    synchronize(device)
+    start = time.perf_counter()
+    fn()
+    synchronize(device)
+    return (time.perf_counter() - start) * 1e3
+
+
 def time_it(fn: Callable[[], object],
             device: str,
             iters: int = 10,
             warmup: int = 3) -> Dict[str, float]:
-    """Run ``fn`` ``warmup`` times, then time ``iters`` calls one by one.
+    """Run ``fn`` ``warmup`` times, then time ``iters`` calls one by one
+    (:func:`time_call`).
 
     Returns:
         dict: ``median_ms``, ``mean_ms``, ``min_ms`` over the timed calls.
     """
-    if iters < 1 or warmup < 0:
-        raise ValueError(f'iters must be >= 1 and warmup >= 0, got '
-                         f'iters={iters!r}, warmup={warmup!r}')
+    check_iters(iters, warmup)
     for _ in range(warmup):
         fn()
-    times: List[float] = []
-    for _ in range(iters):
-        synchronize(device)
-        start = time.perf_counter()
-        fn()
-        synchronize(device)
-        times.append((time.perf_counter() - start) * 1e3)
+    times: List[float] = [time_call(fn, device) for _ in range(iters)]
     return dict(median_ms=statistics.median(times),
                 mean_ms=statistics.fmean(times), min_ms=min(times))
 

@@ -33,8 +33,7 @@ from .measure import PeakMemory, SavedActivations, device_name, time_it
 
 __all__ = [
     'AMP_MODES', 'add_comparison_args', 'benchmark_models', 'build_step',
-    'check_targets', 'format_report',
-    'run_case',
+    'check_targets', 'format_report', 'random_batch', 'run_case',
     'set_with_cp', 'stage_model_cfg', 'WITH_CP_CHOICES', 'with_cp_parts'
 ]
 
@@ -125,10 +124,16 @@ def add_comparison_args(parser: argparse.ArgumentParser,
                         'of them per step')
 
 
-def _samples(batch: int, num_classes: int) -> list:
+def random_batch(shape: Sequence[int], batch: int, num_classes: int,
+                 device: str) -> Tuple[torch.Tensor, list]:
+    """Random clips ``(batch, 1, 3, T, H, W)`` on ``device`` and ``batch``
+    data samples labelled ``0, 1, ..`` modulo ``num_classes``: the input of
+    every benchmarked step."""
     from mmaction.structures import ActionDataSample
-    return [ActionDataSample().set_gt_label(i % num_classes)
-            for i in range(batch)]
+    inputs = torch.randn(batch, 1, 3, *shape, device=device)
+    samples = [ActionDataSample().set_gt_label(i % num_classes)
+               for i in range(batch)]
+    return inputs, samples
 
 
 def _autocast(device: str, amp: str):
@@ -359,8 +364,8 @@ def benchmark_models(baseline: Config,
     deploy = deploy_config(hcml).model
 
     flops = _flops(baseline, deploy, shape)
-    inputs = torch.randn(batch, 1, 3, *shape, device=device)
-    samples = _samples(batch, hcml.model.cls_head.num_classes)
+    inputs, samples = random_batch(shape, batch,
+                                   hcml.model.cls_head.num_classes, device)
     common = dict(inputs=inputs, samples=samples, device=device, amp=amp,
                   iters=iters, warmup=warmup)
     # priming: the first case must not pay for loading kernels and growing

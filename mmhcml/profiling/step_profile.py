@@ -17,14 +17,13 @@ shapes, which tells which layer they belong to.
 """
 import copy
 import statistics
-import time
 from typing import Dict, List, Optional, Sequence
 
 import torch
 from mmengine.config import Config
 
-from .model_benchmark import _samples, build_step
-from .measure import device_name, synchronize
+from .model_benchmark import build_step, random_batch
+from .measure import check_iters, device_name, synchronize, time_call
 
 __all__ = ['BREAKDOWN_VARIANTS', 'format_breakdown', 'op_table',
            'step_breakdown', 'variant_cfg']
@@ -60,13 +59,6 @@ def variant_cfg(baseline: Config, hcml: Config, name: str) -> dict:
     return model
 
 
-def _inputs(num_classes: int, shape: Sequence[int], batch: int,
-            device: str):
-    """Random clips ``(batch, 1, 3, T, H, W)`` and labelled samples."""
-    inputs = torch.randn(batch, 1, 3, *shape, device=device)
-    return inputs, _samples(batch, num_classes)
-
-
 def step_breakdown(baseline: Config,
                    hcml: Config,
                    *,
@@ -86,11 +78,9 @@ def step_breakdown(baseline: Config,
         ``{name: {median_ms, min_ms, parent, adds, delta_ms, ratio}}`` with
         ``ratio`` the median over the baseline's.
     """
-    if iters < 1 or warmup < 0:
-        raise ValueError(f'iters must be >= 1 and warmup >= 0, got '
-                         f'iters={iters!r}, warmup={warmup!r}')
-    inputs, samples = _inputs(hcml.model.cls_head.num_classes, shape, batch,
-                              device)
+    check_iters(iters, warmup)
+    inputs, samples = random_batch(shape, batch,
+                                   hcml.model.cls_head.num_classes, device)
     steps = {}
     for name in BREAKDOWN_VARIANTS:
         print(f'[step_breakdown] building {name}', flush=True)
@@ -102,12 +92,9 @@ def step_breakdown(baseline: Config,
         print(f'[step_breakdown] round {round_ + 1}/{warmup + iters}',
               flush=True)
         for name, step in steps.items():
-            synchronize(device)
-            start = time.perf_counter()
-            step()
-            synchronize(device)
+            ms = time_call(step, device)
             if round_ >= warmup:
-                times[name].append((time.perf_counter() - start) * 1e3)
+                times[name].append(ms)
     medians = {name: statistics.median(v) for name, v in times.items()}
     variants = {}
     for name, (parent, adds) in BREAKDOWN_VARIANTS.items():
@@ -156,7 +143,7 @@ def op_table(model_cfg: dict,
     input shape. ``trace`` writes a Chrome trace (``chrome://tracing``).
     """
     from torch.profiler import ProfilerActivity, profile
-    inputs, samples = _inputs(num_classes, shape, batch, device)
+    inputs, samples = random_batch(shape, batch, num_classes, device)
     _, step, _ = build_step(model_cfg, train=True, freeze=0, inputs=inputs,
                             samples=samples, device=device, amp=amp)
     step()  # warm-up: kernel selection, allocator growth

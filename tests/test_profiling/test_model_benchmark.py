@@ -1,7 +1,5 @@
 """Smoke test of tools/analysis/benchmark.py on tiny models (no timings)."""
 import json
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -10,22 +8,10 @@ from mmengine.config import Config
 from mmaction.registry import MODELS
 from mmhcml.profiling.model_benchmark import set_with_cp, stage_model_cfg
 from mmhcml.engine.hooks.progressive_freeze_hook import freeze_up_to
-from tests.conftest import TINY_PREPROCESSOR, TINY_R2D, tiny_model_cfg
+from tests.conftest import tiny_model_cfg
 
 CASES = {'baseline_inference', 'deploy_inference', 'baseline_train',
          'stage1_train', 'stage2_train', 'stage3_train', 'joint_train'}
-
-
-def tiny_configs(tmp_path):
-    base = dict(type='Recognizer3D', backbone=TINY_R2D,
-                cls_head=dict(type='I3DHead', num_classes=4, in_channels=64),
-                data_preprocessor=TINY_PREPROCESSOR)
-    paths = []
-    for name, model in (('base', base), ('hcml', tiny_model_cfg())):
-        path = tmp_path / f'{name}.py'
-        Config(dict(model=model)).dump(str(path))
-        paths.append(str(path))
-    return paths
 
 
 def test_stage_configs_keep_only_their_head():
@@ -81,15 +67,13 @@ def test_stage_freezing_matches_the_progressive_schedule():
     assert model.backbone.motion_blocks['level3'].training
 
 
-def test_cli_writes_json_with_positive_ratios(tmp_path):
-    base, hcml = tiny_configs(tmp_path)
+def test_cli_writes_json_with_positive_ratios(tmp_path, tiny_config_paths,
+                                              run_tool):
     out = tmp_path / 'bench.json'
-    proc = subprocess.run(
-        [sys.executable, 'tools/analysis/benchmark.py', base, hcml,
-         '--shape', '8', '32', '32', '--batch', '2', '--iters', '1',
-         '--warmup', '0', '--cost-volume-impl', 'auto', '--with-cp', 'all',
-         '--out', str(out)],
-        capture_output=True, text=True, timeout=300)
+    proc = run_tool('tools/analysis/benchmark.py', *tiny_config_paths,
+                    '--shape', 8, 32, 32, '--batch', 2, '--iters', 1,
+                    '--warmup', 0, '--cost-volume-impl', 'auto',
+                    '--with-cp', 'all', '--out', out)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(out.read_text())
     assert {'device', 'device_name', 'torch', 'setup', 'flops', 'cases',

@@ -1,7 +1,5 @@
 """tools/analysis/profile_step.py on tiny models (no timing asserted)."""
 import json
-import subprocess
-import sys
 
 import pytest
 from mmengine.config import Config
@@ -9,7 +7,6 @@ from mmengine.config import Config
 from mmhcml.profiling.step_profile import (BREAKDOWN_VARIANTS, op_table,
                                           variant_cfg)
 from tests.conftest import tiny_model_cfg
-from tests.test_profiling.test_model_benchmark import tiny_configs
 
 
 def test_variants_keep_the_heads_they_name():
@@ -34,14 +31,11 @@ def test_op_table_lists_convolutions():
     assert 'convolution' in table and 'Input Shapes' in table
 
 
-def test_cli_breakdown_json(tmp_path):
-    base, hcml = tiny_configs(tmp_path)
+def test_cli_breakdown_json(tmp_path, tiny_config_paths, run_tool):
     out = tmp_path / 'breakdown.json'
-    proc = subprocess.run(
-        [sys.executable, 'tools/analysis/profile_step.py', base, hcml,
-         '--shape', '8', '32', '32', '--batch', '1', '--iters', '1',
-         '--warmup', '0', '--with-cp', 'flow', '--out', str(out)],
-        capture_output=True, text=True, timeout=300)
+    proc = run_tool('tools/analysis/profile_step.py', *tiny_config_paths,
+                    '--shape', 8, 32, 32, '--batch', 1, '--iters', 1,
+                    '--warmup', 0, '--with-cp', 'flow', '--out', out)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(out.read_text())
     variants = result['variants']
@@ -57,8 +51,7 @@ def test_cli_breakdown_json(tmp_path):
     assert 'motion_blocks' in proc.stdout
 
 
-def test_cli_refuses_no_breakdown_without_ops(tmp_path):
-    proc = subprocess.run(
-        [sys.executable, 'tools/analysis/profile_step.py', '--no-breakdown'],
-        capture_output=True, text=True, timeout=120)
+def test_cli_refuses_no_breakdown_without_ops(run_tool):
+    proc = run_tool('tools/analysis/profile_step.py', '--no-breakdown',
+                    timeout=120)
     assert proc.returncode == 2 and '--ops' in proc.stderr
