@@ -36,6 +36,16 @@ INTENDED_DIFFERENCES = {
         # models are built in the mmaction scope either way
         # (default_scope='mmaction', where mmhcml registers its components).
         'model._scope_',
+        # The R(2+1)D-101 input pipelines left the dataset bases (issue 15):
+        # their helper variables are gone from every config, and the
+        # configs/hcml/r2plus1d101/ configs derive their pipelines from the
+        # inherited ones with _base_/models/r2plus1d101_inputs.py. The
+        # dataloaders that hold the pipelines are compared in full.
+        *(f'{step}_r2plus1d101' for step in (
+            'sample', 'sample_val', 'sample_test', 'rescale',
+            'train_pipeline', 'unlabelled_pipeline', 'val_pipeline',
+            'test_pipeline')),
+        'r2plus1d101_inputs',
     },
 }
 

@@ -11,4 +11,4 @@ model = dict(
     data_preprocessor={{_base_.model.data_preprocessor}})
 custom_hooks = []
 # Table 2 tests a single clip per video (centre crop 224): the val pipeline.
-test_dataloader = dict(dataset=dict(pipeline={{_base_.val_pipeline_r2plus1d101}}))
+test_dataloader = dict(dataset=dict(pipeline={{_base_.val_dataloader.dataset.pipeline}}))

@@ -7,4 +7,4 @@ work_dir = 'work_dirs/ablations/pmb_r2plus1d101_sthv1'
 model = dict(motion_heads=[])
 custom_hooks = []
 # Table 2 tests a single clip per video (centre crop 224): the val pipeline.
-test_dataloader = dict(dataset=dict(pipeline={{_base_.val_pipeline_r2plus1d101}}))
+test_dataloader = dict(dataset=dict(pipeline={{_base_.val_dataloader.dataset.pipeline}}))

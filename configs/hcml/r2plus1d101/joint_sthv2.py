@@ -1,16 +1,24 @@
 # Joint training on Something-V2 with the R(2+1)D-101 backbone of Table 8
 # (top-heavy temporal convs in res4 and res5); short side in [256, 340] (D.2).
 #   tools/dist_train.sh configs/hcml/r2plus1d101/joint_sthv2.py 8
-_base_ = ['../joint_sthv2.py']
+_base_ = ['../joint_sthv2.py', '../_base_/models/r2plus1d101_inputs.py']
 work_dir = 'work_dirs/r2plus1d101/joint_sthv2'
 
+# the backbone of _base_/models/hcml_r2plus1d101.py, on its inputs
+# (_base_/models/r2plus1d101_inputs.py)
 model = dict(backbone=dict(backbone={{_base_.r2plus1d101}}))
-train_dataloader = dict(
-    dataset=dict(pipeline={{_base_.train_pipeline_r2plus1d101}}))
-val_dataloader = dict(
-    dataset=dict(pipeline={{_base_.val_pipeline_r2plus1d101}}))
-test_dataloader = dict(
-    dataset=dict(pipeline={{_base_.test_pipeline_r2plus1d101}}))
+train_dataloader = dict(dataset=dict(pipeline=[
+    dict(step, **_base_.r2plus1d101_inputs.get(step['type'], {}))
+    for step in _base_.train_dataloader.dataset.pipeline
+]))
+val_dataloader = dict(dataset=dict(pipeline=[
+    dict(step, **_base_.r2plus1d101_inputs.get(step['type'], {}))
+    for step in _base_.val_dataloader.dataset.pipeline
+]))
+test_dataloader = dict(dataset=dict(pipeline=[
+    dict(step, **_base_.r2plus1d101_inputs.get(step['type'], {}))
+    for step in _base_.test_dataloader.dataset.pipeline
+]))
 
 # frozen levels and the checkpoints it starts from: the schedule table
 # (mmhcml.engine.schedule.STAGES)

@@ -1,6 +1,6 @@
 # Kinetics-400 (videos, 400 classes), appendix D.2: T=16 frames with stride
-# 2 and short side in [256, 320] for R2D-50; T=32 and [256, 340] for
-# R(2+1)D-101; random 224 crop, horizontal flip.
+# 2 and short side in [256, 320] for R2D-50 (R(2+1)D-101's T=32 and [256, 340]:
+# _base_/models/r2plus1d101_inputs.py); random 224 crop, horizontal flip.
 # Validation (ablations): 1 clip, centre crop 224. Testing: 10 clips x 3
 # crops of 256x256 = 30 views.
 # MMAction2's VideoDataset with early, explicit errors for bad input
@@ -19,9 +19,6 @@ init = dict(type='DecordInit', **file_client_args)
 sample = dict(type='SampleFrames', clip_len=16, frame_interval=2, num_clips=1)
 sample_val = dict(sample, test_mode=True)
 sample_test = dict(sample, num_clips=10, test_mode=True)
-sample_r2plus1d101 = dict(sample, clip_len=32)
-sample_val_r2plus1d101 = dict(sample_val, clip_len=32)
-sample_test_r2plus1d101 = dict(sample_test, clip_len=32)
 crop_flip = [dict(type='RandomCrop', size=224), dict(type='Flip', flip_ratio=0.5)]
 # Self-supervised stages: a random 224 crop that pans at a random constant
 # speed in a quarter of the clips (dense motion for L_rec; README "Does it learn
@@ -35,17 +32,9 @@ pack = [
     dict(type='PackActionInputs')
 ]
 rescale = [dict(type='RandomRescale', scale_range=(256, 320))]
-rescale_r2plus1d101 = [dict(type='RandomRescale', scale_range=(256, 340))]
 
 train_pipeline = [init, sample, *decode, *rescale, *crop_flip, *pack]
 unlabelled_pipeline = [init, sample, *decode, *rescale, *crop_flip_unlabelled, *pack]
-train_pipeline_r2plus1d101 = [
-    init, sample_r2plus1d101, *decode, *rescale_r2plus1d101, *crop_flip, *pack
-]
-unlabelled_pipeline_r2plus1d101 = [
-    init, sample_r2plus1d101, *decode, *rescale_r2plus1d101,
-    *crop_flip_unlabelled, *pack
-]
 val_pipeline = [
     init, sample_val, *decode,
     dict(type='Resize', scale=(-1, 256)),
@@ -56,9 +45,6 @@ test_pipeline = [
     dict(type='Resize', scale=(-1, 256)),
     dict(type='ThreeCrop', crop_size=256), *pack
 ]
-# the same views of longer clips: swap the sampler (entry 1) only
-val_pipeline_r2plus1d101 = [init, sample_val_r2plus1d101, *val_pipeline[2:]]
-test_pipeline_r2plus1d101 = [init, sample_test_r2plus1d101, *test_pipeline[2:]]
 
 dataset_kwargs = dict(
     type=dataset_type,

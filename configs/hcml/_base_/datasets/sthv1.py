@@ -1,6 +1,6 @@
 # Something-Something V1 (rawframes, 174 classes), appendix D.2: T=32 frames
-# with stride 1, short side in [256, 320] (R2D-50) or [256, 340]
-# (R(2+1)D-101), random 224 crop, horizontal flip with MMAction2's label map
+# with stride 1, short side in [256, 320] (R2D-50; R(2+1)D-101's [256, 340]:
+# _base_/models/r2plus1d101_inputs.py), random 224 crop, horizontal flip with MMAction2's label map
 # for the left/right classes (no label map for unlabelled clips).
 # Validation (ablations): 1 clip, centre crop 224. Testing: 3 clips x 3 crops
 # of 256x256 = 9 views.
@@ -37,16 +37,9 @@ pack = [
     dict(type='PackActionInputs')
 ]
 rescale = [dict(type='RandomRescale', scale_range=(256, 320))]
-rescale_r2plus1d101 = [dict(type='RandomRescale', scale_range=(256, 340))]
 
 train_pipeline = [sample, *decode, *rescale, *crop_flip, *pack]
 unlabelled_pipeline = [sample, *decode, *rescale, *crop_flip_unlabelled, *pack]
-train_pipeline_r2plus1d101 = [
-    sample, *decode, *rescale_r2plus1d101, *crop_flip, *pack
-]
-unlabelled_pipeline_r2plus1d101 = [
-    sample, *decode, *rescale_r2plus1d101, *crop_flip_unlabelled, *pack
-]
 val_pipeline = [
     sample_val, *decode,
     dict(type='Resize', scale=(-1, 256)),
@@ -57,9 +50,6 @@ test_pipeline = [
     dict(type='Resize', scale=(-1, 256)),
     dict(type='ThreeCrop', crop_size=256), *pack
 ]
-# R(2+1)D-101 sees the same clips at test time
-val_pipeline_r2plus1d101 = val_pipeline
-test_pipeline_r2plus1d101 = test_pipeline
 
 dataset_kwargs = dict(
     type=dataset_type,
