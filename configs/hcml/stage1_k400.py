@@ -11,12 +11,7 @@ work_dir = 'work_dirs/stage1_k400'
 
 # L_rec weighted by lambda = 15 as in Eq. 5 (zeta = 0.01, the head's
 # default), AdamW (README "Does it learn motion?")
-model = dict(
-    cls_head=None,
-    motion_heads=[
-        dict(type='FlowReconstructionHead', level=1, loss_weight=15.0,
-             with_cp=True)
-    ])
+model = dict(cls_head=None, motion_heads=[_base_.flow_head])
 
 optim_wrapper = dict(optimizer={{_base_.stage1_optimizer}})
 train_dataloader = dict(dataset={{_base_.unlabelled_dataset}})

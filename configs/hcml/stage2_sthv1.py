@@ -9,13 +9,7 @@ optim_wrapper = dict(optimizer=dict(
     _delete_=True, type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4))
 
 model = dict(motion_heads=[
-    dict(
-        type='ContrastiveMotionHead',
-        level=2,
-        num_steps=2,
-        num_locations=8,
-        temperature=0.1,
-        loss_weight=1.0)
+    dict(_base_.contrastive_head, level=2, loss_weight=1.0)
 ])
 
 # frozen levels and the checkpoints it starts from: the schedule table

@@ -6,13 +6,7 @@ _base_ = ['./stage2_sthv1.py']
 work_dir = 'work_dirs/stage3_sthv1'
 
 model = dict(motion_heads=[
-    dict(
-        type='ContrastiveMotionHead',
-        level=3,
-        num_steps=2,
-        num_locations=8,
-        temperature=0.1,
-        loss_weight=1.0)
+    dict(_base_.contrastive_head, level=3, loss_weight=1.0)
 ])
 
 # frozen levels and the checkpoints it starts from: the schedule table

@@ -12,25 +12,19 @@ motion_block = dict(
     # Triton kernels on CUDA (when installed), the pure-PyTorch path elsewhere
     cost_volume_impl='auto')
 
+# with_cp: the dense flow estimator runs again in the backward pass instead
+# of keeping its activations (exact; docs/benchmark.md)
+flow_head = dict(type='FlowReconstructionHead', level=1, loss_weight=15.0,
+                 with_cp=True)
+# Eq. 4 with K = 2 future steps, 8 locations, temperature 0.1; the stage and
+# joint configs add the level and the loss weight
+contrastive_head = dict(
+    type='ContrastiveMotionHead', num_steps=2, num_locations=8,
+    temperature=0.1)
 motion_heads = [
-    # with_cp: the dense flow estimator runs again in the backward pass
-    # instead of keeping its activations (exact; docs/benchmark.md)
-    dict(type='FlowReconstructionHead', level=1, loss_weight=15.0,
-         with_cp=True),
-    dict(
-        type='ContrastiveMotionHead',
-        level=2,
-        num_steps=2,
-        num_locations=8,
-        temperature=0.1,
-        loss_weight=0.25),
-    dict(
-        type='ContrastiveMotionHead',
-        level=3,
-        num_steps=2,
-        num_locations=8,
-        temperature=0.1,
-        loss_weight=0.25),
+    flow_head,
+    dict(contrastive_head, level=2, loss_weight=0.25),
+    dict(contrastive_head, level=3, loss_weight=0.25),
 ]
 
 model = dict(
