@@ -549,6 +549,19 @@ def test_cli(tmp_path):
     assert meta['seed'] == 5 and meta['camera_motion'] is True
     assert meta['appearance_bias'] == 0.5 and meta['num_frames'] == 4
     assert len(_read_list(out / 'train.txt')) == K
+    assert meta['axis_bars'] is False and meta['streak']['steps'] == 2
+    # the benchmark study's data: translation pairs, bars, sharp frames
+    out2 = tmp_path / 'cli2'
+    done = subprocess.run(args[:2] + [str(out2)] + args[3:-1] + [
+        '--classes', 'translation', '--axis-bars', '--streak-steps', '0',
+        '--no-progress'], cwd=tmp_path, capture_output=True, text=True,
+        timeout=120)
+    assert done.returncode == 0, done.stderr
+    meta = json.loads((out2 / 'meta.json').read_text())
+    assert meta['rendered_classes'] == list(range(8))
+    assert meta['axis_bars'] is True and meta['streak']['steps'] == 0
+    assert sorted(int(r[1]) for r in _read_list(out2 / 'train.txt')) == \
+        list(range(8))
 
 
 def test_cli_rejects_invalid_arguments(tmp_path, capsys):

@@ -18,7 +18,12 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 sys.path.insert(0, REPO_ROOT)
 
-from mmhcml.datasets.synthetic_motion import render_benchmark  # noqa: E402
+from mmhcml.datasets.synthetic_motion import (  # noqa: E402
+    MOTION_CLASSES, STREAK_STEPS, TRANSLATION_CLASSES, render_benchmark)
+
+#: --classes choices -> labels rendered
+CLASS_SETS = {'all': tuple(range(len(MOTION_CLASSES))),
+              'translation': TRANSLATION_CLASSES}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -59,6 +64,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         'split (default: 0)')
     parser.add_argument('--camera-motion', action='store_true',
                         help='add class-independent camera drift')
+    parser.add_argument('--classes', choices=sorted(CLASS_SETS),
+                        default='all',
+                        help='render all 14 classes or only the four '
+                        'translation pairs (labels 0-7, the benchmark '
+                        'study\'s set) (default: all)')
+    parser.add_argument('--axis-bars', action='store_true',
+                        help='draw translating objects as bars along their '
+                        'motion axis')
+    parser.add_argument('--streak-steps', type=int, default=STREAK_STEPS,
+                        help='motion streak: each frame averages 2 J + 1 '
+                        'sub-frames, J = this (0: sharp frames) '
+                        f'(default: {STREAK_STEPS})')
     parser.add_argument('--workers', type=int, default=1,
                         help='rendering processes (default: 1)')
     parser.add_argument('--no-progress', action='store_true',
@@ -87,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             size=args.size, seed=args.seed,
             appearance_bias=args.appearance_bias,
             camera_motion=args.camera_motion, progress=not args.no_progress,
-            workers=args.workers)
+            workers=args.workers, classes=CLASS_SETS[args.classes],
+            axis_bars=args.axis_bars, streak_steps=args.streak_steps)
     except ValueError as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2
