@@ -1,3 +1,7 @@
+# The synthetic study's unbiased joint config (work_dirs/synthetic_benchmark_v3/
+# configs/unbiased_joint.py, absolute paths of that run) without the motion
+# losses: L_cls only, backbone loaded from stages 1-3 (issue 12, val only).
+#   python tools/train.py docs/results/synthetic_benchmark/redesign/joint_diag/j1_noheads.py
 _base_ = ['/work/main/configs/hcml/synthetic/joint_synthetic.py', '/work/main/configs/hcml/_base_/datasets/synthetic_benchmark.py']
 work_dir = 'work_dirs/jdiag/j1_noheads'
 train_dataloader = dict(
