@@ -126,12 +126,16 @@ def source_models():
     return names
 
 
+def _names_and_top_level(z):
+    names = z.namelist()
+    return names, next(z.read(n).decode() for n in names
+                       if n.endswith('.dist-info/top_level.txt'))
+
+
 def test_wheel_ships_the_model_index_where_mim_reads_it(source, tmp_path):
     wheel = build(source, 'build_wheel')
     with zipfile.ZipFile(wheel) as z:
-        names = z.namelist()
-        top_level = next(z.read(n).decode() for n in names
-                         if n.endswith('.dist-info/top_level.txt'))
+        names, top_level = _names_and_top_level(z)
         # the copies are of the current source files, not stale ones
         for rel in ('model-index.yml', 'configs/hcml/metafile.yml',
                     'configs/hcml/joint_k400.py', 'tools/train.py'):
@@ -161,9 +165,7 @@ def test_wheel_ships_the_model_index_where_mim_reads_it(source, tmp_path):
 def test_editable_wheel_points_mim_at_the_source_tree(source, tmp_path):
     wheel = build(source, 'build_editable')
     with zipfile.ZipFile(wheel) as z:
-        names = z.namelist()
-        top_level = next(z.read(n).decode() for n in names
-                         if n.endswith('.dist-info/top_level.txt'))
+        names, top_level = _names_and_top_level(z)
     assert 'mmhcml-preload.pth' in names
     # the import names stay listed after the path mim reads
     assert top_level.splitlines() == [
