@@ -31,9 +31,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..datasets.synthetic_motion import (MOTION_CLASSES, REVERSAL_PAIRS,
-                                         TRANSLATION_CLASSES,
-                                         render_benchmark)
+from ..datasets.synthetic_motion import (CLASS_SETS, MOTION_CLASSES,
+                                         REVERSAL_PAIRS, render_benchmark)
+from ..engine.schedule import STAGE_NAMES, get_stage
 from .claims import check_claims
 from .metrics import (bootstrap_ci, pair_accuracy, pair_identity_accuracy,
                       per_class_accuracy, top1_accuracy)
@@ -55,19 +55,12 @@ SELF_SUP = ('stage1', 'stage2', 'stage3')
 #: training settings -> the labelled list they train on
 SETTINGS = {'unbiased': 'train', 'biased': 'train_biased',
             'lowlabel': 'train_lowlabel'}
-#: run -> the self-supervised stages it starts from (their checkpoints)
-_PREVIOUS = {'stage2': ['stage1'], 'stage3': ['stage2'],
-             'joint': ['stage1', 'stage2', 'stage3']}
 #: seconds of one training iteration of 8 clips (12x64x64) relative to the
 #: baseline's (measured with one thread: baseline 0.18 s, PMB 0.4 s; the
 #: others from the earlier 2-core run: stage 1 4.5x, stage 2 1.3x, stage 3
 #: 0.9x, joint 3.3x the baseline); only used for the ETA
 _COST = {'baseline': 1.0, 'pmb': 2.2, 'stage1': 4.5, 'stage2': 1.3,
          'stage3': 0.9, 'joint': 3.3}
-#: rendered classes: ``translation`` (the four translation pairs, the
-#: study's default) or ``all`` (the 14 classes)
-CLASS_SETS = {'translation': TRANSLATION_CLASSES,
-              'all': tuple(range(len(MOTION_CLASSES)))}
 
 
 @dataclass
@@ -121,8 +114,15 @@ def _schedule(epochs: int) -> str:
     return 'param_scheduler = [\n' + '\n'.join(lines) + '\n]\n'
 
 
+def _loads(run: str) -> Tuple[str, ...]:
+    """The stages whose checkpoints ``run`` starts from (the schedule table;
+    none for the baseline and PMB-only runs)."""
+    return get_stage(run).loads if run in STAGE_NAMES else ()
+
+
 def class_set(name: str) -> Tuple[Tuple[int, ...], List[Tuple[int, int]]]:
-    """``(labels, reversal pairs)`` of a :data:`CLASS_SETS` entry.
+    """``(labels, reversal pairs)`` of a ``CLASS_SETS`` entry (``translation``,
+    the study's default, or ``all``).
 
     Labels keep their index in ``MOTION_CLASSES`` and start at 0, so a head
     with ``len(labels)`` outputs scores exactly these classes.
@@ -266,17 +266,16 @@ class _Study:
                       'pipeline={{_base_.bench_val_pipeline}}))')
             text += [f'val_dataloader = {loader}',
                      f'test_dataloader = {loader}']
-        previous = _PREVIOUS.get(run, [])
+        previous = _loads(run)
         if previous:
-            heads = {'stage1': 'rec_l1', 'stage2': 'con_l2', 'stage3': 'con_l3'}
             stages = ', '.join(
                 f"dict(name='{p}_synthetic', "
                 f'work_dir={self.run_dir("selfsup", p)!r}, '
-                f"heads=['{heads[p]}'])" for p in previous)
+                f'heads={list(get_stage(p).heads)!r})' for p in previous)
             hooks = [f"dict(type='LoadStageCheckpointHook', stages=[{stages}])"]
             if stage:
                 hooks.insert(0, "dict(type='ProgressiveFreezeHook', "
-                             f'frozen_levels={int(run[-1]) - 1})')
+                             f'frozen_levels={get_stage(run).frozen_levels})')
             text.append('custom_hooks = [' + ', '.join(hooks) + ']')
         path = self.config_path(setting, run)
         os.makedirs(osp.dirname(path), exist_ok=True)
@@ -286,7 +285,7 @@ class _Study:
 
     def dependencies(self, setting: str, run: str) -> List[Tuple[str, str]]:
         """The runs whose checkpoints ``(setting, run)`` starts from."""
-        return [('selfsup', p) for p in _PREVIOUS.get(run, [])]
+        return [('selfsup', p) for p in _loads(run)]
 
     def log_path(self, setting: str, run: str) -> str:
         return osp.join(self.run_dir(setting, run), 'train.log')
@@ -313,13 +312,6 @@ class _Study:
             raise RuntimeError(
                 f'tools/train.py {self.config_path(setting, run)} failed '
                 f'(exit {code}); log {log}:\n{tail}')
-
-    def train(self, setting: str, run: str) -> None:
-        """Train one run in the foreground (all threads)."""
-        start = time.time()
-        proc = self.start(setting, run, os.cpu_count() or 1)
-        self.check_exit(setting, run, proc.wait())
-        self.timings[f'train_{setting}_{run}'] = time.time() - start
 
     def checkpoint(self, setting: str, run: str) -> str:
         pointer = osp.join(self.run_dir(setting, run), 'last_checkpoint')

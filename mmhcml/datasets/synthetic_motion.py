@@ -59,7 +59,7 @@ __all__ = [
     'reversed_spec', 'clip_trajectory', 'object_alpha', 'render_clip',
     'write_video', 'render_benchmark', 'DECORD_UNSAFE_SIZES',
     'exposure_average', 'STREAK_STEPS', 'STREAK_DEN', 'AXIS_SHAPE',
-    'TRANSLATION_CLASSES'
+    'TRANSLATION_CLASSES', 'CLASS_SETS'
 ]
 
 #: Class names in label order.
@@ -89,7 +89,14 @@ _PAIR_MOTIONS: tuple[tuple[str, tuple[float, float]], ...] = (
 #: Labels of the four translation pairs (left/right, up/down and the two
 #: diagonals): the classes of the benchmark study (README "Synthetic motion
 #: benchmark" gives the measurements behind this choice).
-TRANSLATION_CLASSES: tuple[int, ...] = tuple(range(8))
+TRANSLATION_CLASSES: tuple[int, ...] = tuple(
+    label for (kind, _), pair in zip(_PAIR_MOTIONS, REVERSAL_PAIRS)
+    if kind == 'translate' for label in pair)
+#: Named class sets for ``render_benchmark(classes=...)``, the benchmark
+#: study and ``tools/data/render_synthetic.py --classes``.
+CLASS_SETS: dict[str, tuple[int, ...]] = {
+    'all': tuple(range(len(MOTION_CLASSES))),
+    'translation': TRANSLATION_CLASSES}
 _PARTNER = {a: b for a, b in REVERSAL_PAIRS}
 _PARTNER.update({b: a for a, b in REVERSAL_PAIRS})
 _PAIR_OF = {lab: k for k, pair in enumerate(REVERSAL_PAIRS) for lab in pair}
@@ -419,7 +426,7 @@ class _Progress:
 def _check_classes(classes) -> tuple[int, ...]:
     """Sorted labels of whole reversal pairs; ``None`` means all."""
     if classes is None:
-        return tuple(range(len(MOTION_CLASSES)))
+        return CLASS_SETS['all']
     out = []
     for label in classes:
         _check_label(label)

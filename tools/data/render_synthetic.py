@@ -19,11 +19,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
 sys.path.insert(0, REPO_ROOT)
 
 from mmhcml.datasets.synthetic_motion import (  # noqa: E402
-    MOTION_CLASSES, STREAK_STEPS, TRANSLATION_CLASSES, render_benchmark)
-
-#: --classes choices -> labels rendered
-CLASS_SETS = {'all': tuple(range(len(MOTION_CLASSES))),
-              'translation': TRANSLATION_CLASSES}
+    CLASS_SETS, STREAK_STEPS, render_benchmark)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -9,7 +9,6 @@
 # motion axis, sharp frames (no streaks); 16-frame 80x80 videos, and models
 # see 12-frame 64x64 crops, so level 3 (temporal stride 4) has 3 time steps
 # and test-time views differ in space (3 crops) and time (3 windows).
-bench_num_classes = 8
 bench_clip_len = 12
 bench_crop = 64
 
