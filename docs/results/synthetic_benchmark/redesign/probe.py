@@ -28,16 +28,7 @@ sys.path.insert(0, ROOT)
 OUT = os.environ.get('PROBE_OUT', 'work_dirs/redesign_probe')
 torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', '1')))
 
-import mmhcml.datasets._synthetic_drawing as sd  # noqa: E402
 import mmhcml.datasets.synthetic_motion as sm  # noqa: E402
-
-_sdf = sd.shape_sdf
-if 'bar' not in sd.SHAPES:  # probe-only 7th shape: a bar along local u
-    def _bar_sdf(shape, u, v):
-        if shape == 'bar':
-            return sd._box(u, v, 0.0, 0.0, 0.95, 0.3)
-        return _sdf(shape, u, v)
-    sd.shape_sdf = _bar_sdf
 from mmhcml.benchmarks.metrics import (pair_accuracy,  # noqa: E402
                                        pair_identity_accuracy, top1_accuracy)
 
@@ -81,7 +72,7 @@ a = p.parse_args()
 
 def spec_of(split, lab, i):
     s = sm.sample_clip_spec(lab, sm._clip_rng(0, split, lab, i),
-                            num_frames=a.frames)
+                            num_frames=a.frames, axis_bars=a.axis_bars)
     kw = {}
     if a.pair_shapes:
         kw['shape'] = a.pair_shapes.split(',')[lab // 2]
@@ -91,10 +82,6 @@ def spec_of(split, lab, i):
     if a.texs:
         texs = a.texs.split(',')
         kw['texture'] = texs[s.texture_seed % len(texs)]
-    if a.axis_bars and lab < 8:
-        d = sm._PAIR_MOTIONS[lab // 2][1]
-        th = math.atan2(d[1], d[0])
-        kw.update(shape='bar', angle_start=th, angle_end=th)
     if a.scale_mult != 1.0:
         kw.update(scale_start=s.scale_start * a.scale_mult,
                   scale_end=s.scale_end * a.scale_mult)
