@@ -83,3 +83,80 @@ def test_no_grab_bag_utils_module():
     found = [osp.relpath(p, ROOT) for p in glob.glob(
         osp.join(PACKAGE, '**', '_utils.py'), recursive=True)]
     assert not found, found
+
+
+def module_graph(root=ROOT):
+    """``{module: modules of the package it imports}`` for every module
+    under ``root/mmhcml``, from its import statements (``TYPE_CHECKING``
+    blocks included); a package is named by its ``__init__``."""
+    paths = glob.glob(osp.join(root, 'mmhcml', '**', '*.py'), recursive=True)
+    modules = {}
+    for path in paths:
+        parts = osp.relpath(path, root)[:-3].split(osp.sep)
+        is_pkg = parts[-1] == '__init__'
+        modules['.'.join(parts[:-1] if is_pkg else parts)] = (path, is_pkg)
+    graph = {}
+    for name, (path, is_pkg) in modules.items():
+        package = name.split('.')[:None if is_pkg else -1]
+        targets = set()
+        for node in ast.walk(ast.parse(open(path).read())):
+            if isinstance(node, ast.ImportFrom):
+                base = package[:len(package) - node.level + 1] \
+                    if node.level else []
+                module = '.'.join(base + [node.module] if node.module
+                                  else base)
+                for alias in node.names:
+                    full = f'{module}.{alias.name}'
+                    targets.add(full if full in modules else module)
+            elif isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+        graph[name] = {t for t in targets if t in modules and t != name}
+    return graph
+
+
+def import_cycles(graph):
+    """The modules of every import circle in ``graph``, one sorted list per
+    circle (strongly connected components of more than one module)."""
+    order, low, stack, cycles = {}, {}, [], []
+
+    def visit(module):
+        order[module] = low[module] = len(order)
+        stack.append(module)
+        for target in sorted(graph[module]):
+            if target not in order:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in stack:
+                low[module] = min(low[module], order[target])
+        if low[module] == order[module]:
+            component = stack[stack.index(module):]
+            del stack[stack.index(module):]
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for module in sorted(graph):
+        if module not in order:
+            visit(module)
+    return cycles
+
+
+def test_no_import_circle_between_modules():
+    """Issue 15: the house drawn from the imports has no circle (the
+    synthetic benchmark is spec -> render -> write, not two modules that
+    import each other)."""
+    assert import_cycles(module_graph()) == []
+
+
+def test_the_circle_finder_sees_a_circle(tmp_path):
+    pkg = tmp_path / 'mmhcml' / 'data'
+    pkg.mkdir(parents=True)
+    (tmp_path / 'mmhcml' / '__init__.py').write_text('')
+    (pkg / '__init__.py').write_text('from .spec import Spec\n')
+    (pkg / 'spec.py').write_text(
+        'from typing import TYPE_CHECKING\n'
+        'if TYPE_CHECKING:\n    from .render import draw\n')
+    (pkg / 'render.py').write_text('from mmhcml.data.spec import Spec\n')
+    graph = module_graph(str(tmp_path))
+    assert graph['mmhcml.data'] == {'mmhcml.data.spec'}
+    assert import_cycles(graph) == [['mmhcml.data.render',
+                                     'mmhcml.data.spec']]
