@@ -5,7 +5,7 @@
 _base_ = ['../stage1_k400.py']
 work_dir = 'work_dirs/ablations/table1_rec_l1_ucf101'
 
-train_dataloader = dict(
-    dataset=dict(
-        ann_file='data/ucf101/ucf101_train_split_1_videos.txt',
-        data_prefix=dict(video='data/ucf101/videos')))
+# the clips of UCF-101 split 1, unlabelled
+train_dataloader = dict(dataset=dict(
+    ann_file='data/ucf101/ucf101_train_split_1_videos.txt',
+    data_prefix=dict(video='data/ucf101/videos')))

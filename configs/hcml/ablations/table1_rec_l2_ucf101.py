@@ -3,13 +3,9 @@
 # from scratch by L_rec of the level-2 flow head).
 # Measure the efficacy score with tools/analysis/motion_features.py, taking
 # labelled clips from --data-config configs/hcml/finetune_ucf101_split1.py.
-_base_ = ['../stage1_k400.py']
+_base_ = ['./table1_rec_l1_ucf101.py']
 work_dir = 'work_dirs/ablations/table1_rec_l2_ucf101'
 
 model = dict(motion_heads=[
     dict(type='FlowReconstructionHead', level=2, loss_weight=1.0)
 ])
-train_dataloader = dict(
-    dataset=dict(
-        ann_file='data/ucf101/ucf101_train_split_1_videos.txt',
-        data_prefix=dict(video='data/ucf101/videos')))
