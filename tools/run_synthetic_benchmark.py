@@ -21,6 +21,8 @@ _FLAGS = {
                 'translation pairs) or all (the 14 classes)'),
     'streak-steps': ('streak_steps', int, 'motion-streak sub-frames on each '
                      'side of a frame (0: sharp frames)'),
+    'object-grid': ('object_grid', int, 'copies of each object per side of '
+                    'the frame (object_grid ** 2 objects, one motion)'),
     'appearance-bias': ('appearance_bias', float,
                         'colour-class correlation of train_biased'),
     'train-per-class': ('train_per_class', int, 'labelled clips per class'),

@@ -71,6 +71,8 @@ class StudySettings:
     classes: str = 'translation'
     axis_bars: bool = True
     streak_steps: int = 0
+    #: 2: four copies of each bar (val: PMB-only 86.9% vs 19.4% with one)
+    object_grid: int = 2
     train_per_class: int = 96
     lowlabel_per_class: int = 8
     val_per_class: int = 20
@@ -180,7 +182,8 @@ class _Study:
             num_frames=s.frames, size=s.size, seed=s.seed,
             appearance_bias=s.appearance_bias, progress=True,
             workers=max(1, s.num_workers), classes=self.classes,
-            axis_bars=s.axis_bars, streak_steps=s.streak_steps)
+            axis_bars=s.axis_bars, streak_steps=s.streak_steps,
+            object_grid=s.object_grid)
         self.timings['render'] = time.time() - start
         return info
 

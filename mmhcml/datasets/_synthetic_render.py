@@ -71,11 +71,26 @@ def clip_trajectory(spec: ClipSpec, num_frames: int = 16,
 
 def _object_layers(spec: ClipSpec, traj: dict[str, np.ndarray], size: int
                    ) -> tuple[np.ndarray, np.ndarray]:
-    u, v = local_coords(traj['x'], traj['y'], traj['scale'], traj['angle'],
-                        size, periodic=True)
-    alpha = coverage(shape_sdf(spec.shape, u, v), traj['scale'], size)
-    secondary = texture_mask(spec.texture, u, v, spec.texture_freq,
+    """Coverage and texture mask of the object (every copy of
+    ``spec.object_grid``), each ``(T, size, size)``."""
+    grid = spec.object_grid
+    alpha = secondary = None
+    for i in range(grid):
+        for j in range(grid):
+            u, v = local_coords(traj['x'] + i / grid, traj['y'] + j / grid,
+                                traj['scale'], traj['angle'], size,
+                                periodic=True)
+            a = coverage(shape_sdf(spec.shape, u, v), traj['scale'], size)
+            m = texture_mask(spec.texture, u, v, spec.texture_freq,
                              spec.texture_orient, spec.texture_seed)
+            if alpha is None:
+                alpha, secondary = a, m
+                continue
+            # copies do not overlap for the benchmark's sizes; where they
+            # would, the more covering one is drawn
+            top = a > alpha
+            alpha = np.where(top, a, alpha)
+            secondary = np.where(top, m, secondary)
     return alpha, secondary
 
 

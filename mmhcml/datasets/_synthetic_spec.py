@@ -115,6 +115,9 @@ class ClipSpec:
         angle_end: Object orientation at the last frame (radians).
         cam_start: Camera offset at the first frame.
         cam_end: Camera offset at the last frame.
+        object_grid: The object is drawn ``object_grid ** 2`` times, at the
+            offsets ``(i / object_grid, j / object_grid)`` of the torus,
+            with one motion and one appearance (1: a single object).
     """
     label: int
     shape: str
@@ -140,6 +143,7 @@ class ClipSpec:
     angle_end: float
     cam_start: Point = (0.0, 0.0)
     cam_end: Point = (0.0, 0.0)
+    object_grid: int = 1
 
 
 def _check_label(label: int) -> None:
@@ -222,7 +226,8 @@ def sample_clip_spec(label: int, rng: np.random.Generator, *,
                      appearance_bias: float = 0.0,
                      camera_motion: bool = False,
                      num_frames: int = 16,
-                     axis_bars: bool = False) -> ClipSpec:
+                     axis_bars: bool = False,
+                     object_grid: int = 1) -> ClipSpec:
     """Draw a random clip of class ``label``.
 
     Appearance is drawn with the same random calls for every label, so with
@@ -242,11 +247,15 @@ def sample_clip_spec(label: int, rng: np.random.Generator, *,
             lying along its motion axis, so that one frame shows the axis
             (the pair) but not the direction along it. The other motions
             keep their drawn shape.
+        object_grid: Copies of the object per side of the torus (see
+            :class:`ClipSpec`); consumes no random draws, so the other
+            fields do not depend on it.
 
     Returns:
         The sampled :class:`ClipSpec`.
     """
     _check_label(label)
+    check_int('object_grid', object_grid, 1)
     _check_unit('appearance_bias', appearance_bias)
     check_int('num_frames', num_frames, 2)
     label = int(label)
@@ -293,7 +302,8 @@ def sample_clip_spec(label: int, rng: np.random.Generator, *,
                     color=color, color2=color2, background=background,
                     bg_color=_rgb(base), bg_color2=_rgb(other),
                     bg_angle=bg_angle, bg_seed=bg_seed,
-                    cam_start=(-half[0], -half[1]), cam_end=half, **motion)
+                    cam_start=(-half[0], -half[1]), cam_end=half,
+                    object_grid=int(object_grid), **motion)
     return spec if spec.label == label else reversed_spec(spec)
 
 

@@ -160,7 +160,7 @@ def _clip_rng(seed: int, split: str, *index: int) -> np.random.Generator:
 def _render_one(task: tuple) -> str:
     """Render and write one clip; returns its annotation line."""
     (video_root, split, label, i, bias, seed, classes, camera_motion,
-     num_frames, size, fps, axis_bars, streak_steps) = task
+     num_frames, size, fps, axis_bars, streak_steps, object_grid) = task
     if label is None:
         rng = _clip_rng(seed, split, i)
         spec_label = classes[int(rng.integers(len(classes)))]
@@ -173,7 +173,8 @@ def _render_one(task: tuple) -> str:
         line = f'{rel} {label}'
     spec = sample_clip_spec(spec_label, rng, appearance_bias=bias,
                             camera_motion=camera_motion,
-                            num_frames=num_frames, axis_bars=axis_bars)
+                            num_frames=num_frames, axis_bars=axis_bars,
+                            object_grid=object_grid)
     write_video(os.path.join(video_root, rel),
                 render_clip(spec, num_frames, size, steps=streak_steps),
                 fps=fps)
@@ -192,7 +193,8 @@ def render_benchmark(out_dir: str | os.PathLike, *,
                      fps: int = 8, workers: int = 1,
                      classes: tuple[int, ...] | None = None,
                      axis_bars: bool = False,
-                     streak_steps: int = STREAK_STEPS) -> dict:
+                     streak_steps: int = STREAK_STEPS,
+                     object_grid: int = 1) -> dict:
     """Render the benchmark videos and MMAction2 annotation lists.
 
     The layout of ``out_dir`` is described in the module docstring.
@@ -226,6 +228,8 @@ def render_benchmark(out_dir: str | os.PathLike, *,
             :func:`sample_clip_spec`).
         streak_steps: ``J`` of :func:`render_clip`: each frame averages
             ``2 J + 1`` sub-frames (0: sharp frames).
+        object_grid: Copies of each object per side of the torus (see
+            :class:`ClipSpec`; 1: one object per clip).
 
     Returns:
         Dict with ``data_prefix`` (the videos directory), ``ann_file_<split>``
@@ -239,13 +243,14 @@ def render_benchmark(out_dir: str | os.PathLike, *,
                        num_test_per_class, num_unlabelled,
                        num_lowlabel_per_class, num_frames, size, seed, fps,
                        workers, streak_steps, appearance_bias)
+    check_int('object_grid', object_grid, 1)
     classes = _check_classes(classes)
     out_dir = os.fspath(out_dir)
     video_root = os.path.join(out_dir, 'videos')
     jobs = _split_jobs(classes, num_train_per_class, num_val_per_class,
                        num_test_per_class, num_unlabelled, appearance_bias)
     clip_args = (seed, classes, camera_motion, num_frames, size, fps,
-                 axis_bars, streak_steps)
+                 axis_bars, streak_steps, object_grid)
     lists = _render_splits(video_root, jobs, clip_args, workers, progress)
     if num_lowlabel_per_class:
         lists['train_lowlabel'] = [
@@ -260,7 +265,7 @@ def render_benchmark(out_dir: str | os.PathLike, *,
         num_lowlabel_per_class=num_lowlabel_per_class, num_frames=num_frames,
         size=size, seed=seed, appearance_bias=appearance_bias,
         camera_motion=camera_motion, fps=fps, streak_steps=streak_steps,
-        axis_bars=axis_bars)
+        axis_bars=axis_bars, object_grid=object_grid)
     return result
 
 
@@ -364,12 +369,14 @@ def _write_lists(out_dir: str, video_root: str, lists: dict) -> dict:
 
 
 def _write_meta(meta_file: str, classes: tuple[int, ...], counts: dict, *,
-                streak_steps: int, axis_bars: bool, **settings) -> str:
+                streak_steps: int, axis_bars: bool, object_grid: int,
+                **settings) -> str:
     """Write ``meta.json``: the ``settings`` (in the order given), the
     streak, the class vocabulary and the clips per list; returns its path."""
     meta = dict(settings,
                 streak=dict(steps=streak_steps, den=STREAK_DEN),
                 axis_bars=axis_bars,
+                object_grid=object_grid,
                 classes=list(MOTION_CLASSES),
                 rendered_classes=list(classes),
                 reversal_pairs=[list(p) for p in REVERSAL_PAIRS],

@@ -550,16 +550,18 @@ def test_cli(tmp_path):
     assert meta['appearance_bias'] == 0.5 and meta['num_frames'] == 4
     assert len(_read_list(out / 'train.txt')) == K
     assert meta['axis_bars'] is False and meta['streak']['steps'] == 2
+    assert meta['object_grid'] == 1
     # the benchmark study's data: translation pairs, bars, sharp frames
     out2 = tmp_path / 'cli2'
     done = subprocess.run(args[:2] + [str(out2)] + args[3:-1] + [
         '--classes', 'translation', '--axis-bars', '--streak-steps', '0',
-        '--no-progress'], cwd=tmp_path, capture_output=True, text=True,
+        '--object-grid', '2', '--no-progress'], cwd=tmp_path, capture_output=True, text=True,
         timeout=120)
     assert done.returncode == 0, done.stderr
     meta = json.loads((out2 / 'meta.json').read_text())
     assert meta['rendered_classes'] == list(range(8))
     assert meta['axis_bars'] is True and meta['streak']['steps'] == 0
+    assert meta['object_grid'] == 2
     assert sorted(int(r[1]) for r in _read_list(out2 / 'train.txt')) == \
         list(range(8))
 
@@ -662,3 +664,65 @@ def test_render_benchmark_rejects_bad_class_subsets(tmp_path, classes, match):
         sm.render_benchmark(tmp_path, **{**TINY, 'classes': classes})
     with pytest.raises(ValueError, match='streak_steps'):
         sm.render_benchmark(tmp_path, **{**TINY, 'streak_steps': -1})
+
+
+def test_object_grid_draws_shifted_copies_with_one_motion():
+    # oracle: the single-object render of the same spec moved by (i/g, j/g)
+    # on the torus; the grid's coverage is the union (max) of the copies
+    for label, grid in ((0, 2), (5, 2), (2, 3)):
+        spec = _spec(label, 7, axis_bars=True, object_grid=grid)
+        single = dataclasses.replace(spec, object_grid=1)
+        want = np.zeros((6, 48, 48))
+        for i in range(grid):
+            for j in range(grid):
+                moved = dataclasses.replace(
+                    single,
+                    pos_start=(single.pos_start[0] + i / grid,
+                               single.pos_start[1] + j / grid),
+                    pos_end=(single.pos_end[0] + i / grid,
+                             single.pos_end[1] + j / grid))
+                want = np.maximum(want, sm.object_alpha(moved, 6, 48))
+        got = sm.object_alpha(spec, 6, 48)
+        np.testing.assert_allclose(got, want, atol=1e-12)
+        # grid ** 2 copies that do not overlap: grid ** 2 times the area
+        area = sm.object_alpha(single, 6, 48).sum()
+        assert got.sum() == pytest.approx(grid * grid * area, rel=1e-6)
+
+
+def test_object_grid_keeps_the_draws_and_the_reversal():
+    for a, b in sm.REVERSAL_PAIRS[:4]:
+        spec = _spec(a, 3, axis_bars=True, object_grid=2)
+        # no extra random draws: every other field as with one object
+        assert spec == dataclasses.replace(_spec(a, 3, axis_bars=True),
+                                           object_grid=2)
+        assert _spec(b, 3, axis_bars=True, object_grid=2) == \
+            sm.reversed_spec(spec)
+        assert np.array_equal(
+            sm.render_clip(sm.reversed_spec(spec), 6, 32, steps=0),
+            sm.render_clip(spec, 6, 32, steps=0)[::-1])
+    with pytest.raises(ValueError, match='object_grid'):
+        _spec(0, 0, object_grid=0)
+
+
+def test_render_benchmark_object_grid(tmp_path):
+    info = sm.render_benchmark(tmp_path, **{
+        **TINY, 'classes': sm.TRANSLATION_CLASSES, 'axis_bars': True,
+        'streak_steps': 0, 'object_grid': 2, 'size': 64})
+    meta = json.load(open(info['meta_file']))
+    assert meta['object_grid'] == 2
+    rel, lab = _read_list(info['ann_file_train'])[0]
+    spec = sm.sample_clip_spec(int(lab), sm._clip_rng(0, 'train', int(lab), 0),
+                               num_frames=6, axis_bars=True, object_grid=2)
+    want = sm.render_clip(spec, 6, 64, steps=0).astype(float)
+    got = _decode(os.path.join(info['data_prefix'], rel)).astype(float)
+    # where only the extra copies are, the video shows them (mp4 blurs
+    # edges, so compare there with the one-object render)
+    single = dataclasses.replace(spec, object_grid=1)
+    one = sm.render_clip(single, 6, 64, steps=0).astype(float)
+    extra = (sm.object_alpha(spec, 6, 64) > 0.99) & (
+        sm.object_alpha(single, 6, 64) < 0.01)
+    assert extra.sum() > 100
+    assert np.abs(got - want)[extra].mean() < \
+        0.5 * np.abs(got - one)[extra].mean()
+    with pytest.raises(ValueError, match='object_grid'):
+        sm.render_benchmark(tmp_path, **{**TINY, 'object_grid': 0})

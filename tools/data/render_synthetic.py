@@ -72,6 +72,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help='motion streak: each frame averages 2 J + 1 '
                         'sub-frames, J = this (0: sharp frames) '
                         f'(default: {STREAK_STEPS})')
+    parser.add_argument('--object-grid', type=int, default=1,
+                        help='copies of each object per side of the frame '
+                        '(a torus): object_grid ** 2 objects with one motion '
+                        '(default: 1)')
     parser.add_argument('--workers', type=int, default=1,
                         help='rendering processes (default: 1)')
     parser.add_argument('--no-progress', action='store_true',
@@ -101,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
             appearance_bias=args.appearance_bias,
             camera_motion=args.camera_motion, progress=not args.no_progress,
             workers=args.workers, classes=CLASS_SETS[args.classes],
-            axis_bars=args.axis_bars, streak_steps=args.streak_steps)
+            axis_bars=args.axis_bars, streak_steps=args.streak_steps,
+            object_grid=args.object_grid)
     except ValueError as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2
