@@ -10,6 +10,7 @@ from typing import Dict, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor
 
@@ -64,6 +65,15 @@ class FlowReconstructionHead(BaseModule):
         alpha (float): Charbonnier exponent. Defaults to ``0.45``.
         eps (float): Charbonnier epsilon. Defaults to ``1e-3``.
         loss_weight (float): ``lambda`` of Eq. 5. Defaults to ``15.0``.
+        photometric_scales (Sequence[int]): Scales at which the
+            photometric term of Eq. 2 is evaluated and averaged: at scale
+            ``s`` frames and flow are average-pooled by ``s`` (the flow's
+            values divided by ``s``) before warping. ``(1,)`` is Eq. 2 as
+            written. The paper is silent; the photometric gradient of a
+            bilinear warp vanishes for displacements beyond the image
+            structure's scale (a pixel or two), and coarser scales bring
+            larger motions into that range, as the multi-scale losses of
+            PWC-Net / UFlow do. Defaults to ``(1, )``.
         zero_init_flow (bool): Initialise the last conv (``predict_flow``)
             to zero, so that the flow starts at exactly zero everywhere and
             grows only where the photometric term pushes it, as
@@ -113,6 +123,7 @@ class FlowReconstructionHead(BaseModule):
                  alpha: float = 0.45,
                  eps: float = 1e-3,
                  loss_weight: float = 15.0,
+                 photometric_scales: Sequence[int] = (1, ),
                  zero_init_flow: bool = True,
                  with_cp: bool = False,
                  init_cfg: OptConfigType = None) -> None:
@@ -135,6 +146,14 @@ class FlowReconstructionHead(BaseModule):
         if not isinstance(zero_init_flow, bool):
             raise ValueError(
                 f'zero_init_flow must be a bool, got {zero_init_flow!r}')
+        scales = tuple(photometric_scales) if isinstance(
+            photometric_scales, (list, tuple)) else ()
+        if not scales or len(set(scales)) != len(scales) or not all(
+                isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                for v in scales):
+            raise ValueError('photometric_scales must be a non-empty '
+                             'sequence of distinct ints >= 1, got '
+                             f'{photometric_scales!r}')
         if not isinstance(with_cp, bool):
             raise ValueError(f'with_cp must be a bool, got {with_cp!r}')
         if len(dense_channels) < 1 or min(dense_channels) < 1:
@@ -148,6 +167,7 @@ class FlowReconstructionHead(BaseModule):
         self.alpha = alpha
         self.eps = eps
         self.loss_weight = loss_weight
+        self.photometric_scales = scales
         self.with_cp = with_cp
         self.dense = nn.ModuleList()
         width = in_channels
@@ -201,6 +221,34 @@ class FlowReconstructionHead(BaseModule):
         return upsample_flow(
             flow.transpose(1, 2).reshape(n * pairs, 2, h, w).float(), size)
 
+    def multiscale_photometric(self, target: Tensor, source: Tensor,
+                               flow: Tensor) -> Tensor:
+        """Eq. 2 averaged over ``photometric_scales``.
+
+        Shape:
+            - target, source: ``(B, 3, H, W)``; flow ``(B, 2, H, W)`` in
+              frame pixels; output: scalar
+        """
+        height, width = target.shape[-2:]
+        total = 0.0
+        for scale in self.photometric_scales:
+            if scale > min(height, width) // 2:
+                raise ValueError(
+                    f'photometric_scales={self.photometric_scales} has scale '
+                    f'{scale}, too coarse for {height}x{width} frames (at '
+                    'most half the shorter side)')
+            if scale == 1:
+                tgt, src, fl = target, source, flow
+            else:
+                tgt = F.avg_pool2d(target, scale)
+                src = F.avg_pool2d(source, scale)
+                fl = F.avg_pool2d(flow, scale) / scale
+            warped, mask = backward_warp(src, fl)
+            total = total + photometric_loss(tgt, warped, mask, self.alpha,
+                                             self.eps, self.photometric_norm,
+                                             self.intensity_scale)
+        return total / len(self.photometric_scales)
+
     def loss(self, motion: Dict[int, Tensor], frames: Tensor) -> dict:
         """Reconstruction loss of Eq. 2-3 for this head's level.
 
@@ -227,10 +275,7 @@ class FlowReconstructionHead(BaseModule):
             n * pairs, -1, height, width).float()
         source = frames[:, :, 1:].transpose(1, 2).reshape(
             n * pairs, -1, height, width).float()
-        warped, mask = backward_warp(source, flow)
-        photometric = photometric_loss(target, warped, mask, self.alpha,
-                                       self.eps, self.photometric_norm,
-                                       self.intensity_scale)
+        photometric = self.multiscale_photometric(target, source, flow)
         smoothness = smoothness_loss(flow, self.alpha, self.eps)
         total = photometric + self.smooth_weight * smoothness
         return {
