@@ -93,6 +93,17 @@ def data_overrides(info):
     return out
 
 
+def build_listed(tmp_path, lines, cfg, **overrides):
+    """The dataset of ``cfg`` (with ``overrides``) over an annotation list
+    ``tmp_path/list.txt`` holding ``lines``."""
+    from mmaction.registry import DATASETS
+    ann = tmp_path / 'list.txt'
+    ann.write_text('\n'.join(lines) + '\n')
+    cfg = dict(cfg, ann_file=str(ann))
+    cfg.update(overrides)
+    return DATASETS.build(cfg)
+
+
 def pytest_terminal_summary(terminalreporter):
     """Say loudly when the Triton kernels went untested (no triton)."""
     from mmhcml.models.ops.cost_volume_triton import triton_available

@@ -9,30 +9,24 @@ configs, their rawframe pipeline reading the video instead) and prints
 flow of the middle clip there (``flow_l1.png``, ``flow.mp4``); it needs the
 full checkpoint (the stripped deploy checkpoint has no flow head).
 """
-import argparse
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmengine.config import DictAction  # noqa: E402
-
 from mmhcml.demo import recognize_video  # noqa: E402
+from mmhcml.cli.tool_args import model_tool_parser, parse_tool_args  # noqa: E402
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    parser = model_tool_parser(__doc__)
     parser.add_argument('video')
     parser.add_argument('--label-file',
                         help='class names, one per line, in class order')
     parser.add_argument('--top-k', type=int, default=5)
     parser.add_argument('--flow-dir',
                         help='write the level-1 flow of the clip here')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    return parser.parse_args(argv)
+    return parse_tool_args(parser, argv)
 
 
 def main(argv=None):

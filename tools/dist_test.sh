@@ -1,24 +1,10 @@
 #!/usr/bin/env bash
 # Distributed testing (e.g. 30-view Kinetics-400 testing):
 #   tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py arguments]
+# NNODES, NODE_RANK, MASTER_ADDR and PORT as for tools/dist_train.sh.
 set -e
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-HERE=$(cd "$(dirname "$0")" && pwd)
-
-PYTHONPATH="$HERE/..":$PYTHONPATH \
-python -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
-    "$HERE/test.py" \
-    $CONFIG \
-    $CHECKPOINT \
-    --launcher pytorch ${@:4}
+exec bash "$(dirname "$0")/dist_launch.sh" test.py $GPUS \
+    $CONFIG $CHECKPOINT --launcher pytorch ${@:4}

@@ -3,16 +3,11 @@
 # stage 3 and the motion head of every stage. BN statistics per GPU (D.2).
 #   tools/dist_train.sh configs/hcml/joint_sthv1.py 8
 #   tools/dist_test.sh configs/hcml/joint_sthv1.py CHECKPOINT 8   # multi-view
-_base_ = [
-    './_base_/hcml_sthv1.py',
-    './_base_/schedules/warmup_cosine_150e.py',
-]
+_base_ = ['./_base_/hcml_sthv1.py', './_base_/schedules/warmup_cosine_150e.py']
 work_dir = 'work_dirs/joint_sthv1'
 
 train_cfg = dict(max_epochs=150)
 
 # frozen levels and the checkpoints it starts from: the schedule table
 # (mmhcml.engine.schedule.STAGES)
-custom_hooks = [
-    dict(type='LoadStageCheckpointHook', stage='joint', run='{stage}_sthv1')
-]
+custom_hooks = [dict(type='LoadStageCheckpointHook', stage='joint', run='{stage}_sthv1')]

@@ -5,13 +5,8 @@
 _base_ = ['./stage2_k400.py']
 work_dir = 'work_dirs/stage3_k400'
 
-model = dict(motion_heads=[
-    dict(_base_.contrastive_head, level=3, loss_weight=1.0)
-])
-
+model = dict(motion_heads=[dict(_base_.contrastive_head, level=3, loss_weight=1.0)])
 # frozen levels and the checkpoints it starts from: the schedule table
 # (mmhcml.engine.schedule.STAGES)
-custom_hooks = [
-    dict(type='ProgressiveFreezeHook', stage='stage3'),
-    dict(type='LoadStageCheckpointHook', stage='stage3', run='{stage}_k400')
-]
+custom_hooks = [dict(type='ProgressiveFreezeHook', stage='stage3'),
+                dict(type='LoadStageCheckpointHook', stage='stage3', run='{stage}_k400')]

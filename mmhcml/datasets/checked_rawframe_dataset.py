@@ -1,19 +1,19 @@
 """MMAction2's ``RawframeDataset`` with explicit errors for bad input."""
 import os
 import os.path as osp
-from typing import List, Optional
+from typing import List
 
 import numpy as np
 
 from mmaction.datasets import RawframeDataset
 from mmaction.registry import DATASETS
-from .video_checks import VideoCheckMixin
+from .video_checks import LabelledListMixin, _listing
 
 __all__ = ['CheckedRawframeDataset']
 
 
 @DATASETS.register_module()
-class CheckedRawframeDataset(VideoCheckMixin, RawframeDataset):
+class CheckedRawframeDataset(LabelledListMixin, RawframeDataset):
     """A ``frame_dir total_frames label`` list whose problems are reported
     early (the Something-Something V1 configs use it).
 
@@ -47,21 +47,6 @@ class CheckedRawframeDataset(VideoCheckMixin, RawframeDataset):
             ``start_index``, ``with_offset``, ...).
     """
 
-    def __init__(self,
-                 ann_file: str,
-                 pipeline: list,
-                 num_classes: Optional[int] = None,
-                 skip_unreadable: bool = False,
-                 check_files: bool = True,
-                 short_video: str = 'error',
-                 **kwargs) -> None:
-        self._set_checks(skip_unreadable, check_files, short_video)
-        if kwargs.get('multi_class'):
-            raise ValueError('CheckedRawframeDataset reads single-label '
-                             'lists; use RawframeDataset for multi_class=True')
-        super().__init__(ann_file, pipeline, num_classes=num_classes,
-                         **kwargs)
-
     def load_data_list(self) -> List[dict]:
         columns = 4 if self.with_offset else 3
         layout = ('frame_dir offset total_frames label'
@@ -85,11 +70,7 @@ class CheckedRawframeDataset(VideoCheckMixin, RawframeDataset):
             if counts[-1] < 1:
                 raise ValueError(
                     f'{where}: total_frames must be >= 1, got {counts[-1]}')
-            if label < 0 or (self.num_classes is not None
-                             and label >= self.num_classes):
-                raise ValueError(
-                    f'{where}: unknown label {label} (num_classes='
-                    f'{self.num_classes})')
+            self._check_label(where, label)
             frame_dir = fields[0]
             if self.data_prefix['img'] is not None:
                 frame_dir = osp.join(self.data_prefix['img'], frame_dir)
@@ -135,8 +116,6 @@ class CheckedRawframeDataset(VideoCheckMixin, RawframeDataset):
             if self._skips:
                 self._skip(folder, reason)
         if bad and not self._skips:
-            shown = '\n  '.join(bad[:10])
-            more = f'\n  ... {len(bad) - 10} more' if len(bad) > 10 else ''
             hint = ('Test runs never skip: fix the list or the folders'
                     if self.test_mode else
                     'Fix the list or the folders, or set '
@@ -145,7 +124,7 @@ class CheckedRawframeDataset(VideoCheckMixin, RawframeDataset):
             raise FileNotFoundError(
                 f'{len(bad)} rawframe folder(s) listed in {self.ann_file} '
                 f'cannot be used (filename_tmpl={self.filename_tmpl!r}, '
-                f'start_index={self.start_index}):\n  {shown}{more}\n'
+                f'start_index={self.start_index}):\n  {_listing(bad, 10)}\n'
                 f'{hint}.')
         return kept
 

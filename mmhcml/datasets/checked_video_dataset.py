@@ -1,16 +1,16 @@
 """MMAction2's ``VideoDataset`` with explicit errors for bad input."""
 import os.path as osp
-from typing import List, Optional
+from typing import List
 
 from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
-from .video_checks import VideoCheckMixin
+from .video_checks import LabelledListMixin
 
 __all__ = ['CheckedVideoDataset']
 
 
 @DATASETS.register_module()
-class CheckedVideoDataset(VideoCheckMixin, VideoDataset):
+class CheckedVideoDataset(LabelledListMixin, VideoDataset):
     """A ``path label`` video list whose problems are reported early.
 
     * an annotation line without a label column, with a label that is not an
@@ -37,21 +37,6 @@ class CheckedVideoDataset(VideoCheckMixin, VideoDataset):
         **kwargs: Arguments of ``VideoDataset``.
     """
 
-    def __init__(self,
-                 ann_file: str,
-                 pipeline: list,
-                 num_classes: Optional[int] = None,
-                 skip_unreadable: bool = False,
-                 check_files: bool = True,
-                 short_video: str = 'error',
-                 **kwargs) -> None:
-        self._set_checks(skip_unreadable, check_files, short_video)
-        if kwargs.get('multi_class'):
-            raise ValueError('CheckedVideoDataset reads single-label lists; '
-                             'use VideoDataset for multi_class=True')
-        super().__init__(ann_file, pipeline, num_classes=num_classes,
-                         **kwargs)
-
     def load_data_list(self) -> List[dict]:
         data_list, lines = [], []
         for number, line in self._annotation_lines():
@@ -67,11 +52,7 @@ class CheckedVideoDataset(VideoCheckMixin, VideoDataset):
             except ValueError:
                 raise ValueError(f'{where}: label must be an integer, got '
                                  f'{label!r}') from None
-            if label < 0 or (self.num_classes is not None
-                             and label >= self.num_classes):
-                raise ValueError(
-                    f'{where}: unknown label {label} (num_classes='
-                    f'{self.num_classes})')
+            self._check_label(where, label)
             if self.data_prefix['video'] is not None:
                 path = osp.join(self.data_prefix['video'], path)
             data_list.append(dict(filename=path, label=label))

@@ -14,12 +14,20 @@ from mmengine.logging import print_log
 
 __all__ = [
     'UnreadableVideoError', 'AllEntriesSkippedError', 'VideoCheckMixin',
-    'SHORT_VIDEO_POLICIES'
+    'LabelledListMixin', 'SHORT_VIDEO_POLICIES'
 ]
 
 #: What to do with a video shorter than a clip: raise, skip it (training
 #: only), or let the sampler loop over its frames as MMAction2 does.
 SHORT_VIDEO_POLICIES = ('error', 'skip', 'loop')
+
+
+def _listing(entries: List[str], limit: int) -> str:
+    """The first ``limit`` entries, one per indented line, and how many
+    more there are."""
+    more = (f'\n  ... {len(entries) - limit} more'
+            if len(entries) > limit else '')
+    return '\n  '.join(entries[:limit]) + more
 
 
 class UnreadableVideoError(RuntimeError):
@@ -96,14 +104,11 @@ class VideoCheckMixin:
                 logger='current',
                 level=30)
         if self._listed and len(self.skipped) >= self._listed:
-            shown = '\n  '.join(f'{p}: {r}'
-                                 for p, r in list(self.skipped.items())[:5])
-            more = (f'\n  ... {len(self.skipped) - 5} more'
-                    if len(self.skipped) > 5 else '')
+            skipped = [f'{p}: {r}' for p, r in self.skipped.items()]
             raise AllEntriesSkippedError(
                 f'skip_unreadable=True skipped every one of the '
                 f'{self._listed} entries listed in {self.ann_file}, so there '
-                f'is nothing left to load:\n  {shown}{more}\nCheck '
+                f'is nothing left to load:\n  {_listing(skipped, 5)}\nCheck '
                 'data_prefix and the list, or the files themselves.')
 
     def _check_files(self, data_list: List[dict], key: str,
@@ -132,14 +137,12 @@ class VideoCheckMixin:
             if self._skips:
                 self._skip(path, reason)
         if bad and not self._skips:
-            shown = '\n  '.join(bad[:10])
-            more = f'\n  ... {len(bad) - 10} more' if len(bad) > 10 else ''
             hint = ('Test runs never skip: fix the list' if self.test_mode
                     else 'Fix the list or set skip_unreadable=True in the '
                     'dataset config to skip them in training')
             raise FileNotFoundError(
                 f'{len(bad)} video(s) listed in {self.ann_file} cannot be '
-                f'read:\n  {shown}{more}\n{hint}.')
+                f'read:\n  {_listing(bad, 10)}\n{hint}.')
         return kept
 
     def _frames_needed(self) -> int:
@@ -200,3 +203,41 @@ class VideoCheckMixin:
             '-pix_fmt yuv420p -vf "scale=trunc(iw/2)*2:trunc(ih/2)*2" '
             'OUT.mp4`). Set skip_unreadable=True in the dataset config to '
             'skip unreadable videos during training.')
+
+
+class LabelledListMixin(VideoCheckMixin):
+    """:class:`VideoCheckMixin` for a labelled, single-label list dataset
+    (``CheckedVideoDataset``, ``CheckedRawframeDataset``): the checks'
+    arguments and the label check shared by their ``load_data_list``.
+
+    It is listed first among the bases of the dataset class, before the
+    MMAction2 dataset it checks.
+    """
+
+    def __init__(self,
+                 ann_file: str,
+                 pipeline: list,
+                 num_classes: Optional[int] = None,
+                 skip_unreadable: bool = False,
+                 check_files: bool = True,
+                 short_video: str = 'error',
+                 **kwargs) -> None:
+        self._set_checks(skip_unreadable, check_files, short_video)
+        if kwargs.get('multi_class'):
+            owner = next(c for c in type(self).__mro__
+                         if LabelledListMixin in c.__bases__)
+            plain = next(b for b in owner.__bases__
+                         if b is not LabelledListMixin)
+            raise ValueError(f'{owner.__name__} reads single-label lists; '
+                             f'use {plain.__name__} for multi_class=True')
+        super().__init__(ann_file, pipeline, num_classes=num_classes,
+                         **kwargs)
+
+    def _check_label(self, where: str, label: int) -> None:
+        """``ValueError`` naming ``where`` (``file:line``) unless ``label``
+        is in ``0 .. num_classes - 1`` (``>= 0`` without ``num_classes``)."""
+        if label < 0 or (self.num_classes is not None
+                         and label >= self.num_classes):
+            raise ValueError(
+                f'{where}: unknown label {label} (num_classes='
+                f'{self.num_classes})')

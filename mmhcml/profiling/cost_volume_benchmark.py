@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from ..models.ops import cost_volume, temporal_cost_volume
 from ..models.ops import cost_volume_triton as cvt
 from ..models.ops.cost_volume_triton import triton_available
-from .measure import PeakMemory, device_name, save_json, time_it
+from .measure import PeakMemory, device_name, time_it, write_result
 
 #: The checkout (or installed package) root, holding configs/.
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -274,9 +274,7 @@ def main(argv=None):
     print('\n'.join(rows))
     for line in result['summary']['lines']:
         print(line)
-    if args.out:
-        save_json(result, args.out)
-        print(f'wrote {args.out}')
+    write_result(result, args.out)
     return result
 
 

@@ -28,7 +28,7 @@ import torch
 
 __all__ = [
     'PeakMemory', 'SavedActivations', 'check_iters', 'device_name',
-    'save_json', 'synchronize', 'time_call', 'time_it'
+    'save_json', 'synchronize', 'time_call', 'time_it', 'write_result'
 ]
 
 
@@ -54,6 +54,14 @@ def save_json(result: dict, path: str) -> None:
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     with open(path, 'w') as f:
         json.dump(result, f, indent=2)
+
+
+def write_result(result: dict, out: Optional[str]) -> None:
+    """:func:`save_json` to ``out`` and print ``wrote <out>``; nothing when
+    ``out`` is ``None`` (a tool's ``--out``)."""
+    if out:
+        save_json(result, out)
+        print(f'wrote {out}')
 
 
 def synchronize(device: str) -> None:

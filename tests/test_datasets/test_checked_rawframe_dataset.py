@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 
-from mmaction.registry import DATASETS
 from mmhcml.datasets import UnreadableVideoError
+from tests.conftest import build_listed
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PIPELINE = [
@@ -35,13 +35,10 @@ def frames(tmp_path):
 
 
 def build(tmp_path, root, lines, **kwargs):
-    ann = tmp_path / 'list.txt'
-    ann.write_text('\n'.join(lines) + '\n')
-    cfg = dict(type='CheckedRawframeDataset', ann_file=str(ann),
-               data_prefix=dict(img=str(root)), pipeline=PIPELINE,
-               filename_tmpl='{:05}.jpg', num_classes=4)
-    cfg.update(kwargs)
-    return DATASETS.build(cfg)
+    return build_listed(tmp_path, lines, dict(
+        type='CheckedRawframeDataset', data_prefix=dict(img=str(root)),
+        pipeline=PIPELINE, filename_tmpl='{:05}.jpg', num_classes=4),
+        **kwargs)
 
 
 def test_missing_folders_and_frame_counts_listed_when_built(frames,
@@ -96,3 +93,10 @@ def test_sthv1_configs_use_the_checked_dataset():
             dataset = cfg[f'{loader}_dataloader'].dataset
             assert dataset.type == 'CheckedRawframeDataset', (name, loader)
             assert dataset.num_classes == 174
+
+
+def test_multi_class_lists_are_refused(frames, tmp_path):
+    with pytest.raises(ValueError, match='CheckedRawframeDataset reads '
+                       'single-label lists; use RawframeDataset for '
+                       'multi_class=True'):
+        build(tmp_path, frames, ['good 8 0'], multi_class=True)

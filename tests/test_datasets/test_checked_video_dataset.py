@@ -6,6 +6,7 @@ import pytest
 
 from mmaction.registry import DATASETS
 from mmhcml.datasets import AllEntriesSkippedError, UnreadableVideoError
+from tests.conftest import build_listed
 
 PIPELINE = [
     dict(type='DecordInit'),
@@ -32,13 +33,9 @@ def videos(rendered_benchmark, tmp_path):
 
 
 def build(tmp_path, lines, root, **kwargs):
-    ann = tmp_path / 'list.txt'
-    ann.write_text('\n'.join(lines) + '\n')
-    cfg = dict(type='CheckedVideoDataset', ann_file=str(ann),
-               data_prefix=dict(video=str(root)), pipeline=PIPELINE,
-               num_classes=5)
-    cfg.update(kwargs)
-    return DATASETS.build(cfg)
+    return build_listed(tmp_path, lines, dict(
+        type='CheckedVideoDataset', data_prefix=dict(video=str(root)),
+        pipeline=PIPELINE, num_classes=5), **kwargs)
 
 
 @pytest.mark.parametrize('line,match', [
@@ -155,3 +152,10 @@ def test_bom_directory_and_undecodable_messages(videos, tmp_path):
         dataset[0]
     text = str(error.value)  # not blamed on truncation alone
     assert 'frame size' in text and 'ffmpeg' in text and 'truncated' in text
+
+
+def test_multi_class_lists_are_refused(videos, tmp_path):
+    with pytest.raises(ValueError, match='CheckedVideoDataset reads '
+                       'single-label lists; use VideoDataset for '
+                       'multi_class=True'):
+        build(tmp_path, ['good.mp4 0'], videos, multi_class=True)

@@ -3,7 +3,8 @@ import time
 
 import pytest
 
-from mmhcml.profiling.measure import check_iters, time_call, time_it
+from mmhcml.profiling.measure import (check_iters, time_call, time_it,
+                                      write_result)
 
 
 def test_time_call_measures_the_call_in_milliseconds():
@@ -25,3 +26,13 @@ def test_check_iters_names_both_values(iters, warmup):
         check_iters(iters, warmup)
     with pytest.raises(ValueError, match='iters must be >= 1'):
         time_it(lambda: None, 'cpu', iters=iters, warmup=warmup)
+
+
+def test_write_result_saves_to_out_and_says_so(tmp_path, capsys):
+    import json
+    write_result({'ratio': 1.5}, None)
+    assert capsys.readouterr().out == '' and not list(tmp_path.iterdir())
+    out = tmp_path / 'sub' / 'result.json'
+    write_result({'ratio': 1.5}, str(out))
+    assert json.loads(out.read_text()) == {'ratio': 1.5}
+    assert capsys.readouterr().out == f'wrote {out}\n'

@@ -19,7 +19,7 @@ from mmengine.config import Config  # noqa: E402
 
 from mmhcml.profiling.model_benchmark import (  # noqa: E402
     add_comparison_args, benchmark_models, check_targets, format_report)
-from mmhcml.profiling.measure import save_json  # noqa: E402
+from mmhcml.profiling.measure import write_result  # noqa: E402
 from mmhcml.models.ops import COST_VOLUME_IMPLS  # noqa: E402
 
 MODELS_DIR = osp.join(ROOT, 'configs', 'hcml', '_base_', 'models')
@@ -72,9 +72,7 @@ def main(argv=None):
     result['setup'].update(baseline_config=args.baseline,
                            hcml_config=args.hcml, command=' '.join(sys.argv))
     print(format_report(result))
-    if args.out:
-        save_json(result, args.out)
-        print(f'wrote {args.out}')
+    write_result(result, args.out)
     return result
 
 

@@ -11,7 +11,6 @@ all sampled targets (``con_acc``, chance 1 / (clips x locations x T_l)) and
 among the same clip and position's time steps (``con_temporal_acc``, chance
 1 / T_l).
 """
-import argparse
 import json
 import os
 import os.path as osp
@@ -19,18 +18,15 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmengine.config import DictAction  # noqa: E402
-
 import mmhcml  # noqa: E402,F401
 from mmhcml.apis import load_model  # noqa: E402
+from mmhcml.cli.tool_args import model_tool_parser, parse_tool_args  # noqa: E402
 from mmhcml.analysis.contrastive_accuracy import (  # noqa: E402
     clips_from_videos, contrastive_accuracy)
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    parser = model_tool_parser(__doc__)
     parser.add_argument('videos', nargs='+', metavar='VIDEO')
     parser.add_argument('--clip-len', type=int, default=12)
     parser.add_argument('--size', type=int, nargs=2, default=[96, 128],
@@ -39,9 +35,7 @@ def parse_args(argv=None):
     parser.add_argument('--start-fraction', type=float, default=0.0)
     parser.add_argument('--batch-size', type=int, default=4)
     parser.add_argument('--out', help='write the results as JSON here')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    return parser.parse_args(argv)
+    return parse_tool_args(parser, argv)
 
 
 def main(argv=None):

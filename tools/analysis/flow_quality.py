@@ -11,25 +11,21 @@ difference. Also the model's end-point error on rendered translating textures,
 whose true motion is known. Writes ``flow_quality.json`` and
 ``flow_quality.png`` (frames, both flows, error maps) to ``--out-dir``.
 """
-import argparse
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-
-from mmengine.config import DictAction  # noqa: E402
 
 import mmhcml  # noqa: E402,F401
 from mmhcml.analysis.flow_quality import (  # noqa: E402
     format_flow_quality, run_flow_quality, save_flow_quality_panel,
     write_json)
 from mmhcml.analysis.flow_vis import load_flow_model  # noqa: E402
+from mmhcml.cli.tool_args import model_tool_parser, parse_tool_args  # noqa: E402
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    parser = model_tool_parser(__doc__)
     parser.add_argument('videos', nargs='+', metavar='VIDEO')
     parser.add_argument('--frame-stride', type=int, default=2,
                         help='take every N-th frame of the video')
@@ -48,9 +44,7 @@ def parse_args(argv=None):
                         help='frame size of the translating-texture clips '
                         '(0: skip them)')
     parser.add_argument('--out-dir', default='work_dirs/flow_quality')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    return parser.parse_args(argv)
+    return parse_tool_args(parser, argv)
 
 
 def main(argv=None):

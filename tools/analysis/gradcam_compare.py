@@ -18,6 +18,7 @@ import mmhcml  # noqa: E402,F401
 from mmhcml.apis import (fill_clip_args, load_config,  # noqa: E402
                                     load_model, read_video_clip)
 from mmhcml.analysis.gradcam import compare_gradcam  # noqa: E402
+from mmhcml.cli.tool_args import add_clip_args, parse_tool_args  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -32,18 +33,11 @@ def parse_args(argv=None):
                         'conv stage of each)')
     parser.add_argument('--label', help='ground truth: index or class name')
     parser.add_argument('--classes', help='class names, one per line')
-    parser.add_argument('--clip-len', type=int,
-                        help="default: the HCML config's clip length")
-    parser.add_argument('--size', type=int,
-                        help='short side resized to SIZE, centre crop '
-                        "SIZE x SIZE (default: the HCML config's crop size)")
-    parser.add_argument('--frame-interval', type=int,
-                        help="default: the HCML config's frame interval")
+    add_clip_args(parser, "the HCML config's")
     parser.add_argument('--num-columns', type=int, default=8)
     parser.add_argument('--panel-size', type=int, default=128)
     parser.add_argument('--alpha', type=float, default=0.5)
-    parser.add_argument('--device', default='cpu')
-    return parser.parse_args(argv)
+    return parse_tool_args(parser, argv, cfg_options=False)
 
 
 def _label_index(label, class_names):

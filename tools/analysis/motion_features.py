@@ -8,24 +8,20 @@ Paper section 4.1 (efficacy score, Table 1), 4.3 (retrieval, Fig. 4) and
 appendix A.1 (k-NN, Table 5). Writes ``features_l{l}.npz``,
 ``retrieval_l{l}.png`` and ``motion_features.json`` to ``--out-dir``.
 """
-import argparse
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmengine.config import DictAction  # noqa: E402
-
 import mmhcml  # noqa: E402,F401
 from mmhcml.apis import load_config, load_model  # noqa: E402
+from mmhcml.cli.tool_args import model_tool_parser, parse_tool_args  # noqa: E402
 from mmhcml.analysis.motion_feature_analysis import (  # noqa: E402
     analyse_motion_features, read_class_names)
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    parser = model_tool_parser(__doc__)
     parser.add_argument('--levels', type=int, nargs='+', default=[1, 2, 3])
     parser.add_argument('--out-dir', required=True)
     parser.add_argument('--k', type=int, default=5,
@@ -40,9 +36,7 @@ def parse_args(argv=None):
                         '(default: classes.txt beside the train ann_file)')
     parser.add_argument('--num-rows', type=int, default=4,
                         help='queries per retrieval figure')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    return parser.parse_args(argv)
+    return parse_tool_args(parser, argv)
 
 
 def main(argv=None):

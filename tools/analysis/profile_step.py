@@ -23,7 +23,7 @@ from mmengine.registry import init_default_scope  # noqa: E402
 
 from mmhcml.profiling.model_benchmark import (add_comparison_args,  # noqa: E402
                                        set_with_cp, with_cp_parts)
-from mmhcml.profiling.measure import save_json  # noqa: E402
+from mmhcml.profiling.measure import write_result  # noqa: E402
 from mmhcml.profiling.step_profile import (BREAKDOWN_VARIANTS,  # noqa: E402
                                           format_breakdown, op_table,
                                           step_breakdown, variant_cfg)
@@ -77,9 +77,7 @@ def main(argv=None):
                          top=args.top, trace=args.trace, **common)
         print(f'\nmost expensive operators of {args.ops!r}:\n{table}')
         result['op_table'] = dict(variant=args.ops, table=table)
-    if args.out:
-        save_json(result, args.out)
-        print(f'wrote {args.out}')
+    write_result(result, args.out)
     return result
 
 

@@ -9,41 +9,30 @@ test pipeline (its training pipeline for a self-supervised stage config).
 Writes ``flow_l{level}.png`` (rows: frame i | frame j | flow) per level and
 ``flow.mp4`` (frame | flow of every level).
 """
-import argparse
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmengine.config import DictAction  # noqa: E402
-
 import mmhcml  # noqa: E402,F401
 from mmhcml.apis import fill_clip_args, load_config  # noqa: E402
+from mmhcml.cli.tool_args import (add_clip_args,  # noqa: E402
+                                  model_tool_parser, parse_tool_args)
 from mmhcml.analysis.flow_vis import (load_flow_model,  # noqa: E402
                                       visualize_video_flow)
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    parser = model_tool_parser(__doc__)
     parser.add_argument('video')
     parser.add_argument('--out-dir', required=True)
     parser.add_argument('--levels', type=int, nargs='+',
                         help='levels to show (default: all with a flow head)')
-    parser.add_argument('--clip-len', type=int,
-                        help="default: the config's clip length")
-    parser.add_argument('--size', type=int,
-                        help='short side resized to SIZE, centre crop '
-                        "SIZE x SIZE (default: the config's crop size)")
-    parser.add_argument('--frame-interval', type=int,
-                        help="default: the config's frame interval")
+    add_clip_args(parser)
     parser.add_argument('--max-flow', type=float,
                         help='magnitude (pixels) shown fully saturated')
     parser.add_argument('--fps', type=int, default=4)
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    return parser.parse_args(argv)
+    return parse_tool_args(parser, argv)
 
 
 def main(argv=None):

@@ -7,18 +7,11 @@ work_dir = 'work_dirs/r2plus1d101/joint_sthv1'
 # the backbone of _base_/models/hcml_r2plus1d101.py, on its inputs
 # (_base_/models/r2plus1d101_inputs.py)
 model = dict(backbone=dict(backbone={{_base_.r2plus1d101}}))
-train_dataloader = dict(dataset=dict(pipeline=[
-    dict(step, **_base_.r2plus1d101_inputs.get(step['type'], {}))
-    for step in _base_.train_dataloader.dataset.pipeline
-]))
-val_dataloader = dict(dataset=dict(pipeline=[
-    dict(step, **_base_.r2plus1d101_inputs.get(step['type'], {}))
-    for step in _base_.val_dataloader.dataset.pipeline
-]))
-test_dataloader = dict(dataset=dict(pipeline=[
-    dict(step, **_base_.r2plus1d101_inputs.get(step['type'], {}))
-    for step in _base_.test_dataloader.dataset.pipeline
-]))
+train_dataloader, val_dataloader, test_dataloader = (
+    dict(dataset=dict(pipeline=[
+        dict(step, **_base_.r2plus1d101_inputs.get(step['type'], {}))
+        for step in _base_[loader].dataset.pipeline
+    ])) for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'))
 
 # frozen levels and the checkpoints it starts from: the schedule table
 # (mmhcml.engine.schedule.STAGES)

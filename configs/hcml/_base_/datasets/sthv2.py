@@ -13,10 +13,9 @@ ann_file_train = 'data/sthv2/sthv2_train_list_videos.txt'
 ann_file_val = 'data/sthv2/sthv2_val_list_videos.txt'
 num_classes = 174
 sthv2_flip_label_map = {86: 87, 87: 86, 93: 94, 94: 93, 166: 167, 167: 166}
-file_client_args = dict(io_backend='disk')
 
 decode = [dict(type='DecordDecode')]
-init = dict(type='DecordInit', **file_client_args)
+init = dict(type='DecordInit', **_base_.file_client_args)
 sample = dict(type='SampleFrames', clip_len=32, frame_interval=1, num_clips=1)
 sample_val = dict(sample, test_mode=True)
 sample_test = dict(sample, num_clips=3, test_mode=True)
@@ -24,30 +23,23 @@ crop_flip = [
     dict(type='RandomCrop', size=224),
     dict(type='Flip', flip_ratio=0.5, flip_label_map=sthv2_flip_label_map)
 ]
-# Self-supervised stages: a random 224 crop that pans at a random constant
-# speed in a quarter of the clips (dense motion for L_rec; README "Does it learn
-# motion?"), then flip.
-crop_flip_unlabelled = [
-    dict(type='RandomCameraMotion', crop_size=224, max_speed=4, prob=0.25),
-    dict(type='Flip', flip_ratio=0.5)
-]
-pack = [
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
-]
-rescale = [dict(type='RandomRescale', scale_range=(256, 320))]
 
-train_pipeline = [init, sample, *decode, *rescale, *crop_flip, *pack]
-unlabelled_pipeline = [init, sample, *decode, *rescale, *crop_flip_unlabelled, *pack]
+train_pipeline = [
+    init, sample, *decode, *_base_.rescale, *crop_flip, *_base_.pack
+]
+unlabelled_pipeline = [
+    init, sample, *decode, *_base_.rescale, *_base_.crop_flip_unlabelled,
+    *_base_.pack
+]
 val_pipeline = [
     init, sample_val, *decode,
     dict(type='Resize', scale=(-1, 256)),
-    dict(type='CenterCrop', crop_size=224), *pack
+    dict(type='CenterCrop', crop_size=224), *_base_.pack
 ]
 test_pipeline = [
     init, sample_test, *decode,
     dict(type='Resize', scale=(-1, 256)),
-    dict(type='ThreeCrop', crop_size=256), *pack
+    dict(type='ThreeCrop', crop_size=256), *_base_.pack
 ]
 
 dataset_kwargs = dict(

@@ -16,24 +16,18 @@ train_pipeline = [
     dict(type='PackActionInputs')
 ]
 val_pipeline = [
-    dict(type='DecordInit', **file_client_args),
-    dict(type='SampleFrames', clip_len=clip_len, frame_interval=1,
-         num_clips=1, test_mode=True),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(64, 64), keep_ratio=False),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
+    dict(step, test_mode=True) if step['type'] == 'SampleFrames' else step
+    for step in train_pipeline
 ]
 # Multi-view testing as for Kinetics-400: 10 clips x 3 crops = 30 views.
+# (the training pipeline's decoding, then resize and crops)
 test_pipeline = [
-    dict(type='DecordInit', **file_client_args),
-    dict(type='SampleFrames', clip_len=clip_len, frame_interval=1,
-         num_clips=10, test_mode=True),
-    dict(type='DecordDecode'),
+    train_pipeline[0],
+    dict(train_pipeline[1], num_clips=10, test_mode=True),
+    train_pipeline[2],
     dict(type='Resize', scale=(-1, 64)),
     dict(type='ThreeCrop', crop_size=64),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
+    *train_pipeline[4:]
 ]
 
 train_dataloader = dict(
@@ -48,29 +42,17 @@ train_dataloader = dict(
         data_prefix=dict(video=f'{data_root}/videos'),
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
+    train_dataloader,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        num_classes=14,
+        train_dataloader['dataset'],
         ann_file=f'{data_root}/val.txt',
-        data_prefix=dict(video=f'{data_root}/videos'),
         pipeline=val_pipeline,
         test_mode=True))
 test_dataloader = dict(
+    val_dataloader,
     batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        num_classes=14,
-        ann_file=f'{data_root}/val.txt',
-        data_prefix=dict(video=f'{data_root}/videos'),
-        pipeline=test_pipeline,
-        test_mode=True))
+    dataset=dict(val_dataloader['dataset'], pipeline=test_pipeline))
 
 val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
@@ -78,14 +60,10 @@ test_evaluator = val_evaluator
 # 96x96, then a 64x64 crop that pans at a random constant speed (up to 4
 # px/frame) in a quarter of the clips (README, "Does it learn motion?")
 unlabelled_pipeline = [
-    dict(type='DecordInit', **file_client_args),
-    dict(type='SampleFrames', clip_len=clip_len, frame_interval=1,
-         num_clips=1),
-    dict(type='DecordDecode'),
+    *train_pipeline[:3],
     dict(type='Resize', scale=(96, 96), keep_ratio=False),
     dict(type='RandomCameraMotion', crop_size=64, max_speed=4, prob=0.25),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
+    *train_pipeline[4:]
 ]
 unlabelled_dataset = dict(
     _delete_=True,
