@@ -1,5 +1,9 @@
-# low-label joint, L_cls only: the stages' weights as initialisation
-_base_ = ['./ll_joint.py']
-work_dir = '/work/main/work_dirs/synthetic_benchmark_v3/lowlabel/jd2_clsonly'
+# Round 2, run 5 (issue 12, val): the one-bar study's low-label joint run with
+# L_cls only, the stage weights as initialisation. Needs the study of run 1:
+#   python tools/train.py THIS
+_base_ = ['../../../../../../work_dirs/synthetic_benchmark_v3/configs/lowlabel_joint.py']
+work_dir = 'work_dirs/synthetic_benchmark_v3/lowlabel/r2_clsonly'
 model = dict(motion_heads=[])
-custom_hooks = [dict(type='LoadStageCheckpointHook', stages=[dict(name='stage1_synthetic', work_dir='/work/main/work_dirs/synthetic_benchmark_v3/selfsup/stage1'), dict(name='stage2_synthetic', work_dir='/work/main/work_dirs/synthetic_benchmark_v3/selfsup/stage2'), dict(name='stage3_synthetic', work_dir='/work/main/work_dirs/synthetic_benchmark_v3/selfsup/stage3')])]
+_v3 = 'work_dirs/synthetic_benchmark_v3/selfsup'
+custom_hooks = [dict(type='LoadStageCheckpointHook', stages=[
+    dict(name=f'stage{s}_synthetic', work_dir=f'{_v3}/stage{s}') for s in (1, 2, 3)])]
