@@ -1,24 +1,18 @@
-# Stage 3 of configs/hcml/synthetic/stage3_synthetic.py on real videos
-# (configs/hcml/_base_/datasets/real_footage.py, 12-frame clips so that level
-# 3 has 3 time steps), starting from stage2_real_footage. Measure on the
-# held-out rest:
+# Stage 3 of configs/hcml/synthetic/stage3_synthetic.py on real videos: the
+# data and schedule of stage2_real_footage (12-frame clips, so that level 3
+# has 3 time steps), starting from it. Measure on the held-out rest:
 #   python tools/analysis/contrastive_accuracy.py THIS_CONFIG CKPT VIDEO... --start-fraction 0.7
-_base_ = ['./stage3_synthetic.py', '../_base_/datasets/real_footage.py']
+_base_ = ['./stage2_real_footage.py']
 work_dir = 'work_dirs/synthetic/stage3_real_footage'
-train_dataloader = {{_base_.real_footage_dataloader_long}}
-train_cfg = {{_base_.real_footage_contrastive_loop}}
-param_scheduler = {{_base_.real_footage_contrastive_scheduler}}
-default_hooks = {{_base_.real_footage_contrastive_hooks}}
-log_processor = dict(by_epoch=False)
+model = dict(motion_heads=[
+    dict(type='ContrastiveMotionHead', level=3, num_steps=1,
+         num_locations=8, loss_weight=1.0)
+])
 custom_hooks = [
     dict(type='ProgressiveFreezeHook', frozen_levels=2),
-    dict(
-        type='LoadStageCheckpointHook',
-        stages=[
-            dict(
-                name='stage2_real_footage',
-                work_dir='work_dirs/synthetic/stage2_real_footage',
-                config='configs/hcml/synthetic/stage2_real_footage.py',
-                heads=['con_l2'])
-        ])
+    dict(type='LoadStageCheckpointHook', stages=[
+        dict(name='stage2_real_footage',
+             work_dir='work_dirs/synthetic/stage2_real_footage',
+             config='configs/hcml/synthetic/stage2_real_footage.py',
+             heads=['con_l2'])])
 ]
