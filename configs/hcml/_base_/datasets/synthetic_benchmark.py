@@ -46,24 +46,18 @@ bench_train_pipeline = [
     dict(type='PackActionInputs')
 ]
 bench_val_pipeline = [
-    dict(type='DecordInit', io_backend='disk'),
-    dict(type='SampleFrames', clip_len=bench_clip_len, frame_interval=1,
-         num_clips=1, test_mode=True),
-    dict(type='DecordDecode'),
+    bench_train_pipeline[0],
+    dict(bench_train_pipeline[1], test_mode=True),
+    bench_train_pipeline[2],
     dict(type='CenterCrop', crop_size=bench_crop),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
+    *bench_train_pipeline[4:]
 ]
 # self-supervised stages: a 64x64 window of the 80x80 frames, panning by up
 # to 1 px/frame (all the 16 px margin allows over 12 frames) in half the
 # clips; the objects themselves move 4.4-6 px/frame
 bench_unlabelled_pipeline = [
-    dict(type='DecordInit', io_backend='disk'),
-    dict(type='SampleFrames', clip_len=bench_clip_len, frame_interval=1,
-         num_clips=1),
-    dict(type='DecordDecode'),
+    *bench_train_pipeline[:3],
     dict(type='RandomCameraMotion', crop_size=bench_crop, max_speed=1,
          prob=0.5),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
+    *bench_train_pipeline[4:]
 ]
