@@ -195,9 +195,9 @@ def test_run_configs_chain_the_stages_and_parse(tmp_path):
     assert baseline.model.type == 'Recognizer3D'
     assert 'motion_block' not in baseline.model.backbone
     # 8 classes (the translation pairs) x 96 clips / 8 per batch; low-label
-    # 8 x 8 / 8
+    # (4 clips per class by default) 8 x 4 / 8
     assert study.iterations('unbiased', 'pmb') == 3 * 96
-    assert study.iterations('lowlabel', 'pmb') == 5 * 8
+    assert study.iterations('lowlabel', 'pmb') == 5 * 4
     # the benchmark's recipe: 8-way heads and datasets, AdamW 1e-3 for every
     # run but stage 1, no zero-initialised residuals or motion fuses
     for cfg in (joint, biased, baseline):
