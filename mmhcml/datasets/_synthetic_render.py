@@ -74,6 +74,7 @@ def _object_layers(spec: ClipSpec, traj: dict[str, np.ndarray], size: int
     """Coverage and texture mask of the object (every copy of
     ``spec.object_grid``), each ``(T, size, size)``."""
     grid = spec.object_grid
+    check_int('object_grid', grid, 1)
     alpha = secondary = None
     for i in range(grid):
         for j in range(grid):

@@ -702,6 +702,8 @@ def test_object_grid_keeps_the_draws_and_the_reversal():
             sm.render_clip(spec, 6, 32, steps=0)[::-1])
     with pytest.raises(ValueError, match='object_grid'):
         _spec(0, 0, object_grid=0)
+    with pytest.raises(ValueError, match='object_grid'):
+        sm.render_clip(dataclasses.replace(_spec(0, 0), object_grid=0), 4, 32)
 
 
 def test_render_benchmark_object_grid(tmp_path):
