@@ -94,14 +94,20 @@ def test_fast_clamped_norms_match_autograd():
         torch.testing.assert_close(got, exp, rtol=1e-6, atol=1e-6)
 
 
+def saved_beyond_inputs(out, *inputs):
+    """Elements the backward of ``out`` saves besides ``inputs`` (which it
+    must save themselves, not copies)."""
+    saved = out.grad_fn.saved_tensors
+    assert all(any(t is x for t in saved) for x in inputs)
+    return sum(t.numel() for t in saved if all(t is not x for x in inputs))
+
+
 def test_fast_saves_only_inputs_and_norm_maps():
     f1 = torch.randn(4, 16, 10, 10, requires_grad=True)
     f2 = torch.randn(4, 16, 10, 10, requires_grad=True)
     out = cost_volume(f1, f2, 6, 2, impl='fast')
-    saved = out.grad_fn.saved_tensors
-    assert any(t is f1 for t in saved) and any(t is f2 for t in saved)
-    extra = sum(t.numel() for t in saved if t is not f1 and t is not f2)
-    assert extra <= 4 * f1[:, 0].numel()  # 2 inverse norms + 2 masks
+    # 2 inverse norms + 2 masks
+    assert saved_beyond_inputs(out, f1, f2) <= 4 * f1[:, 0].numel()
 
 
 def test_fast_rejects_double_backward():
@@ -221,10 +227,8 @@ def test_triton_interpreted_saves_inputs_norms_and_output(monkeypatch):
     f1 = torch.randn(2, 6, 5, 5, requires_grad=True)
     f2 = torch.randn(2, 6, 5, 5, requires_grad=True)
     out = cost_volume(f1, f2, 2, 2, impl='triton')
-    saved = out.grad_fn.saved_tensors
-    assert any(t is f1 for t in saved) and any(t is f2 for t in saved)
-    extra = sum(t.numel() for t in saved if t is not f1 and t is not f2)
-    assert extra == out.numel() + 2 * f1[:, 0].numel()  # output + 2 norms
+    # output + 2 norms
+    assert saved_beyond_inputs(out, f1, f2) == out.numel() + 2 * f1[:, 0].numel()
 
 
 def temporal_values_and_grads(impl, feats, d, s, weight):
@@ -437,10 +441,8 @@ def test_triton_interpreted_temporal_saves_no_pair_copies(monkeypatch):
     feats = torch.randn(2, 6, 3, 5, 5, requires_grad=True)
     out = temporal_cost_volume(feats, 2, 2, impl='triton')
     assert out.shape == (2, 9, 3, 5, 5) and out.is_contiguous()
-    saved = out.grad_fn.saved_tensors
-    assert any(t is feats for t in saved)
-    extra = sum(t.numel() for t in saved if t is not feats)
-    assert extra == out.numel() + 2 * 2 * 3 * 5 * 5  # output + 2 norm maps
+    # output + 2 norm maps
+    assert saved_beyond_inputs(out, feats) == out.numel() + 2 * 2 * 3 * 5 * 5
 
 
 @needs_triton
