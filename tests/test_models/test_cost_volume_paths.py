@@ -237,6 +237,13 @@ def temporal_values_and_grads(impl, feats, d, s, weight):
     return out.detach(), torch.autograd.grad((out * weight).sum(), x)[0]
 
 
+def assert_temporal_same(impl, ref_impl, feats, d, s, weight, tol):
+    for got, want in zip(temporal_values_and_grads(impl, feats, d, s, weight),
+                         temporal_values_and_grads(ref_impl, feats, d, s,
+                                                   weight)):
+        torch.testing.assert_close(got, want, rtol=tol, atol=tol)
+
+
 def temporal_inputs(shape, d, s, dtype=torch.float64):
     n, c, t, h, w = shape
     m = (2 * (d // s) + 1)**2
@@ -282,10 +289,7 @@ def test_triton_interpreted_temporal_equals_reference(monkeypatch, shape, d,
             monkeypatch.setattr(cvt, name, value)
     feats, weight = temporal_inputs(shape, d, s)
     feats[0, :, -1, 0, 0] = 0  # a zero vector in the self-paired frame
-    got = temporal_values_and_grads('triton', feats, d, s, weight)
-    want = temporal_values_and_grads('reference', feats, d, s, weight)
-    for g, w in zip(got, want):
-        torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-5)
+    assert_temporal_same('triton', 'reference', feats, d, s, weight, 1e-5)
 
 
 @interpreted
@@ -300,10 +304,7 @@ def test_triton_interpreted_prenorm_variant_equals_reference(monkeypatch,
     if temporal:
         feats, weight = temporal_inputs((2, 5, 3, 6, 7), 2, 1)
         feats[1, :, 2, 3, 3] = 0
-        got = temporal_values_and_grads('triton', feats, 2, 1, weight)
-        want = temporal_values_and_grads('reference', feats, 2, 1, weight)
-        for g, w in zip(got, want):
-            torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-5)
+        assert_temporal_same('triton', 'reference', feats, 2, 1, weight, 1e-5)
     else:
         f1, f2, weight = inputs((2, 5, 6, 7), 6, 2, dtype=torch.float64)
         f1[0, :, 2, 2] = 0
@@ -366,10 +367,7 @@ def test_triton_interpreted_tiled_forward_trains_like_reference(monkeypatch):
         monkeypatch.setattr(cvt, name, value)
     feats, weight = temporal_inputs((1, 3, 2, 5, 6), 2, 1)
     feats[0, :, 1, 2, 2] = 0
-    got = temporal_values_and_grads('triton', feats, 2, 1, weight)
-    want = temporal_values_and_grads('reference', feats, 2, 1, weight)
-    for g, w in zip(got, want):
-        torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-5)
+    assert_temporal_same('triton', 'reference', feats, 2, 1, weight, 1e-5)
 
 
 class _LaunchRecorder:
@@ -477,10 +475,7 @@ def test_cuda_tiled_forward_equals_reference(monkeypatch, tiled, temporal):
     if temporal:
         feats, weight = (t.cuda().float() for t in temporal_inputs(
             (2, 32, 4, 14, 14), 6, 2))
-        got = temporal_values_and_grads('triton', feats, 6, 2, weight)
-        want = temporal_values_and_grads('reference', feats, 6, 2, weight)
-        for g, w in zip(got, want):
-            torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4)
+        assert_temporal_same('triton', 'reference', feats, 6, 2, weight, 1e-4)
     else:
         f1, f2, weight = inputs((4, 32, 14, 14), 6, 2, device='cuda')
         assert_same('triton', 'reference', f1, f2, 6, 2, weight, 1e-4)
@@ -491,10 +486,7 @@ def test_cuda_tiled_forward_equals_reference(monkeypatch, tiled, temporal):
 def test_cuda_temporal_triton_equals_reference():
     feats, weight = (t.cuda().float() for t in temporal_inputs(
         (2, 32, 4, 14, 14), 6, 2))
-    got = temporal_values_and_grads('triton', feats, 6, 2, weight)
-    want = temporal_values_and_grads('reference', feats, 6, 2, weight)
-    for g, w in zip(got, want):
-        torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4)
+    assert_temporal_same('triton', 'reference', feats, 6, 2, weight, 1e-4)
 
 
 @pytest.mark.parametrize('impl', ['fast', 'auto'])
