@@ -5,16 +5,10 @@
 _base_ = ['./stage1_sthv2.py']
 work_dir = 'work_dirs/stage2_sthv2'
 # back to D.2's SGD (stage 1 alone uses AdamW, _base_/schedules/stage1_flow.py)
-optim_wrapper = dict(optimizer=dict(
-    _delete_=True, type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4))
-
-model = dict(motion_heads=[
-    dict(_base_.contrastive_head, level=2, loss_weight=1.0)
-])
+optim_wrapper = dict(optimizer=dict(_base_.sgd_optimizer, _delete_=True))
+model = dict(motion_heads=[dict(_base_.contrastive_head, level=2, loss_weight=1.0)])
 
 # frozen levels and the checkpoints it starts from: the schedule table
 # (mmhcml.engine.schedule.STAGES)
-custom_hooks = [
-    dict(type='ProgressiveFreezeHook', stage='stage2'),
-    dict(type='LoadStageCheckpointHook', stage='stage2', run='{stage}_sthv2')
-]
+custom_hooks = [dict(type='ProgressiveFreezeHook', stage='stage2'),
+                dict(type='LoadStageCheckpointHook', stage='stage2', run='{stage}_sthv2')]

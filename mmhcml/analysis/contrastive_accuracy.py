@@ -20,6 +20,7 @@ import torch
 import torch.nn as nn
 
 from ..datasets.video_frames import read_video_frames
+from ..models.recognizers.hcml_recognizer import motion_head_inputs
 from ..models.utils import eval_mode
 
 __all__ = ['clips_from_videos', 'contrastive_accuracy']
@@ -103,7 +104,7 @@ def contrastive_accuracy(model: nn.Module,
                 _, motion = model.backbone(x, return_motion=True,
                                            max_level=max(heads))
                 for level, head in heads.items():
-                    out = head.loss(motion)
+                    out = head.loss(motion_head_inputs(head, motion))
                     steps[level] = motion[level].shape[2]
                     sums[level].append(
                         (float(out[f'con_acc_l{level}']),

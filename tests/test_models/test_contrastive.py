@@ -74,13 +74,13 @@ def test_oracle_predictions_pick_every_positive(monkeypatch):
         return {d: torch.roll(context, shifts=-d, dims=2) for d in (1, 2)}
 
     monkeypatch.setattr(head, 'forward', oracle)
-    out = head.loss({1: lower, 2: torch.randn(b, 4, t, h, w)})
+    out = head.loss((lower, torch.randn(b, 4, t, h, w)))
     assert out['con_acc_l2'].item() == 1.0
     assert out['con_temporal_acc_l2'].item() == 1.0
     monkeypatch.setattr(
         head, 'forward',
         lambda m, c: {d: torch.roll(c, shifts=-d + 1, dims=2) for d in (1, 2)})
-    wrong = head.loss({1: lower, 2: torch.randn(b, 4, t, h, w)})
+    wrong = head.loss((lower, torch.randn(b, 4, t, h, w)))
     assert wrong['con_temporal_acc_l2'].item() < 0.5
     assert wrong['loss_con_l2'] > out['loss_con_l2']
 
@@ -89,7 +89,7 @@ def test_loss_pools_lower_level_and_trains_only_upper():
     head = build_head(level=3)
     lower = torch.randn(2, 6, 8, 8, 8, requires_grad=True)
     upper = torch.randn(2, 4, 4, 4, 4, requires_grad=True)
-    out = head.loss({2: lower, 3: upper})
+    out = head.loss((lower, upper))
     assert set(out) == {'loss_con_l3', 'con_acc_l3', 'con_temporal_acc_l3'}
     out['loss_con_l3'].backward()
     assert lower.grad is None  # targets and context are detached
@@ -118,10 +118,10 @@ def test_config_validation(kwargs, match):
 def test_too_many_locations_is_reported():
     head = build_head(num_locations=20)
     with pytest.raises(ValueError, match='num_locations=20 exceeds the H\\*W=16'):
-        head.loss({1: torch.randn(1, 6, 4, 4, 4), 2: torch.randn(1, 4, 4, 4, 4)})
+        head.loss((torch.randn(1, 6, 4, 4, 4), torch.randn(1, 4, 4, 4, 4)))
 
 
 def test_single_time_step_is_reported():
     head = build_head()
     with pytest.raises(ValueError, match='at least 2 time steps'):
-        head.loss({1: torch.randn(1, 6, 1, 4, 4), 2: torch.randn(1, 4, 1, 4, 4)})
+        head.loss((torch.randn(1, 6, 1, 4, 4), torch.randn(1, 4, 1, 4, 4)))

@@ -94,14 +94,20 @@ def test_fast_clamped_norms_match_autograd():
         torch.testing.assert_close(got, exp, rtol=1e-6, atol=1e-6)
 
 
+def saved_beyond_inputs(out, *inputs):
+    """Elements the backward of ``out`` saves besides ``inputs`` (which it
+    must save themselves, not copies)."""
+    saved = out.grad_fn.saved_tensors
+    assert all(any(t is x for t in saved) for x in inputs)
+    return sum(t.numel() for t in saved if all(t is not x for x in inputs))
+
+
 def test_fast_saves_only_inputs_and_norm_maps():
     f1 = torch.randn(4, 16, 10, 10, requires_grad=True)
     f2 = torch.randn(4, 16, 10, 10, requires_grad=True)
     out = cost_volume(f1, f2, 6, 2, impl='fast')
-    saved = out.grad_fn.saved_tensors
-    assert any(t is f1 for t in saved) and any(t is f2 for t in saved)
-    extra = sum(t.numel() for t in saved if t is not f1 and t is not f2)
-    assert extra <= 4 * f1[:, 0].numel()  # 2 inverse norms + 2 masks
+    # 2 inverse norms + 2 masks
+    assert saved_beyond_inputs(out, f1, f2) <= 4 * f1[:, 0].numel()
 
 
 def test_fast_rejects_double_backward():
@@ -221,16 +227,21 @@ def test_triton_interpreted_saves_inputs_norms_and_output(monkeypatch):
     f1 = torch.randn(2, 6, 5, 5, requires_grad=True)
     f2 = torch.randn(2, 6, 5, 5, requires_grad=True)
     out = cost_volume(f1, f2, 2, 2, impl='triton')
-    saved = out.grad_fn.saved_tensors
-    assert any(t is f1 for t in saved) and any(t is f2 for t in saved)
-    extra = sum(t.numel() for t in saved if t is not f1 and t is not f2)
-    assert extra == out.numel() + 2 * f1[:, 0].numel()  # output + 2 norms
+    # output + 2 norms
+    assert saved_beyond_inputs(out, f1, f2) == out.numel() + 2 * f1[:, 0].numel()
 
 
 def temporal_values_and_grads(impl, feats, d, s, weight):
     x = feats.detach().clone().requires_grad_()
     out = temporal_cost_volume(x, d, s, impl=impl)
     return out.detach(), torch.autograd.grad((out * weight).sum(), x)[0]
+
+
+def assert_temporal_same(impl, ref_impl, feats, d, s, weight, tol):
+    for got, want in zip(temporal_values_and_grads(impl, feats, d, s, weight),
+                         temporal_values_and_grads(ref_impl, feats, d, s,
+                                                   weight)):
+        torch.testing.assert_close(got, want, rtol=tol, atol=tol)
 
 
 def temporal_inputs(shape, d, s, dtype=torch.float64):
@@ -278,10 +289,7 @@ def test_triton_interpreted_temporal_equals_reference(monkeypatch, shape, d,
             monkeypatch.setattr(cvt, name, value)
     feats, weight = temporal_inputs(shape, d, s)
     feats[0, :, -1, 0, 0] = 0  # a zero vector in the self-paired frame
-    got = temporal_values_and_grads('triton', feats, d, s, weight)
-    want = temporal_values_and_grads('reference', feats, d, s, weight)
-    for g, w in zip(got, want):
-        torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-5)
+    assert_temporal_same('triton', 'reference', feats, d, s, weight, 1e-5)
 
 
 @interpreted
@@ -296,10 +304,7 @@ def test_triton_interpreted_prenorm_variant_equals_reference(monkeypatch,
     if temporal:
         feats, weight = temporal_inputs((2, 5, 3, 6, 7), 2, 1)
         feats[1, :, 2, 3, 3] = 0
-        got = temporal_values_and_grads('triton', feats, 2, 1, weight)
-        want = temporal_values_and_grads('reference', feats, 2, 1, weight)
-        for g, w in zip(got, want):
-            torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-5)
+        assert_temporal_same('triton', 'reference', feats, 2, 1, weight, 1e-5)
     else:
         f1, f2, weight = inputs((2, 5, 6, 7), 6, 2, dtype=torch.float64)
         f1[0, :, 2, 2] = 0
@@ -362,10 +367,7 @@ def test_triton_interpreted_tiled_forward_trains_like_reference(monkeypatch):
         monkeypatch.setattr(cvt, name, value)
     feats, weight = temporal_inputs((1, 3, 2, 5, 6), 2, 1)
     feats[0, :, 1, 2, 2] = 0
-    got = temporal_values_and_grads('triton', feats, 2, 1, weight)
-    want = temporal_values_and_grads('reference', feats, 2, 1, weight)
-    for g, w in zip(got, want):
-        torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-5)
+    assert_temporal_same('triton', 'reference', feats, 2, 1, weight, 1e-5)
 
 
 class _LaunchRecorder:
@@ -437,10 +439,8 @@ def test_triton_interpreted_temporal_saves_no_pair_copies(monkeypatch):
     feats = torch.randn(2, 6, 3, 5, 5, requires_grad=True)
     out = temporal_cost_volume(feats, 2, 2, impl='triton')
     assert out.shape == (2, 9, 3, 5, 5) and out.is_contiguous()
-    saved = out.grad_fn.saved_tensors
-    assert any(t is feats for t in saved)
-    extra = sum(t.numel() for t in saved if t is not feats)
-    assert extra == out.numel() + 2 * 2 * 3 * 5 * 5  # output + 2 norm maps
+    # output + 2 norm maps
+    assert saved_beyond_inputs(out, feats) == out.numel() + 2 * 2 * 3 * 5 * 5
 
 
 @needs_triton
@@ -475,10 +475,7 @@ def test_cuda_tiled_forward_equals_reference(monkeypatch, tiled, temporal):
     if temporal:
         feats, weight = (t.cuda().float() for t in temporal_inputs(
             (2, 32, 4, 14, 14), 6, 2))
-        got = temporal_values_and_grads('triton', feats, 6, 2, weight)
-        want = temporal_values_and_grads('reference', feats, 6, 2, weight)
-        for g, w in zip(got, want):
-            torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4)
+        assert_temporal_same('triton', 'reference', feats, 6, 2, weight, 1e-4)
     else:
         f1, f2, weight = inputs((4, 32, 14, 14), 6, 2, device='cuda')
         assert_same('triton', 'reference', f1, f2, 6, 2, weight, 1e-4)
@@ -489,10 +486,7 @@ def test_cuda_tiled_forward_equals_reference(monkeypatch, tiled, temporal):
 def test_cuda_temporal_triton_equals_reference():
     feats, weight = (t.cuda().float() for t in temporal_inputs(
         (2, 32, 4, 14, 14), 6, 2))
-    got = temporal_values_and_grads('triton', feats, 6, 2, weight)
-    want = temporal_values_and_grads('reference', feats, 6, 2, weight)
-    for g, w in zip(got, want):
-        torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-4)
+    assert_temporal_same('triton', 'reference', feats, 6, 2, weight, 1e-4)
 
 
 @pytest.mark.parametrize('impl', ['fast', 'auto'])

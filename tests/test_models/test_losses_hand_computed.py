@@ -83,7 +83,7 @@ def test_lower_level_is_average_pooled_onto_the_level_grid():
     original = head.forward
     head.forward = lambda m, c: seen.append(c) or original(m, c)
     head.num_locations = 1
-    head.loss({1: lower, 2: upper})
+    head.loss((lower, upper))
     # frames 0-1 hold 0..7 (mean 3.5), frames 2-3 hold 8..15 (mean 11.5);
     # a max pool would give 7 and 15
     expected = torch.tensor([3.5, 11.5]).view(1, 1, 2, 1, 1)
@@ -145,7 +145,7 @@ def test_contrastive_head_loss_is_gamma_times_eq4(tau, gamma):
     # 2x2 = 4 positions sampled, so the loss does not depend on the draw
     lower = torch.randn(2, 2, 6, 4, 4)
     upper = torch.randn(2, 3, 3, 2, 2)
-    out = head.loss({1: lower, 2: upper})
+    out = head.loss((lower, upper))
     infonce, acc, temporal_acc = eq4_by_hand(head, lower, upper)
     assert out['loss_con_l2'].item() == pytest.approx(gamma * infonce,
                                                       rel=1e-5)
@@ -159,7 +159,7 @@ def test_contrastive_head_concatenates_upper_level_first():
     torch.manual_seed(3)
     lower, upper = torch.randn(2, 2, 3, 2, 2), torch.randn(2, 2, 3, 2, 2)
     infonce, _, _ = eq4_by_hand(head, lower, upper)
-    out = head.loss({1: lower, 2: upper})
+    out = head.loss((lower, upper))
     assert out['loss_con_l2'].item() == pytest.approx(0.25 * infonce,
                                                       rel=1e-5)
 
@@ -283,7 +283,7 @@ def test_flow_head_loss_is_lambda_times_photometric_plus_zeta_smoothness(
     head = flow_head(normalise=normalise, zeta=zeta, lam=lam)
     frame_t, frame_t1, _ = pair()
     frames = torch.stack([frame_t, frame_t1], dim=2)  # (1, 1, 2, 2, 3)
-    out = head.loss({1: torch.randn(1, 2, 2, 2, 3)}, frames)
+    out = head.loss((torch.randn(1, 2, 2, 2, 3), ), frames)
     assert out['photometric_err_l1'].item() == pytest.approx(photo, rel=1e-5)
     assert out['smoothness_err_l1'].item() == pytest.approx(SMOOTH, rel=1e-5)
     assert out['loss_rec_l1'].item() == pytest.approx(
@@ -297,9 +297,9 @@ def test_flow_head_warps_frame_t_plus_1_onto_frame_t():
     # 0.6, 0.3, 0.7
     head = flow_head()
     frame_t, frame_t1, _ = pair()
-    right = head.loss({1: torch.randn(1, 2, 2, 2, 3)},
+    right = head.loss((torch.randn(1, 2, 2, 2, 3), ),
                       torch.stack([frame_t, frame_t1], dim=2))
-    swapped = head.loss({1: torch.randn(1, 2, 2, 2, 3)},
+    swapped = head.loss((torch.randn(1, 2, 2, 2, 3), ),
                         torch.stack([frame_t1, frame_t], dim=2))
     assert right['photometric_err_l1'].item() == pytest.approx(PHOTO_ALL,
                                                               rel=1e-5)
@@ -324,6 +324,6 @@ def test_flow_head_at_a_deeper_level_pairs_strided_frames(level, clip_len):
     frames = torch.rand(1, 1, clip_len, 2, 3) * 10
     frames[:, :, 0] = frame_t
     frames[:, :, clip_len // 2] = frame_t1
-    out = head.loss({level: torch.randn(1, 2, 2, 2, 3)}, frames)
+    out = head.loss((torch.randn(1, 2, 2, 2, 3), ), frames)
     assert out[f'photometric_err_l{level}'].item() == pytest.approx(
         PHOTO_ALL, rel=1e-5)

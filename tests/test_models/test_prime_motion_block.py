@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from mmaction.registry import MODELS
+from mmhcml.models.ops import cost_volume
 
 
 def test_prime_motion_block_shape_and_channels():
@@ -33,3 +34,16 @@ def test_pmb_rejects_one_frame_and_bad_reduction():
         pmb(torch.randn(1, 8, 1, 4, 4))
     with pytest.raises(ValueError, match='reduction'):
         MODELS.build(dict(type='PrimeMotionBlock', in_channels=8, reduction=3))
+
+
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(max_displacement=-1), 'max_displacement must be an int >= 0, got -1'),
+    (dict(max_displacement=2.0), 'max_displacement must be an int >= 0, got 2.0'),
+    (dict(stride=0), 'stride must be an int >= 1, got 0'),
+])
+def test_pmb_rejects_bad_displacements_as_the_cost_volume_does(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        MODELS.build(dict(type='PrimeMotionBlock', in_channels=8, **kwargs))
+    f = torch.randn(1, 2, 4, 4)
+    with pytest.raises(ValueError, match=match):
+        cost_volume(f, f, **dict(dict(max_displacement=2, stride=1), **kwargs))

@@ -3,6 +3,7 @@ import torch
 
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
+from mmhcml.models.recognizers.hcml_recognizer import motion_head_inputs
 from tests.conftest import tiny_model_cfg
 
 
@@ -34,6 +35,36 @@ def test_motion_heads_are_keyed_by_kind_and_level():
     cfg['motion_heads'].append(dict(type='ContrastiveMotionHead', level=2))
     with pytest.raises(ValueError, match="'con_l2'"):
         MODELS.build(cfg)
+
+
+def test_each_head_gets_the_motion_features_of_its_input_levels(monkeypatch):
+    model = MODELS.build(tiny_model_cfg(with_cls_head=False))
+    seen = {}
+    for key, head in model.motion_heads.items():
+        def loss(feats, frames=None, key=key, original=head.loss):
+            seen[key] = [f.shape[1:3] for f in feats]  # (channels, steps)
+            return original(feats, frames)
+        monkeypatch.setattr(head, 'loss', loss)
+    losses = model(clips(), samples(2, labelled=False), mode='loss')
+    assert {'loss_rec_l1', 'loss_con_l2', 'loss_con_l3'} <= set(losses)
+    # P^1 (4 channels, 8 steps), P^2 (8, 4), P^3 (16, 2) in level order
+    p1, p2, p3 = (4, 8), (8, 4), (16, 2)
+    assert seen == dict(rec_l1=[p1], con_l2=[p1, p2], con_l3=[p2, p3])
+
+
+def test_a_head_refuses_the_motion_dict():
+    model = MODELS.build(tiny_model_cfg(with_cls_head=False))
+    motion = {1: torch.zeros(1, 4, 8, 16, 16), 2: torch.zeros(1, 8, 4, 8, 8)}
+    con = model.motion_heads['con_l2']
+    with pytest.raises(TypeError, match=r'levels \(1, 2\), as a tuple.*'
+                       r'got a dict with levels \[1, 2\]'):
+        con.loss(motion)
+    with pytest.raises(TypeError, match=r'level=1\).loss .* got 2 tensors'):
+        model.motion_heads['rec_l1'].loss((motion[1], motion[1]),
+                                          torch.zeros(1, 3, 8, 64, 64))
+    picked = motion_head_inputs(con, motion)  # (P^1, P^2), not copies
+    assert len(picked) == 2
+    assert picked[0] is motion[1] and picked[1] is motion[2]
 
 
 def test_self_supervised_stage_needs_no_labels_and_stops_early(monkeypatch):

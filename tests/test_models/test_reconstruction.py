@@ -80,9 +80,9 @@ def test_flow_head_loss_on_constant_frames_is_finite():
     head = MODELS.build(
         dict(type='FlowReconstructionHead', in_channels=6,
              dense_channels=(4, 4, 4, 4, 4)))
-    motion = {1: torch.randn(2, 6, 4, 8, 8)}
+    feats = (torch.randn(2, 6, 4, 8, 8), )
     frames = torch.full((2, 3, 4, 32, 32), 0.5)
-    losses = head.loss(motion, frames)
+    losses = head.loss(feats, frames)
     assert set(losses) == {'loss_rec_l1', 'photometric_err_l1',
                            'smoothness_err_l1'}
     assert all(torch.isfinite(v) for v in losses.values())
@@ -97,7 +97,7 @@ def test_flow_head_excludes_replicated_last_pair(monkeypatch):
     seen = []
     original = head.forward
     monkeypatch.setattr(head, 'forward', lambda x: seen.append(x.shape) or original(x))
-    head.loss({1: torch.randn(1, 2, 4, 4, 4)}, torch.rand(1, 3, 4, 16, 16))
+    head.loss((torch.randn(1, 2, 4, 4, 4), ), torch.rand(1, 3, 4, 16, 16))
     assert seen == [torch.Size([1, 2, 3, 4, 4])]
 
 

@@ -120,7 +120,7 @@ def test_constant_frames_and_zero_features_stay_finite(value):
     losses = model(clips, samples(2), mode='loss')
     assert all(torch.isfinite(v).all() for v in losses.values())
     head = model.motion_heads['con_l2']
-    zeros = {1: torch.zeros(2, 4, 8, 16, 16), 2: torch.zeros(2, 8, 4, 8, 8)}
+    zeros = (torch.zeros(2, 4, 8, 16, 16), torch.zeros(2, 8, 4, 8, 8))
     out = head.loss(zeros)
     assert all(torch.isfinite(v) for v in out.values())
     out['loss_con_l2'].backward()

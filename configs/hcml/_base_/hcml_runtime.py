@@ -5,9 +5,12 @@
 _base_ = ['mmaction::_base_/default_runtime.py']
 custom_imports = dict(imports=['mmhcml'], allow_failed_imports=False)
 
+# D.2's SGD; the stages after stage 1 (which uses AdamW,
+# schedules/stage1_flow.py) go back to it with
+#   optim_wrapper = dict(optimizer=dict(_base_.sgd_optimizer, _delete_=True))
+sgd_optimizer = dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4)
 optim_wrapper = dict(
-    optimizer=dict(type='SGD', lr=0.02, momentum=0.9, weight_decay=1e-4),
-    clip_grad=dict(max_norm=40, norm_type=2))
+    optimizer=sgd_optimizer, clip_grad=dict(max_norm=40, norm_type=2))
 auto_scale_lr = dict(enable=False, base_batch_size=64)
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=200, val_begin=1,

@@ -9,7 +9,7 @@ positive of a prediction is the target of the same video, position and time;
 every other sampled target is a negative, so spatial, temporal and easy
 negatives (appendix C.3) all appear.
 """
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -21,7 +21,7 @@ from torch import Tensor
 from mmaction.registry import MODELS
 from mmaction.utils import OptConfigType
 from ..losses import info_nce
-from ._level_utils import check_level
+from ._level_utils import check_level, head_inputs
 
 __all__ = ['ContrastiveMotionHead', 'prediction_rows']
 
@@ -156,11 +156,13 @@ class ContrastiveMotionHead(BaseModule):
                 'its level; lower num_locations or use larger inputs')
         return torch.rand(batch, area, device=device).argsort(dim=1)[:, :self.num_locations]
 
-    def loss(self, motion: Dict[int, Tensor], frames: Tensor = None) -> dict:
+    def loss(self, feats: Sequence[Tensor], frames: Tensor = None) -> dict:
         """InfoNCE of Eq. 4 for this head's level.
 
         Args:
-            motion (dict[int, Tensor]): ``{level: P^level}`` from the backbone.
+            feats (Sequence[Tensor]): ``(P^(level-1), P^level)``, the motion
+                features of :meth:`input_levels` (as the recognizer hands
+                them).
             frames (Tensor, optional): Unused; the heads share one signature.
 
         Returns:
@@ -170,7 +172,7 @@ class ContrastiveMotionHead(BaseModule):
             targets of the same video and position, i.e. against temporal
             negatives only).
         """
-        upper, lower = motion[self.level], motion[self.level - 1]
+        lower, upper = head_inputs(self, feats)
         n, _, t, h, w = upper.shape
         if t < 2:
             raise ValueError(

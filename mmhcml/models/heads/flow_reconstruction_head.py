@@ -6,7 +6,7 @@ to frame size with its values scaled, warps frame ``t + 1`` back to frame
 ``t``; the loss is ``L_rec = L_photometric + zeta * L_smoothness``. The last
 pair ``(F_T-1, F_T-1)`` carries no motion and is excluded.
 """
-from typing import Dict, Sequence, Tuple
+from typing import Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -19,7 +19,7 @@ from mmaction.utils import OptConfigType
 from ..losses import PHOTOMETRIC_NORMS, photometric_loss, smoothness_loss
 from ..ops import backward_warp, upsample_flow
 from ..utils import checkpoint_segment, wants_checkpoint
-from ._level_utils import check_level, frames_at_level
+from ._level_utils import check_level, frames_at_level, head_inputs
 
 __all__ = ['FlowReconstructionHead']
 
@@ -249,18 +249,19 @@ class FlowReconstructionHead(BaseModule):
                                              self.intensity_scale)
         return total / len(self.photometric_scales)
 
-    def loss(self, motion: Dict[int, Tensor], frames: Tensor) -> dict:
+    def loss(self, feats: Sequence[Tensor], frames: Tensor) -> dict:
         """Reconstruction loss of Eq. 2-3 for this head's level.
 
         Args:
-            motion (dict[int, Tensor]): ``{level: P^level}`` from the backbone.
+            feats (Sequence[Tensor]): ``(P^level, )``, the motion features
+                of :meth:`input_levels` (as the recognizer hands them).
             frames (Tensor): Input clips ``(N, 3, T, H, W)`` in ``[0, 1]``.
 
         Returns:
             dict: ``loss_rec_l{level}`` (weighted by ``loss_weight``) and the
             metrics ``photometric_err_l{level}``, ``smoothness_err_l{level}``.
         """
-        feats = motion[self.level]
+        feats, = head_inputs(self, feats)
         steps = feats.shape[2]
         if steps < 2:
             raise ValueError(

@@ -8,7 +8,8 @@ from torch import Tensor
 
 from mmaction.registry import MODELS
 from mmaction.utils import ConfigType, OptConfigType
-from ..ops import COST_VOLUME_IMPLS, num_displacements, temporal_cost_volume
+from ..ops import (COST_VOLUME_IMPLS, check_displacement, num_displacements,
+                   temporal_cost_volume)
 
 __all__ = ['PrimeMotionBlock']
 
@@ -83,11 +84,7 @@ class PrimeMotionBlock(BaseModule):
         if cost_volume_impl not in COST_VOLUME_IMPLS:
             raise ValueError(f'cost_volume_impl must be one of '
                              f'{COST_VOLUME_IMPLS}, got {cost_volume_impl!r}')
-        if not isinstance(max_displacement, int) or max_displacement < 0:
-            raise ValueError('max_displacement must be an int >= 0, got '
-                             f'{max_displacement!r}')
-        if not isinstance(stride, int) or stride < 1:
-            raise ValueError(f'stride must be an int >= 1, got {stride!r}')
+        check_displacement(max_displacement, stride)
         if fuse_kernel not in (1, 3, 5, 7):
             raise ValueError(
                 f'fuse_kernel must be 1, 3, 5 or 7, got {fuse_kernel!r}')

@@ -40,8 +40,8 @@ from .cost_volume_triton import (triton_available, triton_cost_volume,
                                  triton_temporal_cost_volume)
 
 __all__ = [
-    'COST_VOLUME_IMPLS', 'cost_volume', 'cost_volume_displacements',
-    'num_displacements', 'temporal_cost_volume'
+    'COST_VOLUME_IMPLS', 'check_displacement', 'cost_volume',
+    'cost_volume_displacements', 'num_displacements', 'temporal_cost_volume'
 ]
 
 COST_VOLUME_IMPLS = ('reference', 'fast', 'triton', 'auto')
@@ -50,6 +50,16 @@ COST_VOLUME_IMPLS = ('reference', 'fast', 'triton', 'auto')
 #: (measured best at 2-4 MiB); on GPUs large enough to keep launches few and
 #: small enough that the buffers stay below the inputs' size.
 FAST_CHUNK_BYTES = {'cpu': 2 << 20, 'cuda': 64 << 20}
+
+
+def check_displacement(max_displacement: int, stride: int) -> None:
+    """Raise ``ValueError`` unless ``max_displacement`` is an int >= 0 and
+    ``stride`` an int >= 1 (the message names the value)."""
+    if not isinstance(max_displacement, int) or max_displacement < 0:
+        raise ValueError('max_displacement must be an int >= 0, got '
+                         f'{max_displacement!r}')
+    if not isinstance(stride, int) or stride < 1:
+        raise ValueError(f'stride must be an int >= 1, got {stride!r}')
 
 
 def num_displacements(max_displacement: int, stride: int) -> int:
@@ -74,11 +84,7 @@ def _check_inputs(feat1: Tensor, feat2: Tensor, max_displacement: int,
         raise ValueError('cost_volume expects two (N, C, H, W) tensors of '
                          f'equal shape, got {tuple(feat1.shape)} and '
                          f'{tuple(feat2.shape)}')
-    if not isinstance(max_displacement, int) or max_displacement < 0:
-        raise ValueError('max_displacement must be an int >= 0, got '
-                         f'{max_displacement!r}')
-    if not isinstance(stride, int) or stride < 1:
-        raise ValueError(f'stride must be an int >= 1, got {stride!r}')
+    check_displacement(max_displacement, stride)
 
 
 def _overlap(shift: int, size: int) -> Tuple[slice, slice]:

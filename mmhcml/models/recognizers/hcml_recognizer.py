@@ -6,7 +6,7 @@ loss dicts, as MMAction2 merges TPN's auxiliary losses.
 """
 import copy
 import inspect
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch.nn as nn
 from mmengine.model import ModuleDict, merge_dict
@@ -18,7 +18,10 @@ from mmaction.utils import ConfigType, OptConfigType, SampleList
 
 from .flow_prediction import LevelFlow, predict_level_flows
 
-__all__ = ['HCMLRecognizer', 'motion_head_class', 'motion_head_key']
+__all__ = [
+    'HCMLRecognizer', 'motion_head_class', 'motion_head_key',
+    'motion_head_inputs'
+]
 
 
 def motion_head_class(cfg: ConfigType) -> type:
@@ -50,6 +53,21 @@ def motion_head_key(cfg: ConfigType) -> str:
     return f'{cls.key_prefix}_l{cfg.get("level", _default_level(cls))}'
 
 
+def motion_head_inputs(head: nn.Module,
+                       motion: Dict[int, Tensor]) -> Tuple[Tensor, ...]:
+    """What a side-branch head reads, as its ``loss`` takes it.
+
+    Args:
+        head (nn.Module): A head with ``level`` and ``input_levels``.
+        motion (dict[int, Tensor]): ``{level: P^level}`` from the backbone.
+
+    Returns:
+        tuple[Tensor]: ``P^l`` for each ``l`` of
+        ``head.input_levels(head.level)``, in that order.
+    """
+    return tuple(motion[level] for level in head.input_levels(head.level))
+
+
 @MODELS.register_module()
 class HCMLRecognizer(Recognizer3D):
     """Recognizer with self-supervised motion heads on a side branch.
@@ -60,6 +78,10 @@ class HCMLRecognizer(Recognizer3D):
                       |
                       +-> {l: P^l} -> motion heads (flow head, contrastive
                                       heads) -> L_rec, L_con^l   (training only)
+
+    Each motion head declares what it reads (``input_levels``) and gets those
+    levels' ``P^l`` (:func:`motion_head_inputs`), as ``cls_head`` gets the
+    features: ``head.loss(feats, frames)``.
 
     The motion heads run only in :meth:`loss`. :meth:`predict` and the
     ``tensor`` mode never touch them, so a checkpoint stripped of their
@@ -164,8 +186,10 @@ class HCMLRecognizer(Recognizer3D):
         """
         clips = inputs.view((-1, ) + inputs.shape[2:])
         classify = self.with_cls_head
+        # without a classifier the backbone stops after the deepest level
+        # a head reads
         deepest = None if classify else max(
-            h.level for h in self.motion_heads.values())
+            max(h.input_levels(h.level)) for h in self.motion_heads.values())
         feats, motion = self.backbone(
             clips, return_motion=True, max_level=deepest)
         losses = dict()
@@ -181,7 +205,8 @@ class HCMLRecognizer(Recognizer3D):
         if self.with_motion_heads:
             frames = self.frames_in_unit_range(clips)
             for head in self.motion_heads.values():
-                losses.update(head.loss(motion, frames))
+                losses.update(
+                    head.loss(motion_head_inputs(head, motion), frames))
         return losses
 
     def predict_flow(self,
