@@ -3,6 +3,7 @@ import argparse, random
 import os, sys; sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import *
 import patches
+from mmhcml.models.recognizers.hcml_recognizer import motion_head_inputs
 import torch.nn.functional as F
 torch.set_num_threads(1)
 import logging; from mmengine.logging import MMLogger; MMLogger.get_current_instance().setLevel(logging.ERROR)
@@ -42,7 +43,7 @@ t0 = time.time()
 for it in range(a.iters):
     x, sh = clips(a.bs)
     _, motion = model.backbone((x - mean) / std, return_motion=True, max_level=1)
-    losses = head.loss(motion, x / 255.)
+    losses = head.loss(motion_head_inputs(head, motion), x / 255.)
     loss = sum(v for k, v in losses.items() if k.startswith('loss'))
     if a.sup:
         fl = head.pair_flow(motion[1], x.shape[-2:]); gt = sh.repeat_interleave(a.T - 1, 0)[:, :, None, None]; loss = (fl - gt).norm(dim=1).mean()

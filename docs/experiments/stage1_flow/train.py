@@ -3,6 +3,7 @@ import argparse, random
 import os, sys; sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import *
 import patches
+from mmhcml.models.recognizers.hcml_recognizer import motion_head_inputs
 torch.set_num_threads(1)
 import logging; from mmengine.logging import MMLogger; MMLogger.get_current_instance().setLevel(logging.ERROR)
 p = argparse.ArgumentParser(); p.add_argument('name'); p.add_argument('--cfg', default='configs/hcml/synthetic/stage1_synthetic.py')
@@ -52,7 +53,7 @@ for it in range(a.iters):
     x, gt = batch(trains, a.T, a.bs)
     xn = (x - mean) / std
     feats, motion = model.backbone(xn, return_motion=True, max_level=1)
-    losses = head.loss(motion, x / 255.)
+    losses = head.loss(motion_head_inputs(head, motion), x / 255.)
     loss = sum(v for k, v in losses.items() if k.startswith('loss'))
     if a.sup:
         fl = head.pair_flow(motion[1], x.shape[-2:]); epe = (fl - gt).norm(dim=1).mean(); loss = epe; losses['epe'] = epe; losses['epe0'] = gt.norm(dim=1).mean()
