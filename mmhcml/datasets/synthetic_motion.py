@@ -242,8 +242,7 @@ def render_benchmark(out_dir: str | os.PathLike, *,
     _check_render_args(num_train_per_class, num_val_per_class,
                        num_test_per_class, num_unlabelled,
                        num_lowlabel_per_class, num_frames, size, seed, fps,
-                       workers, streak_steps, appearance_bias)
-    check_int('object_grid', object_grid, 1)
+                       workers, streak_steps, appearance_bias, object_grid)
     classes = _check_classes(classes)
     out_dir = os.fspath(out_dir)
     video_root = os.path.join(out_dir, 'videos')
@@ -272,7 +271,8 @@ def render_benchmark(out_dir: str | os.PathLike, *,
 def _check_render_args(num_train_per_class, num_val_per_class,
                        num_test_per_class, num_unlabelled,
                        num_lowlabel_per_class, num_frames, size, seed, fps,
-                       workers, streak_steps, appearance_bias) -> None:
+                       workers, streak_steps, appearance_bias,
+                       object_grid) -> None:
     """The argument checks of :func:`render_benchmark`, in its order."""
     check_int('num_train_per_class', num_train_per_class, 1)
     check_int('num_val_per_class', num_val_per_class, 0)
@@ -296,6 +296,7 @@ def _check_render_args(num_train_per_class, num_val_per_class,
     check_int('workers', workers, 1)
     check_int('streak_steps', streak_steps, 0)
     _check_unit('appearance_bias', appearance_bias)
+    check_int('object_grid', object_grid, 1)
 
 
 def _split_jobs(classes, num_train_per_class, num_val_per_class,
