@@ -10,7 +10,8 @@ real_footage_root = 'data/real_footage'
 # 3600 iterations: 6 min 22 s on the idle 2-core machine with the tiny
 # R2D (README, "Does it learn motion?": 2400 -> 4800 iterations raised the
 # validation cut from 12.4 / 13.1% to 14.9 / 15.3%, and 3600 fit C_p = 32 in
-# the same time as 5200 at C_p = 8)
+# about the time of 5200 at C_p = 8, from the per-iteration times of
+# runs pinned to one core)
 real_footage_iters = 3600
 real_footage_dataloader = dict(
     _delete_=True,

@@ -2,7 +2,7 @@
 # iterations (4800, the same 10% warm-up then cosine) still fit the Must's
 # 10 minutes (2400 took 3 min 47 s on the idle machine).
 #   python tools/train.py THIS --cfg-options randomness.seed=S
-_base_ = ['./val_base.py']
+_base_ = ['./val_cp8.py']
 work_dir = 'work_dirs/round5/val_it4800'
 iters = 4800
 train_cfg = dict(max_iters=iters)
