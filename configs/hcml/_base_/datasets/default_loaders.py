@@ -4,11 +4,15 @@
 # base adds its ``dataset`` dicts, built from its own sampling and decoding
 # and the pipeline steps below.
 file_client_args = dict(io_backend='disk')
-# Self-supervised stages: a random 224 crop that pans at a random constant
-# speed in a quarter of the clips (dense motion for L_rec; README "Does it learn
-# motion?"), then flip.
+# Self-supervised stages: half of the clips enlarged 1.5x (their motion with
+# them), then a random 224 crop that pans at a random constant speed of up to
+# 8 px/frame in a quarter of the clips (dense motion for L_rec; README "Does
+# it learn motion?", round 5), then flip.
 crop_flip_unlabelled = [
-    dict(type='RandomCameraMotion', crop_size=224, max_speed=4, prob=0.25),
+    dict(type='RandomApply',
+         transforms=[dict(type='Resize', scale=1.5, keep_ratio=True)],
+         prob=0.5),
+    dict(type='RandomCameraMotion', crop_size=224, max_speed=8, prob=0.25),
     dict(type='Flip', flip_ratio=0.5)
 ]
 pack = [

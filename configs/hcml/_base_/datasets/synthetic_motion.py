@@ -57,12 +57,16 @@ test_dataloader = dict(
 val_evaluator = dict(type='AccMetric')
 test_evaluator = val_evaluator
 # the unlabelled split, for the self-supervised stages: frames resized to
-# 96x96, then a 64x64 crop that pans at a random constant speed (up to 4
-# px/frame) in a quarter of the clips (README, "Does it learn motion?")
+# 96x96, half of them on to 144x144 (their motion 1.5x), then a 64x64 crop
+# that pans at a random constant speed (up to 8 px/frame) in a quarter of the
+# clips (README, "Does it learn motion?", round 5)
 unlabelled_pipeline = [
     *train_pipeline[:3],
     dict(type='Resize', scale=(96, 96), keep_ratio=False),
-    dict(type='RandomCameraMotion', crop_size=64, max_speed=4, prob=0.25),
+    dict(type='RandomApply',
+         transforms=[dict(type='Resize', scale=1.5, keep_ratio=True)],
+         prob=0.5),
+    dict(type='RandomCameraMotion', crop_size=64, max_speed=8, prob=0.25),
     *train_pipeline[4:]
 ]
 unlabelled_dataset = dict(

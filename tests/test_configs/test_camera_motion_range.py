@@ -1,0 +1,75 @@
+"""The self-supervised pipelines train on motion beyond 4 px/frame.
+
+Crops of ``c`` pixels from frames of ``F`` pixels cap a pan of an 8-frame
+clip at ``(F - c) // 7`` px/frame: 4 for 64x96 crops of the 96x128 real
+footage, 4 for 224 crops at short side 256. The shipped pipelines first
+enlarge half of the clips 1.5x (README, "Does it learn motion?", round 5),
+which gives the window room to pan at up to 8 px/frame. These tests run
+each shipped self-supervised pipeline (from its resize step to its crop) on
+still frames and read the pans it drew from ``camera_motion``; they fail if
+the zoom or the larger ``max_speed`` is dropped.
+"""
+import numpy as np
+import pytest
+from mmengine.config import Config
+from mmengine.dataset import Compose
+from mmengine.registry import init_default_scope
+
+import mmhcml  # noqa: F401
+
+# A pan of up to 8 px/frame on both axes is faster than 4 on at least one
+# with probability 1 - (9 / 17) ** 2; a quarter of the clips pan.
+FAST_IF_ROOM = 0.25 * (1 - (9 / 17) ** 2)
+# config, frame size fed to the pipeline, crop (h, w), expected share of
+# clips faster than 4 px/frame: where only the zoomed half has room, half
+# of FAST_IF_ROOM; at Something-V1's short side of 256-320 the rescale
+# leaves room of its own, so only a lower bound
+CASES = [
+    ('configs/hcml/synthetic/stage1_real_footage.py', (96, 128), (64, 96),
+     0.5 * FAST_IF_ROOM),
+    ('configs/hcml/stage1_sthv1.py', (100, 176), (224, 224), None),
+    ('configs/hcml/synthetic/stage1_synthetic.py', (64, 64), (64, 64),
+     0.5 * FAST_IF_ROOM),
+]
+DRAWS = 400
+
+
+def crop_part(pipeline):
+    """The steps from the first resize (if any) to the crop, inclusive."""
+    kinds = [step['type'] for step in pipeline]
+    end = kinds.index('RandomCameraMotion')
+    starts = [i for i, k in enumerate(kinds[:end])
+              if k in ('Resize', 'RandomRescale', 'RandomApply')]
+    return pipeline[starts[0] if starts else end:end + 1]
+
+
+def draw_pans(rel, frame_size):
+    init_default_scope('mmaction')
+    cfg = Config.fromfile(rel)
+    dataset = cfg.train_dataloader.dataset
+    pipeline = Compose(crop_part(dataset.pipeline))
+    frames = [np.zeros((*frame_size, 3), np.uint8)] * 8
+    np.random.seed(0)
+    shapes, speeds = set(), []
+    for _ in range(DRAWS):
+        out = pipeline(dict(imgs=list(frames), img_shape=frame_size,
+                            clip_len=8, num_clips=1, modality='RGB'))
+        shapes.add(out['img_shape'])
+        speeds.append(np.abs(out['camera_motion']).max())
+    return shapes, np.array(speeds)
+
+
+@pytest.mark.parametrize('rel, frame_size, crop, expected_fast', CASES)
+def test_pans_reach_beyond_4_px_per_frame(rel, frame_size, crop,
+                                          expected_fast):
+    shapes, speeds = draw_pans(rel, frame_size)
+    assert shapes == {crop}
+    # a quarter of the clips pan (a zero draw on both axes is still)
+    panning = (speeds > 0).mean()
+    assert abs(panning - 0.25 * (1 - 1 / 17 ** 2)) < 0.06, panning
+    assert speeds.max() == 8
+    fast = (speeds > 4).mean()
+    if expected_fast is None:
+        assert fast > 0.05, fast
+    else:  # 400 draws: a standard error of about 0.014
+        assert abs(fast - expected_fast) < 0.04, (fast, expected_fast)
