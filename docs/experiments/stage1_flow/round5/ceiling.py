@@ -12,14 +12,16 @@ the model's cut sits below it by what the network has not learnt.
 
     python docs/experiments/stage1_flow/round5/ceiling.py START END [VIDEO...]
 
-prints one line per video, stride and start: the cut, as flow_quality does.
+prints one line per video: Farneback's cut of the zero-flow error, then, for
+the free flow fitted to each score (valid pixels, or out-of-frame pixels kept
+at their zero-flow error) and each stride (4, 1), its cut under both scores
+and the share of pixels it warps from outside the frame.
 """
 import os.path as osp
 import sys
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from mmhcml.analysis.flow_quality import farneback_flow, photometric_error
 from mmhcml.datasets.video_frames import read_video_frames
@@ -39,10 +41,11 @@ def closed_error(first, second, flow):
     return error.mean(dim=(1, 2)), 1 - mask[:, 0].mean().item()
 
 
-def optimise(first, second, init, stride, score):
+def optimise(first, second, stride, score):
+    """A free flow on a grid of ``stride``, from zero, fitted to ``score``."""
     size = first.shape[-2:]
-    grid = F.avg_pool2d(init, stride) / stride if stride > 1 else init
-    grid = grid.clone().requires_grad_(True)
+    grid = first.new_zeros(len(first), 2, size[0] // stride, size[1] // stride,
+                           requires_grad=True)
     opt = torch.optim.Adam([grid], lr=LR / stride)
     for _ in range(STEPS):
         flow = upsample_flow(grid, size) if stride > 1 else grid
@@ -78,8 +81,8 @@ def main():
         for score_name, score in (('valid', photometric_error),
                                   ('closed', closed_error)):
             for stride in (4, 1):
-                err, (closed, outside) = optimise(
-                    first, second, torch.zeros_like(fb), stride, score)
+                err, (closed, outside) = optimise(first, second, stride,
+                                                  score)
                 closed = closed.mean().item()
                 line.append(f'fit {score_name} s{stride}: valid '
                             f'{100 * (1 - err / zero):.1f}% closed '
