@@ -1,21 +1,26 @@
-"""How good is the level-1 flow? Model vs OpenCV Farneback vs zero flow.
+"""How good is the level-1 flow? Model vs OpenCV Farneback and DIS vs zero.
 
 For each video, on the same consecutive frame pairs, the tool measures the
 photometric error of Eq. 2 (Charbonnier ``alpha = 0.45``, ``eps = 1e-3``,
 intensities in ``[0, 1]``, averaged over the pixels whose warped position is
-inside the frame) of three flows: zero flow, the model's level-1 flow and
-OpenCV's Farneback flow; the percentiles of the model's and Farneback's flow
-magnitudes; and the end-point difference between the two. On rendered clips
-of translating textures (:mod:`mmhcml.datasets.translating_textures`), where
-the true motion is known, it measures the model's end-point error.
+inside the frame) of four flows: zero flow, the model's level-1 flow,
+OpenCV's Farneback flow and OpenCV's DIS flow (preset medium); the
+percentiles of the flow magnitudes; the end-point difference between the
+model and Farneback; and the same errors on the *still* pixels alone (those
+whose intensity changes by less than ``STILL_LEVEL`` from frame ``t`` to
+``t + 1``, where zero flow is right), with the model's mean flow there. On
+rendered clips of translating textures
+(:mod:`mmhcml.datasets.translating_textures`), where the true motion is
+known, it measures the model's end-point error.
 
 ::
 
     video -> frames (every ``frame_stride``-th, resized to H x W)
+          -> shots (no pair spans a scene cut; see footage_splits)
           -> windows of ``clip_len`` frames overlapping by one frame, so every
              consecutive pair (t, t+1) is one real pair of one window
-          -> model level-1 flow of each pair; Farneback flow of each pair
-          -> Charbonnier error of I_t vs warp(I_t+1, flow) for 0 / model / FB
+          -> model level-1 flow of each pair; Farneback and DIS flow
+          -> Charbonnier error of I_t vs warp(I_t+1, flow) for each flow
 """
 import json
 import os
@@ -32,15 +37,21 @@ from ..datasets.video_frames import read_video_frames
 from ..models.losses import charbonnier
 from ..models.ops import backward_warp
 from ..models.utils import eval_mode
+from .footage_splits import split_into_shots
 from .flow_vis import flow_to_color, predict_level_flows
 
 __all__ = [
-    'read_video_frames', 'farneback_flow', 'photometric_error',
-    'model_pair_flows', 'evaluate_video', 'synthetic_epe',
+    'read_video_frames', 'farneback_flow', 'dis_flow', 'photometric_error',
+    'model_pair_flows', 'evaluate_video', 'evaluate_shots', 'synthetic_epe',
     'save_flow_quality_panel', 'format_flow_quality'
 ]
 
 PERCENTILES = (50, 90, 99)
+#: A pixel is still when every channel changes by less than this (intensities
+#: in ``[0, 1]``; 0.01 is 2.55 of 255 levels, above most compression noise).
+STILL_LEVEL = 0.01
+#: The flows every video is measured with, in table order.
+METHODS = ('zero', 'model', 'farneback', 'dis')
 
 
 def farneback_flow(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -58,6 +69,21 @@ def farneback_flow(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     gray = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in (first, second)]
     return cv2.calcOpticalFlowFarneback(gray[0], gray[1], None, 0.5, 3, 15,
                                         3, 5, 1.2, 0)
+
+
+def dis_flow(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """OpenCV DIS flow (preset medium) from ``first`` to ``second`` (RGB).
+
+    Same convention as :func:`farneback_flow`.
+
+    Returns:
+        np.ndarray: ``(H, W, 2)`` float32 ``(u, v)`` in pixels.
+    """
+    import cv2
+
+    gray = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in (first, second)]
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    return dis.calc(gray[0], gray[1], None)
 
 
 def photometric_error(first: Tensor, second: Tensor,
@@ -120,71 +146,114 @@ def _percentiles(values: Tensor) -> Dict[str, float]:
     return {f'p{q}': float(np.percentile(values, q)) for q in PERCENTILES}
 
 
+def _opencv_flows(method, frames: np.ndarray) -> Tensor:
+    return torch.from_numpy(
+        np.stack([method(frames[t], frames[t + 1])
+                  for t in range(len(frames) - 1)])).permute(0, 3, 1, 2)
+
+
+def evaluate_shots(model: nn.Module, shots: Sequence[np.ndarray],
+                   clip_len: int) -> dict:
+    """Zero, model, Farneback and DIS flow on the pairs of each shot.
+
+    Pairs are taken within shots only; shots of fewer than ``clip_len``
+    frames are left out (counted in ``skipped_pairs``). Every pair weighs
+    the same in the means.
+
+    Returns:
+        dict: ``pairs``, ``skipped_pairs``, ``shots``; ``photometric`` (mean
+        error of each of :data:`METHODS`); ``cut`` (relative reduction of
+        the zero-flow error, per method but zero); ``magnitude`` percentiles;
+        ``epd_model_vs_farneback`` (mean end-point difference); ``still``
+        (``fraction`` of still pixels, the errors on them and the model's
+        mean flow magnitude there, ``model_flow``); and the arrays of the
+        middle pair of the longest shot under ``'_panel'``.
+    """
+    used = [shot for shot in shots if len(shot) >= clip_len]
+    skipped = sum(max(len(shot) - 1, 0) for shot in shots
+                  if len(shot) < clip_len)
+    if not used:
+        raise ValueError(
+            f'no shot has clip_len={clip_len} frames (shot lengths '
+            f'{[len(shot) for shot in shots]})')
+    flows = {name: [] for name in METHODS}
+    firsts, seconds = [], []
+    for shot in used:
+        model_flow = model_pair_flows(model, shot, clip_len)
+        flows['zero'].append(torch.zeros_like(model_flow))
+        flows['model'].append(model_flow)
+        flows['farneback'].append(_opencv_flows(farneback_flow, shot))
+        flows['dis'].append(_opencv_flows(dis_flow, shot))
+        images = torch.from_numpy(shot).float().permute(0, 3, 1, 2) / 255.0
+        firsts.append(images[:-1])
+        seconds.append(images[1:])
+    flows = {name: torch.cat(parts) for name, parts in flows.items()}
+    first, second = torch.cat(firsts), torch.cat(seconds)
+    still = ((first - second).abs().amax(dim=1) < STILL_LEVEL).float()
+    errors, still_errors, maps = {}, {}, {}
+    for name in METHODS:
+        per_pair, maps[name] = photometric_error(first, second, flows[name])
+        errors[name] = float(per_pair.mean())
+        # the error map is 0 outside the frame (and > 0 inside: rho(0) > 0)
+        inside = still * (maps[name] > 0).float()
+        still_errors[name] = float(
+            (maps[name] * inside).sum() / inside.sum().clamp(min=1.0))
+    zero = max(errors['zero'], 1e-12)
+    longest = max(range(len(used)), key=lambda i: len(used[i]))
+    offset = sum(len(shot) - 1 for shot in used[:longest])
+    middle = offset + (len(used[longest]) - 1) // 2
+    frames = used[longest]
+    local = middle - offset
+    return {
+        'pairs': len(first),
+        'skipped_pairs': skipped,
+        'shots': len(used),
+        'photometric': errors,
+        'cut': {name: 1.0 - errors[name] / zero
+                for name in METHODS if name != 'zero'},
+        'magnitude': {name: _percentiles(flows[name].norm(dim=1))
+                      for name in METHODS if name != 'zero'},
+        'epd_model_vs_farneback':
+        float((flows['model'] - flows['farneback']).norm(dim=1).mean()),
+        'still': {
+            'fraction': float(still.mean()),
+            'photometric': still_errors,
+            'model_flow': float((flows['model'].norm(dim=1) * still).sum() /
+                                still.sum().clamp(min=1.0))
+        },
+        '_panel': {
+            'frames': (frames[local], frames[local + 1]),
+            'model': flows['model'][middle].numpy(),
+            'farneback': flows['farneback'][middle].numpy(),
+            'error': {k: v[middle].numpy()
+                      for k, v in maps.items() if k != 'dis'}
+        }
+    }
+
+
 def evaluate_video(model: nn.Module, frames: np.ndarray, clip_len: int,
                    start_fraction: float = 0.0,
-                   end_fraction: float = 1.0) -> dict:
-    """Zero, model and Farneback flow on the pairs from ``start_fraction``.
+                   end_fraction: float = 1.0,
+                   frame_stride: int = 1,
+                   cuts: Sequence[int] = (),
+                   drop: Sequence[Tuple[int, int]] = ()) -> dict:
+    """:func:`evaluate_shots` on the frames from ``start_fraction``.
 
     Frames before ``int(start_fraction * T)`` are skipped (e.g. ``0.7`` for
     the held-out last 30% of a video trained on its first 70%), and so are
-    frames from ``int(end_fraction * T)`` on (e.g. ``0.55, 0.7`` for a
-    validation part of a model trained on the first 55%).
-
-    Returns:
-        dict: ``pairs``; ``photometric`` (mean error of ``zero``, ``model``,
-        ``farneback``); ``cut`` (relative reduction of the zero-flow error,
-        model and Farneback); ``magnitude`` percentiles (model, Farneback);
-        ``epd_model_vs_farneback`` (mean end-point difference); and the
-        arrays of the middle pair for a panel under ``'_panel'``.
+    frames from ``int(end_fraction * T)`` on; the rest is cut into shots at
+    ``cuts`` (full-rate frame indices; ``frame_stride`` is the stride the
+    frames were read at) without the ``drop`` ranges
+    (:func:`~mmhcml.analysis.footage_splits.split_into_shots`).
     """
-    if not 0.0 <= start_fraction < end_fraction <= 1.0:
+    shots = split_into_shots(frames, frame_stride, cuts, drop,
+                             start_fraction, end_fraction)
+    if sum(len(shot) for shot in shots) < clip_len:
         raise ValueError(
-            'start_fraction and end_fraction must satisfy 0 <= start < end '
-            f'<= 1, got start_fraction={start_fraction!r}, '
-            f'end_fraction={end_fraction!r}')
-    frames = frames[int(start_fraction * len(frames)):
-                    int(end_fraction * len(frames))]
-    if len(frames) < clip_len:
-        raise ValueError(
-            f'{len(frames)} frames from start_fraction={start_fraction} to '
-            f'end_fraction={end_fraction} are fewer than the clip length '
-            f'{clip_len}')
-    model_flow = model_pair_flows(model, frames, clip_len)
-    fb_flow = torch.from_numpy(
-        np.stack([
-            farneback_flow(frames[t], frames[t + 1])
-            for t in range(len(frames) - 1)
-        ])).permute(0, 3, 1, 2)
-    images = torch.from_numpy(frames).float().permute(0, 3, 1, 2) / 255.0
-    first, second = images[:-1], images[1:]
-    errors, maps = {}, {}
-    for name, flow in (('zero', torch.zeros_like(model_flow)),
-                       ('model', model_flow), ('farneback', fb_flow)):
-        per_pair, maps[name] = photometric_error(first, second, flow)
-        errors[name] = float(per_pair.mean())
-    zero = max(errors['zero'], 1e-12)
-    middle = len(first) // 2
-    return {
-        'pairs': len(first),
-        'photometric': errors,
-        'cut': {
-            'model': 1.0 - errors['model'] / zero,
-            'farneback': 1.0 - errors['farneback'] / zero
-        },
-        'magnitude': {
-            'model': _percentiles(model_flow.norm(dim=1)),
-            'farneback': _percentiles(fb_flow.norm(dim=1))
-        },
-        'epd_model_vs_farneback':
-        float((model_flow - fb_flow).norm(dim=1).mean()),
-        '_panel': {
-            'frames': (frames[middle], frames[middle + 1]),
-            'model': model_flow[middle].numpy(),
-            'farneback': fb_flow[middle].numpy(),
-            'error': {k: v[middle].numpy()
-                      for k, v in maps.items()}
-        }
-    }
+            f'{sum(len(shot) for shot in shots)} frames from '
+            f'start_fraction={start_fraction} to end_fraction={end_fraction}'
+            f' are fewer than the clip length {clip_len}')
+    return evaluate_shots(model, shots, clip_len)
 
 
 @torch.no_grad()
@@ -262,23 +331,30 @@ def save_flow_quality_panel(out_file: str, panels: Dict[str, dict]) -> None:
 
 
 def format_flow_quality(results: dict) -> List[str]:
-    """A plain-text table of :func:`evaluate_video` results per video."""
+    """A plain-text table of :func:`evaluate_shots` results per video.
+
+    ``cut``: reduction of zero flow's error (negative: worse than no flow);
+    ``still``: the model's mean flow (px) on still pixels.
+    """
     lines = [
-        f'{"video":<24}{"pairs":>6}{"zero":>9}{"model":>9}{"FB":>9}'
-        f'{"cut model":>11}{"cut FB":>9}{"p99 model":>11}{"p99 FB":>9}'
-        f'{"EPD":>7}'
+        f'{"video":<24}{"pairs":>6}{"zero":>8}{"model":>8}{"FB":>8}'
+        f'{"DIS":>8}{"cut model":>10}{"cut FB":>8}{"cut DIS":>8}'
+        f'{"p99 model":>10}{"p99 FB":>7}{"still":>6}'
     ]
     for name, row in results['videos'].items():
         err, cut, mag = row['photometric'], row['cut'], row['magnitude']
         lines.append(
-            f'{name[:23]:<24}{row["pairs"]:>6}{err["zero"]:>9.4f}'
-            f'{err["model"]:>9.4f}{err["farneback"]:>9.4f}'
-            f'{100 * cut["model"]:>10.1f}%{100 * cut["farneback"]:>8.1f}%'
-            f'{mag["model"]["p99"]:>11.2f}{mag["farneback"]["p99"]:>9.2f}'
-            f'{row["epd_model_vs_farneback"]:>7.2f}')
+            f'{name[:23]:<24}{row["pairs"]:>6}{err["zero"]:>8.4f}'
+            f'{err["model"]:>8.4f}{err["farneback"]:>8.4f}{err["dis"]:>8.4f}'
+            f'{100 * cut["model"]:>9.1f}%{100 * cut["farneback"]:>7.1f}%'
+            f'{100 * cut["dis"]:>7.1f}%'
+            f'{mag["model"]["p99"]:>10.2f}{mag["farneback"]["p99"]:>7.2f}'
+            f'{row["still"]["model_flow"]:>6.2f}')
     if 'mean_cut' in results:
-        lines.append(f'mean cut: model {100 * results["mean_cut"]["model"]:.1f}%'
-                     f', Farneback {100 * results["mean_cut"]["farneback"]:.1f}%')
+        mean = results['mean_cut']
+        lines.append(f'mean cut: model {100 * mean["model"]:.1f}%, Farneback '
+                     f'{100 * mean["farneback"]:.1f}%, DIS '
+                     f'{100 * mean["dis"]:.1f}%')
     if 'synthetic' in results:
         syn = results['synthetic']
         lines.append(f'translating textures: EPE {syn["epe"]:.2f} px '
@@ -307,14 +383,22 @@ def run_flow_quality(model: nn.Module,
                      start_fraction: float = 0.0,
                      synthetic_size: Optional[int] = 64,
                      end_fraction: float = 1.0,
+                     cuts: Optional[Dict[str, Sequence[int]]] = None,
+                     drop: Optional[Dict[str, Sequence[Tuple[int, int]]]] = None,
                      log=print) -> dict:
     """Evaluate ``model`` on each video and on translating textures.
 
+    ``cuts`` and ``drop`` map a video's file name to its scene cuts and
+    left-out ranges (full-rate frames; see
+    :func:`~mmhcml.analysis.footage_splits.shot_ranges`).
+
     Returns:
-        dict: ``videos`` (name -> :func:`evaluate_video` result),
-        ``mean_cut`` and, unless ``synthetic_size`` is ``None``,
-        ``synthetic`` (:func:`synthetic_epe`).
+        dict: ``videos`` (name -> :func:`evaluate_shots` result),
+        ``mean_cut`` (per method, the mean over videos) and, unless
+        ``synthetic_size`` is ``None``, ``synthetic``
+        (:func:`synthetic_epe`).
     """
+    cuts, drop = cuts or {}, drop or {}
     results = {'size': list(size), 'frame_stride': frame_stride,
                'start_fraction': start_fraction,
                'end_fraction': end_fraction, 'clip_len': clip_len,
@@ -323,13 +407,14 @@ def run_flow_quality(model: nn.Module,
         name = osp.basename(path)
         log(f'[{index + 1}/{len(videos)}] {name}')
         frames = read_video_frames(path, size, frame_stride)
-        results['videos'][name] = evaluate_video(model, frames, clip_len,
-                                                 start_fraction, end_fraction)
+        results['videos'][name] = evaluate_video(
+            model, frames, clip_len, start_fraction, end_fraction,
+            frame_stride, cuts.get(name, ()), drop.get(name, ()))
     if videos:
         results['mean_cut'] = {
             key: float(np.mean([r['cut'][key]
                                 for r in results['videos'].values()]))
-            for key in ('model', 'farneback')
+            for key in METHODS if key != 'zero'
         }
     if synthetic_size:
         log('translating textures')

@@ -9,8 +9,11 @@ import pytest
 import torch
 
 from mmhcml.analysis import flow_quality
-from mmhcml.analysis.flow_quality import (evaluate_video, farneback_flow,
-                                          model_pair_flows, photometric_error)
+from mmhcml.analysis.flow_quality import (dis_flow, evaluate_video,
+                                          farneback_flow, model_pair_flows,
+                                          photometric_error)
+from mmhcml.analysis.footage_splits import (load_footage_splits, shot_ranges,
+                                            split_into_shots)
 from mmhcml.analysis.flow_vis import LevelFlow
 from mmhcml.datasets.translating_textures import render_translating_textures
 from mmhcml.datasets.video_frames import extract_rawframes, read_video_frames
@@ -54,6 +57,57 @@ def test_farneback_direction_matches_the_renderer():
     for clip, truth in zip(data.clips, data.flow):
         flow = farneback_flow(clip[0], clip[1])[8:-8, 8:-8]
         np.testing.assert_allclose(flow.mean(axis=(0, 1)), truth, atol=0.3)
+
+
+def test_dis_direction_matches_the_renderer():
+    """DIS (preset medium) uses Farneback's backward-warp convention."""
+    data = render_translating_textures(4, clip_len=2, size=64, max_shift=3,
+                                       seed=2)
+    for clip, truth in zip(data.clips, data.flow):
+        flow = dis_flow(clip[0], clip[1])[8:-8, 8:-8]
+        assert flow.shape[-1] == 2 and flow.dtype == np.float32
+        np.testing.assert_allclose(np.median(flow, axis=(0, 1)), truth,
+                                   atol=0.3)
+
+
+def test_shot_ranges_never_pair_across_a_cut():
+    """Stride 2: strided frame j is full-rate frame 2j; pair (j, j+1) spans
+    cut k when 2j < k <= 2j + 2."""
+    # cut 1 lies in (0, 2]: frame 0 alone; cut 7 in (6, 8]: new shot at 4
+    assert shot_ranges(10, 2, [1, 7]) == [(0, 1), (1, 4), (4, 10)]
+    # cut 8 in (6, 8] as well; a cut at 9 is in (8, 10]: shot starts at 5
+    assert shot_ranges(10, 2, [8]) == [(0, 4), (4, 10)]
+    assert shot_ranges(10, 2, [9]) == [(0, 5), (5, 10)]
+    # drop full-rate [0, 4) -> strided 0, 1; [10, 13) -> strided 5, 6
+    assert shot_ranges(10, 2, [], [(0, 4), (10, 13)]) == [(2, 5), (7, 10)]
+    assert shot_ranges(6, 1) == [(0, 6)]
+    frames = np.arange(20)[:, None, None, None] * np.ones((1, 2, 2, 3))
+    shots = split_into_shots(frames, 1, cuts=[12], start_fraction=0.5)
+    assert [shot[:, 0, 0, 0].tolist() for shot in shots] == [
+        [10, 11], list(range(12, 20))]
+    with pytest.raises(ValueError, match='end_fraction'):
+        split_into_shots(frames, 1, start_fraction=0.5, end_fraction=0.5)
+
+
+def test_split_file_parts_are_disjoint_and_hold_the_failure_cases(tmp_path):
+    splits = load_footage_splits('configs/hcml/real_footage/splits.py')
+    parts = splits['splits']
+    names = [name for part in parts.values() for name in part]
+    assert len(names) == len(set(names)) == 13
+    # the animation and a talking head are only reported
+    assert {'Megamind.avi', 'psychopy_jwpIntro.mp4'} <= set(parts['test'])
+    # the earlier development videos are training videos or the test's
+    # animation, never validation videos
+    assert not {'vtest.avi', 'tree.avi', 'Megamind.avi'} & set(parts['val'])
+    assert splits['cuts']['Megamind.avi'] == [1, 98, 154, 200]
+    bad = tmp_path / 'bad.py'
+    bad.write_text("splits = dict(train=['a'], val=['a'], test=[])\n")
+    with pytest.raises(ValueError, match="'a' is in both"):
+        load_footage_splits(str(bad))
+    bad.write_text("splits = dict(train=['a'], val=[], test=[])\n"
+                   "cuts = {'b': [3]}\n")
+    with pytest.raises(ValueError, match="cuts names videos in no part"):
+        load_footage_splits(str(bad))
 
 
 def test_photometric_error_is_the_charbonnier_floor_for_the_true_flow():
@@ -125,6 +179,48 @@ def test_evaluate_video_reports_zero_model_and_farneback(texture_video):
     with pytest.raises(ValueError, match='end_fraction=0.3'):
         evaluate_video(model, frames, 8, start_fraction=0.5,
                        end_fraction=0.3)
+    # a cut at frame 9 (stride 1): shots [0, 9) and [9, 20), 8 + 10 pairs,
+    # never the pair (8, 9)
+    seen = []
+
+    def shot_flow(model, clip_frames, clip_len):
+        seen.append(len(clip_frames))
+        return true_flow(model, clip_frames, clip_len)
+
+    with mock.patch.object(flow_quality, 'model_pair_flows', shot_flow):
+        result = evaluate_video(model, frames, 8, cuts=[9])
+    assert seen == [9, 11] and result['pairs'] == 18
+    assert result['shots'] == 2 and result['skipped_pairs'] == 0
+    # a shot shorter than a clip is left out and counted
+    seen.clear()
+    with mock.patch.object(flow_quality, 'model_pair_flows', shot_flow):
+        result = evaluate_video(model, frames, 8, cuts=[5])
+    assert seen == [15] and result['skipped_pairs'] == 4
+
+
+def test_still_pixels_report_the_flow_where_nothing_moves():
+    """Half the frame changes, half is identical: on the still half zero
+    flow is at the Charbonnier floor and the model's flow of 0.5 px there is
+    reported as its mean magnitude."""
+    rng = np.random.RandomState(0)
+    frames = rng.randint(0, 256, (9, 16, 16, 3)).astype(np.uint8)
+    frames[:, :, :8] = frames[0, :, :8]   # left half never changes
+    model = torch.nn.Linear(1, 1)
+    model.data_preprocessor = None
+
+    def half_pixel(model, clip_frames, clip_len):
+        flow = torch.zeros(len(clip_frames) - 1, 2, 16, 16)
+        flow[:, 0] = 0.5
+        return flow
+
+    with mock.patch.object(flow_quality, 'model_pair_flows', half_pixel):
+        result = evaluate_video(model, frames, 8)
+    still = result['still']
+    assert still['fraction'] == pytest.approx(0.5, abs=0.02)
+    floor = (1e-3 ** 2) ** 0.45
+    assert still['photometric']['zero'] == pytest.approx(floor)
+    assert still['photometric']['model'] > 50 * floor
+    assert still['model_flow'] == pytest.approx(0.5)
 
 
 def test_extract_rawframes_splits_each_video(tmp_path, texture_video):
@@ -154,7 +250,7 @@ def test_flow_quality_tool_writes_json_and_panel(tmp_path, texture_video):
     saved = json.load(open(out / 'flow_quality.json'))
     row = saved['videos']['pan.avi']
     assert row['pairs'] == 19 and '_panel' not in row
-    assert set(row['photometric']) == {'zero', 'model', 'farneback'}
+    assert set(row['photometric']) == {'zero', 'model', 'farneback', 'dis'}
     assert saved['synthetic']['clips'] == 16
     assert osp.getsize(out / 'flow_quality.png') > 0
     assert results['mean_cut']['model'] == pytest.approx(

@@ -1,13 +1,17 @@
-"""Level-1 flow quality on real videos: model vs OpenCV Farneback vs zero flow.
+"""Level-1 flow quality on real videos: model vs OpenCV Farneback / DIS vs zero.
 
-    python tools/analysis/flow_quality.py CONFIG CHECKPOINT VIDEO [VIDEO ...] \
+    python tools/analysis/flow_quality.py CONFIG CHECKPOINT [VIDEO ...] \
+        [--splits configs/hcml/real_footage/splits.py --split test] \
         [--frame-stride 2] [--size 96 128] [--start-fraction 0.7] \
         [--clip-len 8] [--out-dir work_dirs/flow_quality]
 
-For each video, on the same consecutive frame pairs: the photometric error
-(Eq. 2's Charbonnier on the valid pixels) of zero flow, of the model's level-1
-flow and of Farneback; percentiles of both flows' magnitudes; their end-point
-difference. Also the model's end-point error on rendered translating textures,
+With ``--splits`` the videos are those of one part of the by-video split
+(``train``, ``val`` or ``test``) and no frame pair spans a scene cut listed
+there; VIDEO arguments are added to them. For each video, on the same
+consecutive frame pairs: the photometric error (Eq. 2's Charbonnier on the
+valid pixels) of zero flow, of the model's level-1 flow, of Farneback and of
+DIS (preset medium); percentiles of the flows' magnitudes; the end-point
+difference of model and Farneback; the errors on still pixels. Also the model's end-point error on rendered translating textures,
 whose true motion is known. Writes ``flow_quality.json`` and
 ``flow_quality.png`` (frames, both flows, error maps) to ``--out-dir``.
 """
@@ -21,12 +25,20 @@ from mmhcml.analysis.flow_quality import (  # noqa: E402
     format_flow_quality, run_flow_quality, save_flow_quality_panel,
     write_json)
 from mmhcml.analysis.flow_vis import load_flow_model  # noqa: E402
+from mmhcml.analysis.footage_splits import (  # noqa: E402
+    SPLIT_NAMES, load_footage_splits, video_path)
 from mmhcml.cli.tool_args import model_tool_parser, parse_tool_args  # noqa: E402
 
 
 def parse_args(argv=None):
     parser = model_tool_parser(__doc__)
-    parser.add_argument('videos', nargs='+', metavar='VIDEO')
+    parser.add_argument('videos', nargs='*', metavar='VIDEO')
+    parser.add_argument('--splits', help='split file (e.g. '
+                        'configs/hcml/real_footage/splits.py): videos, cuts')
+    parser.add_argument('--split', choices=SPLIT_NAMES,
+                        help='the part of --splits to measure')
+    parser.add_argument('--video-dir', help='folder of the --splits videos '
+                        '(default: the one the split file names)')
     parser.add_argument('--frame-stride', type=int, default=2,
                         help='take every N-th frame of the video')
     parser.add_argument('--size', type=int, nargs=2, default=[96, 128],
@@ -49,14 +61,28 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    videos, cuts, drop = list(args.videos), {}, {}
+    if args.splits:
+        if not args.split:
+            raise ValueError('--splits needs --split (train, val or test)')
+        splits = load_footage_splits(args.splits)
+        if args.video_dir:
+            splits['videos'] = args.video_dir
+        videos = [video_path(splits, name)
+                  for name in splits['splits'][args.split]] + videos
+        cuts, drop = splits['cuts'], splits['drop']
+    elif args.split:
+        raise ValueError('--split needs --splits')
+    if not videos:
+        raise ValueError('no videos: give VIDEO arguments or --splits/--split')
     model, _ = load_flow_model(args.config, args.checkpoint, [1],
                                device=args.device,
                                cfg_options=args.cfg_options)
     results = run_flow_quality(
-        model, args.videos, args.clip_len, tuple(args.size),
+        model, videos, args.clip_len, tuple(args.size),
         args.frame_stride, args.start_fraction,
         synthetic_size=args.synthetic_size or None,
-        end_fraction=args.end_fraction)
+        end_fraction=args.end_fraction, cuts=cuts, drop=drop)
     write_json(osp.join(args.out_dir, 'flow_quality.json'), results)
     save_flow_quality_panel(
         osp.join(args.out_dir, 'flow_quality.png'),
