@@ -1,6 +1,9 @@
 """Loading a config and a checkpoint into a model, for the tools.
 
-Errors name the missing file or the checkpoint keys that do not fit.
+Checkpoints are read by :func:`mmhcml.engine.checkpoint_io.safe_load`, the
+one loader of the project (weights only; the file named on every failure;
+the state dict checked to map names to finite tensors). Errors name the
+missing file or the checkpoint keys that do not fit.
 """
 import copy
 import os.path as osp
@@ -10,9 +13,10 @@ from typing import Optional, Sequence, Union
 import torch.nn as nn
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from mmaction.registry import MODELS
+from ..engine.checkpoint_io import safe_load
 
 __all__ = ['load_config', 'build_model', 'load_weights', 'load_model']
 
@@ -50,7 +54,9 @@ def build_model(config: Union[str, Config],
 def load_weights(model: nn.Module,
                  checkpoint: str,
                  required_prefixes: Sequence[str] = ()) -> nn.Module:
-    """Load ``checkpoint`` into ``model`` with MMEngine's ``load_checkpoint``.
+    """Load ``checkpoint`` into ``model`` (read by ``safe_load``, copied in
+    with MMEngine's ``_load_checkpoint_to_model``, ``module.`` prefixes
+    removed).
 
     Args:
         model (nn.Module): The built model.
@@ -65,11 +71,15 @@ def load_weights(model: nn.Module,
 
     Raises:
         FileNotFoundError: If ``checkpoint`` does not exist.
+        UnreadableCheckpointError: If the file cannot be read, or its state
+            dict does not map names to finite tensors (the subclass
+            ``NonFiniteCheckpointError`` for NaN/Inf, naming the key).
         ValueError: If a required prefix has no weights in the checkpoint.
     """
     _check_checkpoint(checkpoint)
-    ckpt = load_checkpoint(model, checkpoint, map_location='cpu')
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
+    ckpt = safe_load(checkpoint, map_location='cpu')
+    _load_checkpoint_to_model(model, ckpt, strict=False)
+    state = ckpt.get('state_dict', ckpt)
     keys = {re.sub(r'^module\.', '', key) for key in state}
     for prefix in required_prefixes:
         wanted = [k for k in model.state_dict() if k.startswith(prefix)]

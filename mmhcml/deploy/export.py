@@ -18,6 +18,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from torch import Tensor, nn
 
+from ..engine.checkpoint_io import safe_load
 from .strip import deploy_config, strip_checkpoint
 
 __all__ = ['ClipScores', 'build_clip_scores', 'export_model', 'FORMATS']
@@ -79,7 +80,7 @@ def build_clip_scores(config: Union[str, Config],
     if checkpoint is not None:
         if not osp.isfile(checkpoint):
             raise FileNotFoundError(f'checkpoint not found: {checkpoint!r}')
-        loaded = torch.load(checkpoint, map_location='cpu', weights_only=True)
+        loaded = safe_load(checkpoint, map_location='cpu')
         if cfg.model.get('type') == 'HCMLRecognizer':
             full = MODELS.build(copy.deepcopy(cfg.model))
             state = strip_checkpoint(loaded, full, checkpoint)['state_dict']

@@ -6,7 +6,8 @@ runtime for inference". The flow estimator and the predictors
 (``motion_heads``) never run in :meth:`HCMLRecognizer.predict`, so dropping
 their weights changes no output::
 
-    CONFIG + CHECKPOINT --(check keys against the full model)
+    CONFIG + CHECKPOINT --(read by checkpoint_io.safe_load, keys checked
+                           against the full model)
         -> deploy config      model.motion_heads = [], training hooks removed
         -> deploy checkpoint  state_dict without ``motion_heads.*``, meta kept
                               (+ ``hcml_deploy`` note), optimizer, message
@@ -21,6 +22,8 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from torch import Tensor
+
+from ..engine.checkpoint_io import safe_load
 
 __all__ = [
     'SIDE_BRANCH_PREFIX', 'deploy_config', 'strip_checkpoint',
@@ -151,6 +154,10 @@ def strip_side_branch(config: Union[str, Config], checkpoint: str,
 
     Raises:
         FileNotFoundError: ``checkpoint`` does not exist.
+        UnsafeCheckpointError: The file holds objects weights-only loading
+            refuses.
+        UnreadableCheckpointError: The file is empty, truncated, not a torch
+            checkpoint, or its state dict is not names -> finite tensors.
         ValueError: The checkpoint does not match the config's model.
     """
     if not osp.isfile(checkpoint):
@@ -161,7 +168,7 @@ def strip_side_branch(config: Union[str, Config], checkpoint: str,
     from mmaction.registry import MODELS
 
     full_model = MODELS.build(copy.deepcopy(cfg.model))
-    loaded = torch.load(checkpoint, map_location='cpu', weights_only=True)
+    loaded = safe_load(checkpoint, map_location='cpu')
     deploy_ckpt = strip_checkpoint(loaded, full_model, checkpoint)
     dcfg = deploy_config(cfg)
     deploy_model = MODELS.build(copy.deepcopy(dcfg.model))
@@ -174,7 +181,9 @@ def strip_side_branch(config: Union[str, Config], checkpoint: str,
         raise ValueError(f'--out-dir must be a folder, got {out_dir!r}')
     os.makedirs(out_dir, exist_ok=True)
     dcfg.dump(paths['config'])
-    torch.save(deploy_ckpt, paths['checkpoint'])
+    tmp = f"{paths['checkpoint']}.tmp.{os.getpid()}"
+    torch.save(deploy_ckpt, tmp)
+    os.replace(tmp, paths['checkpoint'])
     state = loaded.get('state_dict', loaded)
     return dict(
         paths,
