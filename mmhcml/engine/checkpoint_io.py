@@ -34,7 +34,7 @@ import io
 import os
 import os.path as osp
 import pickle
-from typing import Any, Callable, Dict, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Union
 
 import torch
 
@@ -42,7 +42,7 @@ __all__ = [
     'UnsafeCheckpointError', 'UnreadableCheckpointError',
     'NonFiniteCheckpointError', 'UnfinishedCheckpointError', 'safe_load',
     'check_state_dict', 'stage_progress', 'check_finished',
-    'atomic_write_text'
+    'resolve_last_checkpoint', 'atomic_write_text'
 ]
 
 
@@ -297,6 +297,48 @@ def check_finished(checkpoint: Mapping, name: str,
         f'{name} stopped at {where}: that run did not finish its schedule '
         f'(it crashed or was stopped).{hint} To start from it anyway, set '
         'allow_partial=True in LoadStageCheckpointHook.')
+
+
+def resolve_last_checkpoint(work_dir: str) -> Optional[Tuple[str, str]]:
+    """The checkpoint ``work_dir/last_checkpoint`` names, and why that file.
+
+    MMEngine records an absolute path. After a run folder is moved or
+    copied, that path names the old location (gone, or still there and not
+    this folder's file). The checkpoint of the same name inside ``work_dir``
+    is then taken; a recorded path outside ``work_dir`` is used only when
+    ``work_dir`` has no such file (checkpoints saved to an ``out_dir``). A
+    relative recorded path is taken relative to ``work_dir``.
+
+    Args:
+        work_dir (str): The run folder holding ``last_checkpoint``.
+
+    Returns:
+        tuple | None: ``(path, reason)``, ``reason`` a sentence for the log;
+        ``None`` when there is no ``last_checkpoint`` or it is empty. The
+        path may not exist (the caller reports it).
+    """
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return None
+    with open(pointer) as f:
+        recorded = f.read().strip()
+    if not recorded:
+        return None
+    if not osp.isabs(recorded):
+        path = osp.join(work_dir, recorded)
+        return path, f'{pointer} names {recorded!r}, taken relative to ' \
+            'its folder'
+    local = osp.join(work_dir, osp.basename(recorded))
+    same = osp.realpath(osp.dirname(recorded)) == osp.realpath(work_dir)
+    if same or not osp.isfile(local):
+        why = ('the file it names' if osp.isfile(recorded) else
+               'the file it names, which is missing')
+        return recorded, f'{pointer} names it ({why})'
+    gone = 'no longer exists' if not osp.exists(recorded) else \
+        'is outside this folder'
+    return local, (f'{pointer} names {recorded}, which {gone} (was the run '
+                   'folder moved or copied?); the checkpoint of that name in '
+                   f'{work_dir} is used instead')
 
 
 def atomic_write_text(path: str, text: str) -> None:

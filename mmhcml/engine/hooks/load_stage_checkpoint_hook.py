@@ -5,15 +5,16 @@ joint training from all three (the backbone of stage 3 and the motion head
 each stage trained).
 """
 import os.path as osp
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.runner import find_latest_checkpoint
-from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmaction.registry import HOOKS
+from ..checkpoint_io import (check_finished, resolve_last_checkpoint,
+                             safe_load)
 from ..schedule import stage_chain
 
 __all__ = [
@@ -82,6 +83,15 @@ class LoadStageCheckpointHook(Hook):
     motion heads are taken where this model has them and skipped otherwise.
     Nothing is loaded when the run resumes from a checkpoint of its own.
 
+    Each file is read by :func:`mmhcml.engine.checkpoint_io.safe_load`
+    (names -> finite tensors), and must come from a run that finished its
+    schedule: a stage that died in its first epoch of four is refused,
+    naming the epoch it reached, unless ``allow_partial=True``. A
+    ``last_checkpoint`` naming a path that is gone (the runs folder was
+    moved) or outside the stage's folder resolves to the checkpoint of that
+    name inside the folder; the log names the file loaded and why
+    (:func:`mmhcml.engine.checkpoint_io.resolve_last_checkpoint`).
+
     Where a stage is looked for (the rule behind ``--work-dir``): a relative
     ``work_dir`` names a folder *beside this run's work_dir*,
     ``<parent of this run's work_dir>/<last part of the stage's work_dir>``;
@@ -112,6 +122,9 @@ class LoadStageCheckpointHook(Hook):
         run (str, optional): With ``stage``: the name pattern of the
             schedule's runs, e.g. ``'r2plus1d101/{stage}_k400'``. Defaults
             to ``None``.
+        allow_partial (bool): Start from a stage checkpoint whose run
+            stopped before the end of its schedule (a warning says how far
+            it got). Defaults to ``False``.
     """
 
     priority = 'VERY_HIGH'
@@ -119,7 +132,12 @@ class LoadStageCheckpointHook(Hook):
     def __init__(self,
                  stages: Optional[Sequence[dict]] = None,
                  stage: Optional[str] = None,
-                 run: Optional[str] = None) -> None:
+                 run: Optional[str] = None,
+                 allow_partial: bool = False) -> None:
+        if not isinstance(allow_partial, bool):
+            raise ValueError('allow_partial must be True or False, got '
+                             f'{allow_partial!r}')
+        self.allow_partial = allow_partial
         if stage is not None or run is not None:
             if stages is not None or stage is None or run is None:
                 raise ValueError(
@@ -162,9 +180,16 @@ class LoadStageCheckpointHook(Hook):
             work_dir (str, optional): The folder to look in; defaults to the
                 stage's ``work_dir``.
         """
+        return LoadStageCheckpointHook._find_final(stage, work_dir)[0]
+
+    @staticmethod
+    def _find_final(stage: dict,
+                    work_dir: Optional[str] = None) -> Tuple[str, str]:
+        """``(path, reason)`` of a stage's final checkpoint."""
         work_dir = stage['work_dir'] if work_dir is None else work_dir
         pointer = osp.join(work_dir, 'last_checkpoint')
-        path = find_latest_checkpoint(work_dir)
+        found = resolve_last_checkpoint(work_dir)
+        path, why = found if found else (None, '')
         if path is None or not osp.isfile(path):
             config = stage.get('config', f'the {stage["name"]} config')
             raise FileNotFoundError(
@@ -174,7 +199,7 @@ class LoadStageCheckpointHook(Hook):
                 f'tools/train.py {config}) or point work_dir at its run; '
                 'a relative stage work_dir is looked for beside this run\'s '
                 'work_dir (LoadStageCheckpointHook docstring).')
-        return path
+        return path, why
 
     def before_train(self, runner) -> None:
         if getattr(runner, '_resume', False) and find_latest_checkpoint(
@@ -185,12 +210,27 @@ class LoadStageCheckpointHook(Hook):
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         for stage in self.stages:
-            path = self.final_checkpoint(
+            path, why = self._find_final(
                 stage, self.stage_dir(stage, runner.work_dir))
-            checkpoint = _load_checkpoint(path, map_location='cpu')
+            checkpoint = safe_load(path, map_location='cpu')
+            source = f'{stage["name"]} checkpoint {path}'
+            config = stage.get('config', f'the {stage["name"]} config')
+            progress = check_finished(
+                checkpoint, f'the {source}', self.allow_partial,
+                hint=f' Finish it first (python tools/train.py {config} '
+                '--resume, with its --work-dir).')
+            if progress is None:
+                runner.logger.warning(
+                    f'LoadStageCheckpointHook: the {source} does not record '
+                    'how far its run got (no meta/message_hub: a bare or '
+                    'stripped state dict); it is loaded as a finished stage')
+            elif progress['iter'] < progress['max_iters']:
+                runner.logger.warning(
+                    f'LoadStageCheckpointHook: allow_partial=True: the '
+                    f'{source} stopped at iteration {progress["iter"]} of '
+                    f'{progress["max_iters"]}; starting from it anyway')
             state = checkpoint.get('state_dict', checkpoint)
             own = model.state_dict()
-            source = f'{stage["name"]} checkpoint {path}'
             check_backbone_keys(own, state, source)
             check_stage_heads(state, stage.get('heads', ()), source)
             usable = {
@@ -202,7 +242,7 @@ class LoadStageCheckpointHook(Hook):
             model.load_state_dict(usable, strict=False)
             runner.logger.info(
                 f'LoadStageCheckpointHook: loaded {len(usable)} tensors of '
-                f'{stage["name"]} from {path}'
+                f'{stage["name"]} from {path} ({why})'
                 + (f'; skipped {len(skipped)} this model does not have '
                    f'({", ".join(skipped[:4])}{", ..." if len(skipped) > 4 else ""})'
                    if skipped else ''))

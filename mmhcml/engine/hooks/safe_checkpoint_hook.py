@@ -16,7 +16,7 @@ from mmengine.hooks import CheckpointHook
 
 from mmaction.registry import HOOKS
 from ..checkpoint_io import (UnreadableCheckpointError, atomic_write_text,
-                             safe_load)
+                             resolve_last_checkpoint, safe_load)
 
 __all__ = ['SafeCheckpointHook', 'resumable_checkpoints']
 
@@ -106,9 +106,13 @@ class SafeCheckpointHook(CheckpointHook):
         explicit = runner._load_from
         pointer = osp.join(runner.work_dir, 'last_checkpoint')
         named = explicit
-        if named is None and osp.isfile(pointer):
-            with open(pointer) as f:
-                named = f.read().strip() or None
+        if named is None:
+            found = resolve_last_checkpoint(runner.work_dir)
+            if found is not None:
+                named = found[0]
+                if 'instead' in found[1]:
+                    runner.logger.warning(f'SafeCheckpointHook: {found[1]}')
+                    runner._load_from = named
         candidates: List[str] = []
         for folder in self._checkpoint_dirs(runner):
             candidates += resumable_checkpoints(folder, self.filename_tmpl)
