@@ -6,6 +6,10 @@
 # multi-node runs.
 set -e
 HERE=$(cd "$(dirname "$0")" && pwd)
+# one thread per process unless set (what torch.distributed.run and MMEngine
+# would choose, without their warnings)
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+export MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
 
 PYTHONPATH="$HERE/..":$PYTHONPATH \
 python -m torch.distributed.run \

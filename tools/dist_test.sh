@@ -6,5 +6,5 @@ set -e
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3
-exec bash "$(dirname "$0")/dist_launch.sh" test.py $GPUS \
-    $CONFIG $CHECKPOINT --launcher pytorch ${@:4}
+exec bash "$(dirname "$0")/dist_launch.sh" test.py "$GPUS" \
+    "$CONFIG" "$CHECKPOINT" --launcher pytorch "${@:4}"

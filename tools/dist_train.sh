@@ -6,5 +6,5 @@
 set -e
 CONFIG=$1
 GPUS=$2
-exec bash "$(dirname "$0")/dist_launch.sh" train.py $GPUS \
-    $CONFIG --launcher pytorch ${@:3}
+exec bash "$(dirname "$0")/dist_launch.sh" train.py "$GPUS" \
+    "$CONFIG" --launcher pytorch "${@:3}"

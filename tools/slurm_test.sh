@@ -8,4 +8,4 @@ JOB_NAME=$2
 CONFIG=$3
 CHECKPOINT=$4
 exec bash "$(dirname "$0")/slurm_launch.sh" ${PARTITION} ${JOB_NAME} test.py \
-    ${CONFIG} ${CHECKPOINT} --launcher="slurm" ${@:5}
+    ${CONFIG} ${CHECKPOINT} --launcher="slurm" "${@:5}"

@@ -7,4 +7,4 @@ PARTITION=$1
 JOB_NAME=$2
 CONFIG=$3
 exec bash "$(dirname "$0")/slurm_launch.sh" ${PARTITION} ${JOB_NAME} train.py \
-    ${CONFIG} --launcher="slurm" ${@:4}
+    ${CONFIG} --launcher="slurm" "${@:4}"

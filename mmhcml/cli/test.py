@@ -9,10 +9,11 @@ import os.path as osp
 from typing import List, Optional
 
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 import mmhcml  # noqa: F401  (compat fixes, registration)
-from ._common import apply_common_args, load_config, parse_with_common_args
+from ._common import (apply_common_args, build_runner, load_config,
+                      parse_with_common_args)
+from .train import drop_sync_bn_without_cuda
 
 __all__ = ['parse_args', 'merge_args', 'enable_visualization', 'main']
 
@@ -65,8 +66,17 @@ def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
     cfg.default_hooks = hooks
 
 
-def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Fold the command-line arguments into the config."""
+def merge_args(cfg: Config,
+               args: argparse.Namespace,
+               notes: Optional[List[str]] = None) -> Config:
+    """Fold the command-line arguments into the config.
+
+    Args:
+        cfg (Config): The config, changed in place.
+        args (argparse.Namespace): From :func:`parse_args`.
+        notes (list, optional): Receives what was changed beyond the
+            arguments (e.g. gloo on CPU), to be logged.
+    """
     if cfg.get('test_dataloader') is None or cfg.get('test_cfg') is None:
         raise ValueError(f'{args.config} has no test_dataloader/test_cfg: it '
                          'is a self-supervised stage config; test a joint or '
@@ -74,7 +84,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(
             f'checkpoint {args.checkpoint!r} does not exist')
-    apply_common_args(cfg, args)
+    apply_common_args(cfg, args, notes)
+    note = drop_sync_bn_without_cuda(cfg, args.launcher)
+    if note is not None and notes is not None:
+        notes.append(note)
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise ValueError(
@@ -92,6 +105,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main(argv: Optional[List[str]] = None) -> dict:
     args = parse_args(argv)
-    cfg = merge_args(load_config(args), args)
-    runner = Runner.from_cfg(cfg)
+    notes: List[str] = []
+    warnings: List[str] = []
+    cfg = merge_args(load_config(args, notes), args, warnings)
+    runner = build_runner(cfg, 'test', notes, warnings)
     return runner.test()

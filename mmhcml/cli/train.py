@@ -10,10 +10,10 @@ from typing import List, Optional
 
 import torch
 from mmengine.config import Config
-from mmengine.runner import Runner
 
 import mmhcml  # noqa: F401  (compat fixes, registration)
-from ._common import apply_common_args, load_config, parse_with_common_args
+from ._common import (apply_common_args, build_runner, load_config,
+                      parse_with_common_args)
 
 __all__ = ['parse_args', 'merge_args', 'drop_sync_bn_without_cuda', 'main']
 
@@ -100,17 +100,7 @@ def merge_args(cfg: Config,
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
-    apply_common_args(cfg, args)
-    if args.launcher != 'none' and not torch.cuda.is_available():
-        # CPU processes (gloo): DDP must get no device ids. With a wrapper
-        # config MMEngine ignores the top-level find_unused_parameters, so
-        # carry it over.
-        wrapper = cfg.get('model_wrapper_cfg') or dict(
-            type='MMDistributedDataParallel')
-        wrapper.setdefault('device_ids', None)
-        wrapper.setdefault('find_unused_parameters',
-                           cfg.get('find_unused_parameters', False))
-        cfg.model_wrapper_cfg = wrapper
+    apply_common_args(cfg, args, notes)
     note = drop_sync_bn_without_cuda(cfg, args.launcher)
     if note is not None and notes is not None:
         notes.append(note)
@@ -151,8 +141,7 @@ def merge_args(cfg: Config,
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
     notes: List[str] = []
-    cfg = merge_args(load_config(args), args, notes)
-    runner = Runner.from_cfg(cfg)
-    for note in notes:
-        runner.logger.warning(note)
+    warnings: List[str] = []
+    cfg = merge_args(load_config(args, notes), args, warnings)
+    runner = build_runner(cfg, 'train', notes, warnings)
     runner.train()
