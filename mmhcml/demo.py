@@ -1,10 +1,22 @@
 """Recognise the action in one video file with a trained HCML model.
 
 MMAction2's ``init_recognizer`` / ``inference_recognizer`` run the config's
-test pipeline (all its views) on the video; for configs whose test pipeline
-reads rawframes (Something-V1), :func:`video_test_pipeline` gives the same
-pipeline for a video file. Optionally the level-1 flow of the flow
-reconstruction head (section 3.2, Fig. 3) is written next to the video.
+``test_pipeline`` (all its views) on the video. The Something-V1 configs
+test rawframes, whose pipeline cannot read a video file (``KeyError:
+'total_frames'``); :func:`video_config` gives the config with the same
+pipeline reading a video::
+
+    from mmaction.apis import inference_recognizer, init_recognizer
+    from mmhcml.demo import video_config
+
+    cfg = video_config('configs/hcml/joint_sthv1.py')
+    model = init_recognizer(cfg, 'work_dirs/joint_sthv1/epoch_150.pth',
+                            device='cpu')
+    result = inference_recognizer(model, 'clip.mp4')
+    print(result.pred_score.argmax().item())   # the class index
+
+Optionally the level-1 flow of the flow reconstruction head (section 3.2,
+Fig. 3) is written next to the video (:func:`recognize_video`).
 """
 import copy
 import os.path as osp
@@ -12,7 +24,7 @@ from typing import Dict, List, Optional, Sequence, Union
 
 from mmengine.config import Config
 
-__all__ = ['video_test_pipeline', 'recognize_video', 'top_k']
+__all__ = ['video_test_pipeline', 'video_config', 'recognize_video', 'top_k']
 
 #: Steps that read frames from a rawframe folder.
 _RAWFRAME_STEPS = ('RawFrameDecode', 'ImageDecode')
@@ -55,6 +67,40 @@ def video_test_pipeline(pipeline: Sequence[dict]) -> List[dict]:
     return out
 
 
+def video_config(config: Union[str, Config],
+                 cfg_options: Optional[dict] = None) -> Config:
+    """A joint or fine-tuning config whose ``test_pipeline`` reads a video
+    file, for MMAction2's ``init_recognizer`` / ``inference_recognizer``.
+
+    Args:
+        config (str | Config): The training config (or its deploy config).
+        cfg_options (dict, optional): Overrides as in ``--cfg-options``,
+            named settings included (e.g. ``dict(num_classes=4,
+            clip_len=8, input_size=64)`` for a small run's checkpoint;
+            :mod:`mmhcml.cli.knobs`).
+
+    Returns:
+        Config: A copy; its ``test_pipeline`` is :func:`video_test_pipeline`
+        of the config's.
+
+    Raises:
+        ValueError: The config has no classifier (a self-supervised stage)
+            or no ``test_pipeline``.
+    """
+    from mmhcml.cli.knobs import read_config
+    if isinstance(config, str) and not osp.isfile(config):
+        raise FileNotFoundError(f'config {config!r} does not exist')
+    cfg = read_config(config, cfg_options)
+    if cfg.model.get('cls_head') is None:
+        raise ValueError('this config has no cls_head (a self-supervised '
+                         'stage): it cannot classify; use a joint or '
+                         'fine-tuning config')
+    if cfg.get('test_pipeline') is None:
+        raise ValueError('the config defines no test_pipeline')
+    cfg.test_pipeline = video_test_pipeline(cfg.test_pipeline)
+    return cfg
+
+
 def top_k(scores, k: int = 5,
           labels: Optional[Sequence[str]] = None) -> List[tuple]:
     """``[(class index, label, score), ...]`` of the ``k`` best classes."""
@@ -92,7 +138,8 @@ def recognize_video(config: Union[str, Config],
         flow_dir (str, optional): Write ``flow_l1.png`` and ``flow.mp4`` of
             the middle clip here (the model needs its level-1
             ``FlowReconstructionHead``, i.e. not a stripped checkpoint).
-        cfg_options (dict, optional): Overrides of the config.
+        cfg_options (dict, optional): Overrides of the config, named
+            settings included (:func:`video_config`).
 
     Returns:
         dict: ``top_k`` (list of ``(index, label, score)``), ``scores`` (all
@@ -106,17 +153,7 @@ def recognize_video(config: Union[str, Config],
         raise FileNotFoundError(f'video {video!r} does not exist')
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint {checkpoint!r} does not exist')
-    cfg = config if isinstance(config, Config) else Config.fromfile(config)
-    cfg = copy.deepcopy(cfg)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    if cfg.model.get('cls_head') is None:
-        raise ValueError('this config has no cls_head (a self-supervised '
-                         'stage): it cannot classify; use a joint or '
-                         'fine-tuning config')
-    if cfg.get('test_pipeline') is None:
-        raise ValueError('the config defines no test_pipeline')
-    cfg.test_pipeline = video_test_pipeline(cfg.test_pipeline)
+    cfg = video_config(config, cfg_options)
     model = init_recognizer(cfg, checkpoint, device=device)
     sample = inference_recognizer(model, video)
     scores = sample.pred_score.cpu()

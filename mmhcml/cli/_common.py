@@ -11,13 +11,12 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from .knobs import (apply_knobs, check_flip_label_maps, count_test_views,
-                    fix_persistent_workers, fractional_epochs_to_iters,
-                    split_knobs, views_text)
+from .knobs import (count_test_views, fractional_epochs_to_iters,
+                    read_config, views_text)
 
 __all__ = [
     'parse_with_common_args', 'apply_common_args', 'load_config',
-    'setup_cpu_distributed', 'config_summary', 'build_runner'
+    'setup_cpu_distributed', 'cap_workers', 'config_summary', 'build_runner'
 ]
 
 
@@ -46,27 +45,10 @@ def parse_with_common_args(parser: argparse.ArgumentParser,
 
 def load_config(args: argparse.Namespace,
                 notes: Optional[List[str]] = None) -> Config:
-    """The config file with ``--cfg-options`` merged in.
-
-    Named settings (:mod:`mmhcml.cli.knobs`) are applied first, dotted keys
-    after them; dataloaders without workers get ``persistent_workers=False``
-    and a ``Flip`` label map naming a label outside the classes is refused.
-
-    Args:
-        args (argparse.Namespace): ``config`` and ``cfg_options``.
-        notes (list, optional): Receives what the named settings changed
-            beyond their own keys, for the run's log.
-    """
-    cfg = Config.fromfile(args.config)
-    knobs, options = split_knobs(args.cfg_options)
-    changed = apply_knobs(cfg, knobs)
-    if notes is not None:
-        notes.extend(changed)
-    if options:
-        cfg.merge_from_dict(options)
-    fix_persistent_workers(cfg)
-    check_flip_label_maps(cfg)
-    return cfg
+    """The config file ``args.config`` with ``args.cfg_options`` applied
+    (:func:`mmhcml.cli.knobs.read_config`: named settings, then dotted
+    keys); ``notes`` receives what the named settings changed."""
+    return read_config(args.config, args.cfg_options, notes)
 
 
 def setup_cpu_distributed(cfg: Config, launcher: str,
@@ -109,15 +91,43 @@ def setup_cpu_distributed(cfg: Config, launcher: str,
     return None
 
 
+def cap_workers(cfg: Config, cpus: Optional[int] = None) -> Optional[str]:
+    """Dataloader workers capped at the CPUs this process may use (PyTorch
+    warns above that, and the workers only compete for the CPUs).
+
+    Args:
+        cfg (Config): The run's config, changed in place.
+        cpus (int, optional): Defaults to the process's CPU affinity.
+
+    Returns:
+        str | None: What was capped, for the run's log.
+    """
+    if cpus is None:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(
+            os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    capped = []
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        spec = cfg.get(loader)
+        if isinstance(spec, dict) and spec.get('num_workers', 0) > cpus:
+            capped.append(f'{loader} {spec["num_workers"]}')
+            spec['num_workers'] = cpus
+    if not capped:
+        return None
+    return (f'num_workers capped at the {cpus} CPUs this process may use: '
+            f'{", ".join(capped)} -> {cpus}')
+
+
 def apply_common_args(cfg: Config,
                       args: argparse.Namespace,
                       notes: Optional[List[str]] = None) -> None:
-    """Launcher, CPU-distributed settings and work dir (``--work-dir``, the
-    config's, or ``./work_dirs/<config name>``)."""
+    """Launcher, CPU-distributed settings, workers (:func:`cap_workers`) and
+    work dir (``--work-dir``, the config's, or
+    ``./work_dirs/<config name>``)."""
     cfg.launcher = args.launcher
-    note = setup_cpu_distributed(cfg, args.launcher)
-    if note is not None and notes is not None:
-        notes.append(note)
+    for note in (setup_cpu_distributed(cfg, args.launcher),
+                 cap_workers(cfg)):
+        if note is not None and notes is not None:
+            notes.append(note)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:

@@ -21,10 +21,12 @@ name               what it changes
                    with a label ``>= num_classes`` are dropped
 ``clip_len``       ``clip_len`` of every frame sampler (``SampleFrames``)
 ``frame_interval`` ``frame_interval`` of every frame sampler
-``input_size``     the training crop's short side; every other size of the
-                   pipelines (rescale ranges, resizes, validation and test
-                   crops) scales with it, e.g. for Something-V1 224 -> 64:
-                   rescale (256, 320) -> (73, 91), test crop 256 -> 73
+``input_size``     the training crop's short side (a multiple of 32); every
+                   other size of the pipelines (rescale ranges, resizes,
+                   validation and test crops) scales with it, crops staying
+                   multiples of the backbone's stride, e.g. for
+                   Something-V1 224 -> 64: rescale (256, 320) -> (73, 91),
+                   test resize and crop 256 -> 64
 ``max_epochs``     ``train_cfg.max_epochs``; the ``param_scheduler`` entries
 ``max_iters``      (warm-up, cosine) scale with it, so warm-up keeps its
                    share of the run (50 of 150 epochs -> 1/3 of 1 epoch)
@@ -42,12 +44,12 @@ after the named settings.
 """
 import copy
 from numbers import Number
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 from mmengine.config import Config, ConfigDict
 
 __all__ = [
-    'VALUE_KNOBS', 'is_knob', 'split_knobs', 'apply_knobs',
+    'VALUE_KNOBS', 'is_knob', 'split_knobs', 'apply_knobs', 'read_config',
     'prune_flip_label_map', 'check_flip_label_maps',
     'fix_persistent_workers', 'fractional_epochs_to_iters',
     'count_test_views', 'views_text'
@@ -62,11 +64,16 @@ _SAMPLERS = ('SampleFrames', 'UniformSample', 'DenseSampleFrames',
 #: Crop steps and their size argument, for finding the training crop.
 _TRAIN_CROPS = {'RandomCrop': 'size', 'RandomCameraMotion': 'crop_size',
                 'CenterCrop': 'crop_size', 'MultiScaleCrop': 'input_size'}
-#: Every size argument that scales with ``input_size``.
-_SIZES = {'RandomCrop': ('size', ), 'RandomCameraMotion': ('crop_size', ),
-          'CenterCrop': ('crop_size', ), 'ThreeCrop': ('crop_size', ),
-          'TenCrop': ('crop_size', ), 'MultiScaleCrop': ('input_size', ),
-          'RandomRescale': ('scale_range', ), 'Resize': ('scale', )}
+#: The crop sizes that scale with ``input_size`` (kept multiples of the
+#: power of two, up to 32, that divides them: the backbone's stride), and
+#: so do fixed resizes (``ThreeCrop`` needs its crop to equal the short
+#: side the resize gives).
+_CROP_SIZES = {'RandomCrop': ('size', ), 'RandomCameraMotion': ('crop_size', ),
+               'CenterCrop': ('crop_size', ), 'ThreeCrop': ('crop_size', ),
+               'TenCrop': ('crop_size', ), 'MultiScaleCrop': ('input_size', )}
+#: The sizes that scale with ``input_size`` (the crops, ``Resize`` as a
+#: crop, ``RandomRescale`` rounded).
+_RESIZES = {'RandomRescale': ('scale_range', ), 'Resize': ('scale', )}
 #: Views each crop step makes of a clip.
 _CROP_VIEWS = {'ThreeCrop': 3, 'TenCrop': 10}
 
@@ -110,9 +117,19 @@ def _steps(steps: Any) -> Iterator[dict]:
 
 
 def _pipeline_steps(cfg: Config) -> Iterator[Tuple[str, dict]]:
-    for loader, dataset in _loader_datasets(cfg):
-        for step in _steps(dataset.get('pipeline')):
-            yield loader, step
+    """``(where, step)`` of every step of the dataloaders' pipelines and of
+    the top-level ``*_pipeline`` lists (MMAction2's ``inference_recognizer``
+    reads ``test_pipeline``), each step once."""
+    seen = set()
+    sources = [(loader, dataset.get('pipeline'))
+               for loader, dataset in _loader_datasets(cfg)]
+    sources += [(key, cfg[key]) for key in list(cfg.keys())
+                if key.endswith('_pipeline') and isinstance(cfg[key], list)]
+    for where, pipeline in sources:
+        for step in _steps(pipeline):
+            if id(step) not in seen:
+                seen.add(id(step))
+                yield where, step
 
 
 def _check_int(name: str, value: Any, low: int) -> int:
@@ -176,16 +193,17 @@ def _apply_num_classes(cfg: Config, num_classes: int,
     for _, dataset in _loader_datasets(cfg):
         if 'num_classes' in dataset:
             dataset['num_classes'] = num_classes
-    for loader, step in _pipeline_steps(cfg):
+    dropped = set()
+    for _, step in _pipeline_steps(cfg):
         label_map = step.get('flip_label_map')
         if step.get('type') == 'Flip' and label_map:
             kept = prune_flip_label_map(label_map, num_classes)
-            if len(kept) != len(label_map):
-                notes.append(
-                    f'{loader} Flip.flip_label_map: {len(label_map) - len(kept)}'
-                    f' of {len(label_map)} pairs name a label >= '
-                    f'num_classes={num_classes} and were dropped')
+            dropped.update(k for k in label_map if k not in kept)
             step['flip_label_map'] = kept or None
+    if dropped:
+        notes.append(f'Flip.flip_label_map: the pairs of labels '
+                     f'{sorted(dropped)} were dropped (a label >= '
+                     f'num_classes={num_classes})')
 
 
 def _train_crop(cfg: Config) -> Optional[int]:
@@ -204,15 +222,26 @@ def _train_crop(cfg: Config) -> Optional[int]:
     return None
 
 
-def _scale_size(value: Any, ratio: float) -> Any:
+def _scale_size(value: Any, ratio: float, crop: bool = False) -> Any:
     """An int size, or each positive int of a tuple, times ``ratio``; ``-1``
-    (keep the aspect) and float factors (``Resize(scale=1.5)``) stay."""
+    (keep the aspect) and float factors (``Resize(scale=1.5)``) stay.
+
+    With ``crop`` (crops and fixed resizes), a size ``s`` stays a multiple
+    of ``m``, the largest power of two up to 32 that divides ``s`` (the
+    backbone's stride: 224 and 256 are multiples of 32), rounding down:
+    256 x 64/224 = 73.1 -> 64.
+    """
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
-        return max(1, int(round(value * ratio))) if value > 0 else value
+        if value <= 0:
+            return value
+        if not crop:
+            return max(1, int(round(value * ratio)))
+        step = min(32, value & -value)
+        return max(step, int(value * ratio / step + 1e-6) * step)
     if isinstance(value, (list, tuple)):
-        return type(value)(_scale_size(v, ratio) for v in value)
+        return type(value)(_scale_size(v, ratio, crop) for v in value)
     return value
 
 
@@ -224,11 +253,14 @@ def _apply_input_size(cfg: Config, size: int, notes: List[str]) -> None:
             f'({", ".join(_TRAIN_CROPS)}) or fixed-size Resize to scale from')
     ratio = size / old
     for _, step in _pipeline_steps(cfg):
-        for key in _SIZES.get(step.get('type'), ()):
+        kind = step.get('type')
+        crop = kind in _CROP_SIZES or kind == 'Resize'
+        for key in {**_CROP_SIZES, **_RESIZES}.get(kind, ()):
             if key in step:
-                step[key] = _scale_size(step[key], ratio)
+                step[key] = _scale_size(step[key], ratio, crop)
     notes.append(f'input_size {old} -> {size}: every pipeline size x '
-                 f'{ratio:.3g}')
+                 f'{ratio:.3g} (crops and resizes kept multiples of 32, or '
+                 'of the power of two dividing them)')
 
 
 def _apply_length(cfg: Config, name: str, value: int,
@@ -352,6 +384,32 @@ def apply_knobs(cfg: Config, knobs: dict) -> List[str]:
     for name, value in knobs.items():
         cfg[name] = copy.deepcopy(value)
     return notes
+
+
+def read_config(config: Union[str, Config],
+                cfg_options: Optional[dict] = None,
+                notes: Optional[List[str]] = None) -> Config:
+    """A config with ``--cfg-options`` applied: named settings first, then
+    dotted keys; dataloaders without workers get ``persistent_workers=False``
+    and a ``Flip`` label map naming a label outside the classes is refused.
+
+    Args:
+        config (str | Config): A config file, or a config (copied).
+        cfg_options (dict, optional): ``--cfg-options`` (``DictAction``).
+        notes (list, optional): Receives what the named settings changed
+            beyond their own keys, for the run's log.
+    """
+    cfg = copy.deepcopy(config) if isinstance(config, Config) else \
+        Config.fromfile(config)
+    knobs, options = split_knobs(cfg_options)
+    changed = apply_knobs(cfg, knobs)
+    if notes is not None:
+        notes.extend(changed)
+    if options:
+        cfg.merge_from_dict(options)
+    fix_persistent_workers(cfg)
+    check_flip_label_maps(cfg)
+    return cfg
 
 
 def fix_persistent_workers(cfg: Config) -> None:
