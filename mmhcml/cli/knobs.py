@@ -444,8 +444,8 @@ def check_flip_label_maps(cfg: Config) -> None:
                            and 0 <= int(v) < num_classes)}
             if step.get('type') == 'Flip' and bad:
                 raise ValueError(
-                    f'{loader}: Flip.flip_label_map {dict(label_map)} maps '
-                    f'labels {bad} outside num_classes={num_classes}; pass '
+                    f'{loader}: the Flip.flip_label_map pairs {bad} name a '
+                    f'label outside num_classes={num_classes}; pass '
                     f'the named setting num_classes={num_classes} (it drops '
                     'those pairs) or set the Flip\'s flip_label_map')
 
