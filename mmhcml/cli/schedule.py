@@ -91,12 +91,17 @@ def schedule_folder(dataset: str,
                 f'{first} is in several folders ({candidates}); choose one '
                 'with --config-dir or --backbone')
     if not candidates or not osp.isfile(osp.join(candidates[0], first)):
-        folder = candidates[0] if candidates else CONFIGS
+        folders = candidates or [CONFIGS] + sorted(
+            d for d in glob.glob(osp.join(CONFIGS, '*'))
+            if osp.isdir(d) and osp.basename(d) != '_base_')
+        known = '; '.join(
+            f'{osp.relpath(d, ROOT)}: {", ".join(available_datasets(d))}'
+            for d in folders if available_datasets(d))
         raise ValueError(
-            f'no schedule for dataset {dataset!r}: {osp.join(folder, first)} '
-            f'does not exist. Datasets with a stage-1 config there: '
-            f'{available_datasets(folder) or "none"}; a new dataset needs '
-            + ', '.join(config_name(s, dataset) for s in STAGES))
+            f'no schedule for dataset {dataset!r}: no {first} in '
+            f'{", ".join(osp.relpath(d, ROOT) for d in folders)}. Datasets '
+            f'with a stage-1 config: {known or "none"}. A new dataset '
+            'needs ' + ', '.join(config_name(s, dataset) for s in STAGES))
     return candidates[0]
 
 
