@@ -27,6 +27,61 @@ def _show(keys: List[str], limit: int = 8) -> str:
     return f'{head}, ... ({len(keys)} in all)' if len(keys) > limit else head
 
 
+#: Param-group keys that differ between torch versions of one optimizer.
+_VERSION_KEYS = frozenset(
+    ('params', 'initial_lr', 'foreach', 'fused', 'differentiable',
+     'capturable', 'maximize', 'decoupled_weight_decay', 'lr',
+     'weight_decay'))
+
+
+def _saved_optimizer_type(checkpoint: dict) -> Optional[str]:
+    """The optimizer type in the config text a checkpoint's meta holds."""
+    cfg = (checkpoint.get('meta') or {}).get('cfg')
+    if not isinstance(cfg, str):
+        return None
+    match = re.search(r"optimizer=dict\([^()]*?type='(\w+)'", cfg)
+    return match.group(1) if match else None
+
+
+def _check_optimizer(runner, checkpoint: dict, source: str) -> None:
+    """Refuse an optimizer state that another optimizer type saved."""
+    state = checkpoint['optimizer']
+    groups = state.get('param_groups')
+    if not isinstance(groups, list) or not groups or not isinstance(
+            groups[0], dict):
+        return
+    theirs = set(groups[0]) - _VERSION_KEYS
+    wrapper = getattr(runner, 'optim_wrapper', None)
+    optimizer = getattr(wrapper, 'optimizer', None)
+    if optimizer is not None and hasattr(optimizer, 'param_groups'):
+        ours_type = type(optimizer).__name__
+        ours = set(optimizer.param_groups[0]) - _VERSION_KEYS
+        differs = bool(theirs - ours) and bool(ours - theirs)
+    elif isinstance(wrapper, dict) and isinstance(
+            wrapper.get('optimizer'), dict):
+        ours_type, ours = wrapper['optimizer'].get('type'), set()
+        saved = _saved_optimizer_type(checkpoint)
+        differs = saved is not None and ours_type is not None and \
+            saved.split('.')[-1] != str(ours_type).split('.')[-1]
+    else:
+        return
+    if not differs:
+        return
+    saved = _saved_optimizer_type(checkpoint) or 'another optimizer type'
+    path = getattr(runner, '_load_from', None)
+    where = f' ({path})' if isinstance(path, str) else ''
+    raise ForeignCheckpointError(
+        f'cannot resume from {source}{where}: its optimizer state was saved '
+        f'by {saved} (param groups with {", ".join(sorted(theirs))}), and '
+        f'this config trains with {ours_type}'
+        + (f' ({", ".join(sorted(ours))})' if ours else '') +
+        '. The two states do not fit (torch would fail at the first step '
+        "with KeyError: 'step'). To start this config from those weights "
+        'with a fresh optimizer, use load_from=CHECKPOINT without --resume; '
+        'to continue that run, resume it with the config it was trained '
+        'with.')
+
+
 @HOOKS.register_module()
 class CheckpointMatchHook(Hook):
     """Require a loaded checkpoint to hold exactly this model's weights.
@@ -49,6 +104,12 @@ class CheckpointMatchHook(Hook):
         load_from = 'work_dirs/baseline_r2d50_k400/epoch_100.pth'
         default_hooks = dict(checkpoint_match=dict(
             partial=dict(prefix='backbone.', target='backbone.backbone.')))
+
+    When resuming, the checkpoint's optimizer state must also come from
+    the same optimizer type as this config's: a state saved by SGD resumed
+    into AdamW (or the reverse) raises :class:`ForeignCheckpointError`
+    naming both, and the fix (``load_from`` for the weights with a fresh
+    optimizer), instead of torch's ``KeyError: 'step'`` at the first step.
 
     Args:
         partial (dict, optional): ``dict(prefix=..., target=...)``. Defaults
@@ -84,6 +145,8 @@ class CheckpointMatchHook(Hook):
         if isinstance(meta, dict) and meta.get('experiment_name'):
             source = f'the checkpoint of {meta["experiment_name"]!r}'
         resuming = getattr(runner, '_resume', False)
+        if resuming and isinstance(checkpoint.get('optimizer'), dict):
+            _check_optimizer(runner, checkpoint, source)
         if self.partial is not None and not resuming:
             self._load_part(runner, checkpoint, state, own)
             return
