@@ -13,6 +13,7 @@ from typing import Callable, List, Union
 from mmaction.datasets import BaseActionDataset
 from mmaction.registry import DATASETS
 from mmaction.utils import ConfigType
+from .rawframe_checks import RawframeCheckMixin
 from .video_checks import VideoCheckMixin
 
 __all__ = ['UnlabelledVideoDataset', 'DATA_TYPES']
@@ -22,8 +23,17 @@ DATA_TYPES = ('video', 'rawframes')
 
 
 @DATASETS.register_module()
-class UnlabelledVideoDataset(VideoCheckMixin, BaseActionDataset):
+class UnlabelledVideoDataset(VideoCheckMixin, RawframeCheckMixin,
+                             BaseActionDataset):
     """A list of videos (or rawframe folders) without labels.
+
+    The checks of :class:`CheckedVideoDataset` and
+    :class:`CheckedRawframeDataset` apply: missing or empty videos, and
+    rawframe folders that are missing or hold fewer frames than listed, are
+    reported (or skipped) when the dataset is built; a video that cannot be
+    decoded, or a frame that cannot be read (named), when it is loaded.
+    Pipeline counts and sizes of the wrong type (``clip_len='8'``) are
+    refused when it is built.
 
     Args:
         ann_file (str): Text file, one video path or rawframe folder per
@@ -68,6 +78,14 @@ class UnlabelledVideoDataset(VideoCheckMixin, BaseActionDataset):
                              f'dict({key}=...), got {dict(data_prefix)!r}')
         self.data_type = data_type
         self.filename_tmpl = filename_tmpl
+        if not isinstance(filename_tmpl, str) or filename_tmpl.count('{') != 1:
+            raise ValueError("filename_tmpl must be a frame file name with "
+                             "one '{}', e.g. 'img_{:05}.jpg', got "
+                             f'{filename_tmpl!r}')
+        if not isinstance(start_index, int) or start_index < 0:
+            raise ValueError('start_index must be an int >= 0, got '
+                             f'{start_index!r}')
+        self._check_pipeline(pipeline)
         super().__init__(
             ann_file,
             pipeline=pipeline,
@@ -75,11 +93,11 @@ class UnlabelledVideoDataset(VideoCheckMixin, BaseActionDataset):
             start_index=start_index,
             **kwargs)
 
-    def _count_frames(self, frame_dir: str, line_no: int) -> int:
+    def _count_frames(self, frame_dir: str) -> int:
+        """Frames in ``frame_dir`` (0 when it is missing: the folder check
+        reports it with its line)."""
         if not osp.isdir(frame_dir):
-            raise FileNotFoundError(
-                f'{self.ann_file}:{line_no}: rawframe folder {frame_dir!r} '
-                'does not exist')
+            return 0
         suffix = osp.splitext(self.filename_tmpl)[1]
         return sum(1 for f in os.listdir(frame_dir) if f.endswith(suffix))
 
@@ -100,14 +118,18 @@ class UnlabelledVideoDataset(VideoCheckMixin, BaseActionDataset):
             if len(fields) > 1 and fields[1].isdigit():
                 total = int(fields[1])
             else:
-                total = self._count_frames(frame_dir, line_no)
+                total = self._count_frames(frame_dir)
             data_list.append(dict(frame_dir=frame_dir, total_frames=total,
                                   filename_tmpl=self.filename_tmpl))
         self._require_entries(data_list)
         if self.data_type == 'video':
             return self._check_files(data_list, 'filename', lines)
-        self._listed = len(data_list)
-        return data_list
+        return self._check_folders(data_list, lines)
+
+    def _explain_failure(self, data: dict, path: str, reason: str) -> str:
+        if self.data_type == 'rawframes':
+            return self._explain_rawframe_failure(data, path, reason)
+        return super()._explain_failure(data, path, reason)
 
     def get_data_info(self, idx: int) -> dict:
         info = super().get_data_info(idx)

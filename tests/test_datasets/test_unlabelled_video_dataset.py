@@ -43,12 +43,12 @@ def test_rawframe_folders_are_counted_or_read(tmp_path):
         (tmp_path / name).mkdir()
         for i in range(count):
             (tmp_path / name / f'{i + 1:05}.jpg').write_bytes(b'')
-    (tmp_path / 'list.txt').write_text('a\nb 7 12\n')
+    (tmp_path / 'list.txt').write_text('a\nb 4 12\n')
     dataset = build(ann_file=str(tmp_path / 'list.txt'),
                     data_prefix=dict(img=str(tmp_path)),
                     data_type='rawframes', filename_tmpl='{:05}.jpg',
                     start_index=1)
-    assert [dataset[i]['total_frames'] for i in range(2)] == [3, 7]
+    assert [dataset[i]['total_frames'] for i in range(2)] == [3, 4]
     assert dataset[0]['start_index'] == 1
     assert dataset[0]['filename_tmpl'] == '{:05}.jpg'
 

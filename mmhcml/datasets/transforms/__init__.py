@@ -1,3 +1,4 @@
 from .camera_motion import RandomCameraMotion
+from .checked_rawframe_decode import CheckedRawFrameDecode
 
-__all__ = ['RandomCameraMotion']
+__all__ = ['CheckedRawFrameDecode', 'RandomCameraMotion']

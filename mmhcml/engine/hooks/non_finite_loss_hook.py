@@ -1,8 +1,10 @@
-"""Stop training at the first NaN or Inf loss, naming the term."""
+"""Stop training at the first NaN or Inf loss, naming the term; refuse,
+before the first step, labels the classification loss cannot take."""
 import math
 from typing import Optional
 
 from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
 
 from mmaction.registry import HOOKS
 
@@ -23,6 +25,13 @@ class NonFiniteLossHook(Hook):
     and the epoch. The values are the floats MMEngine already moved to the
     CPU for logging, so the check costs no device synchronisation.
 
+    Before training starts, the labels of the training (and validation)
+    dataset are checked against the classifier's ``num_classes``
+    (``model.cls_head.num_classes``): a label at or above it would end in
+    a bare ``IndexError`` ("Target 4 is out of bounds") at a random
+    iteration; the error names the list, the line and both numbers. The
+    flip label map of the pipeline is checked the same way.
+
     Note:
         ``priority = 'HIGHEST'``: it must run before the checkpoint hook can
         save weights that a non-finite step has already spoiled.
@@ -38,6 +47,22 @@ class NonFiniteLossHook(Hook):
         if not isinstance(interval, int) or interval < 1:
             raise ValueError(f'interval must be an int >= 1, got {interval!r}')
         self.interval = interval
+
+    def before_train(self, runner) -> None:
+        from mmhcml.datasets.video_checks import check_dataset_labels
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        num_classes = getattr(getattr(model, 'cls_head', None),
+                              'num_classes', None)
+        if not isinstance(num_classes, int):
+            return
+        loops = [runner.train_loop, getattr(runner, '_val_loop', None)]
+        for loop in loops:
+            dataset = getattr(getattr(loop, 'dataloader', None), 'dataset',
+                              None)
+            if dataset is not None:
+                check_dataset_labels(dataset, num_classes,
+                                     'model.cls_head.num_classes')
 
     def after_train_iter(self,
                          runner,
