@@ -1,6 +1,7 @@
 """A tiny Something-V1 in the layout the dataset base reads, made from the
 synthetic benchmark's videos: ``rawframes/<id>/{:05}.jpg`` (from 1) and the
-lists ``<split>.txt`` of ``frame_dir total_frames label``."""
+lists ``sthv1_{train,val}_list_rawframes.txt`` of ``frame_dir total_frames
+label`` (README "Data")."""
 import os
 import os.path as osp
 
@@ -37,7 +38,8 @@ def make_fake_sthv1(benchmark: dict, root, num_classes: int = 4) -> dict:
                 cv2.imwrite(osp.join(folder, f'{index + 1:05}.jpg'),
                             rgb[:, :, ::-1])
             lines.append(f'{clip_id} {len(frames)} {label}')
-        out[f'ann_file_{split}'] = osp.join(root, f'{split}.txt')
+        out[f'ann_file_{split}'] = osp.join(
+            root, f'sthv1_{split}_list_rawframes.txt')
         with open(out[f'ann_file_{split}'], 'w') as f:
             f.write('\n'.join(lines) + '\n')
     out['cfg_options'] = [
