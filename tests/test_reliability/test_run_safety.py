@@ -39,8 +39,7 @@ def trained(rendered_benchmark, tmp_path_factory):
     return work, runner
 
 
-def test_checkpoint_hook_arguments_checked_when_built(rendered_benchmark,
-                                                      tmp_path):
+def test_hook_arguments_checked_when_built(rendered_benchmark, tmp_path):
     cases = [
         (dict(max_keep_ckpt=2), "unknown argument 'max_keep_ckpt' "
          r"\(did you mean 'max_keep_ckpts'\?\)"),
@@ -62,6 +61,14 @@ def test_checkpoint_hook_arguments_checked_when_built(rendered_benchmark,
         Runner.from_cfg(cfg)
     HOOKS.build(dict(type='SafeCheckpointHook', interval=5, max_keep_ckpts=3,
                      save_best='auto', filename_tmpl='iter_{}.pth'))
+    # the drawing hook of tools/test.py --show-dir: found when built, not at
+    # the first drawn clip
+    with pytest.raises(ValueError, match=r"unknown argument 'draw_scores' "
+                       r"\(did you mean 'draw_score'\?\)"):
+        HOOKS.build(dict(type='ClipVisualizationHook', draw_scores=False))
+    with pytest.raises(ValueError, match='allow_partial must be True or'):
+        HOOKS.build(dict(type='LoadStageCheckpointHook', stage='stage2',
+                         run='{stage}_k400', allow_partial='no'))
 
 
 def test_kill_during_save_best_keeps_the_previous_best(trained, monkeypatch):

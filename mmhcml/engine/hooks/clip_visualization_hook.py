@@ -1,5 +1,7 @@
 """Draw test and validation predictions on the clips (``tools/test.py
 --show`` / ``--show-dir``)."""
+import difflib
+import inspect
 import os.path as osp
 from typing import Optional, Sequence
 
@@ -7,6 +9,29 @@ from mmaction.engine.hooks import VisualizationHook
 from mmaction.registry import HOOKS
 
 __all__ = ['ClipVisualizationHook']
+
+#: Arguments of ``ActionVisualizer.add_datasample`` the hook sets itself.
+_SET_BY_HOOK = ('name', 'video', 'data_sample', 'step', 'show_frames',
+                'wait_time', 'out_path', 'self')
+
+
+def _check_draw_args(kwargs: dict) -> None:
+    """``ValueError`` naming an argument ``add_datasample`` does not take
+    (found when the hook is built, not at the first drawn clip)."""
+    from mmaction.visualization import ActionVisualizer
+    known = [
+        name for name in inspect.signature(
+            ActionVisualizer.add_datasample).parameters
+        if name not in _SET_BY_HOOK
+    ]
+    for key in kwargs:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f' (did you mean {close[0]!r}?)' if close else ''
+            raise ValueError(
+                f'ClipVisualizationHook: unknown argument {key!r}{hint}; it '
+                'takes enable, interval, show, wait_time, out_dir and '
+                f'ActionVisualizer.add_datasample\'s {", ".join(known)}')
 
 
 @HOOKS.register_module()
@@ -41,8 +66,10 @@ class ClipVisualizationHook(VisualizationHook):
                  **kwargs) -> None:
         if not isinstance(interval, int) or interval < 1:
             raise ValueError(f'interval must be an int >= 1, got {interval!r}')
-        if wait_time < 0:
-            raise ValueError(f'wait_time must be >= 0, got {wait_time!r}')
+        if not isinstance(wait_time, (int, float)) or wait_time < 0:
+            raise ValueError(f'wait_time must be a number >= 0, got '
+                             f'{wait_time!r}')
+        _check_draw_args(kwargs)
         super().__init__(enable=enable, interval=interval, show=show,
                          out_dir=out_dir)
         self.wait_time = wait_time
