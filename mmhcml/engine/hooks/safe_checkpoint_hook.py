@@ -188,8 +188,20 @@ class SafeCheckpointHook(CheckpointHook):
         if isinstance(getattr(runner, '_train_loop', None), BaseLoop):
             self._take_lock(runner)
         super().before_run(runner)
-        if getattr(runner, '_resume', False) and is_main_process():
-            self._choose_resume_checkpoint(runner)
+        if getattr(runner, '_resume', False):
+            # rank 0 chooses; every rank resumes from the same file, or
+            # every rank raises the same error
+            choice = [None, None]
+            if is_main_process():
+                try:
+                    self._choose_resume_checkpoint(runner)
+                    choice[0] = runner._load_from
+                except UnreadableCheckpointError as error:
+                    choice[1] = str(error)
+            broadcast_object_list(choice)
+            if choice[1] is not None:
+                raise UnreadableCheckpointError(choice[1])
+            runner._load_from = choice[0]
 
     def after_run(self, runner) -> None:
         if self._lock is not None:
@@ -247,6 +259,7 @@ class SafeCheckpointHook(CheckpointHook):
         if named is not None:
             reasons[named] = _check_resumable(named)
             if reasons[named] is None:
+                runner._load_from = named
                 return
         chosen = None
         for path in candidates:
