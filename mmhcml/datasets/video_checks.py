@@ -379,6 +379,14 @@ class LabelledListMixin(VideoCheckMixin):
                 f'{where}: unknown label {label} (num_classes='
                 f'{self.num_classes})')
 
+    def filter_data(self) -> List[dict]:
+        """MMEngine's ``filter_data``; keeps the labels as an array for
+        :meth:`check_labels_below` (the list itself is serialised)."""
+        data_list = super().filter_data()
+        self._label_array = np.array(
+            [info.get('label', 0) for info in data_list], dtype=np.int64)
+        return data_list
+
     def check_labels_below(self, num_classes: int, owner: str) -> None:
         """``ValueError`` naming the first list line whose label is not
         below ``num_classes`` (the classifier's), and the flip label map
@@ -389,17 +397,22 @@ class LabelledListMixin(VideoCheckMixin):
             owner (str): What ``num_classes`` belongs to, for the message
                 (e.g. ``'model.cls_head.num_classes'``).
         """
-        for index in range(len(self)):
-            label = self.get_data_info(index).get('label')
-            if _is_int(label) and not 0 <= label < num_classes:
-                line = self._lines[index] if index < len(self._lines) else \
-                    index + 1
-                raise ValueError(
-                    f'{self.ann_file}:{line}: label {label} is outside 0 .. '
-                    f'{num_classes - 1}: {owner}={num_classes}. Set the '
-                    'head\'s num_classes to the number of classes of the '
-                    'list (and the dataset\'s num_classes with it), or fix '
-                    'the list.')
+        labels = getattr(self, '_label_array', None)
+        if labels is None or len(labels) != len(self):
+            labels = np.array([
+                self.get_data_info(i).get('label', 0)
+                for i in range(len(self))
+            ], dtype=np.int64)
+        wrong = np.flatnonzero((labels < 0) | (labels >= num_classes))
+        if len(wrong):
+            index, label = int(wrong[0]), int(labels[wrong[0]])
+            line = self._lines[index] if index < len(self._lines) else \
+                index + 1
+            raise ValueError(
+                f'{self.ann_file}:{line}: label {label} is outside 0 .. '
+                f'{num_classes - 1}: {owner}={num_classes}. Set the head\'s '
+                'num_classes to the number of classes of the list (and the '
+                'dataset\'s num_classes with it), or fix the list.')
         saved, self.num_classes = self.num_classes, num_classes
         try:
             self._check_pipeline()
