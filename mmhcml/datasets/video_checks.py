@@ -4,7 +4,13 @@ A video that is missing or empty is found when the dataset is built; one
 that cannot be decoded (truncated, not a video) or that is shorter than the
 frames a clip needs is found when it is loaded. Either raises an error that
 names the file, or, with ``skip_unreadable=True``, is skipped: every skipped
-path is logged with its reason and counted in ``dataset.skipped``.
+path is logged with its reason and counted in ``dataset.skipped``; an entry
+listed several times is decoded once, and MMEngine's refetch never draws a
+known-bad entry again. Pipeline counts and sizes of the wrong type, a
+``num_classes`` that is not an int, and a flip label map beyond
+``num_classes`` are refused when the dataset is built; repeated entries of a
+test list are warned about; :func:`check_dataset_labels` compares the labels
+with the classifier's ``num_classes`` before training.
 """
 import os.path as osp
 from collections import defaultdict
@@ -56,6 +62,10 @@ def _listing(entries: List[str], limit: int) -> str:
 
 class UnreadableVideoError(RuntimeError):
     """A video that cannot be used; the message names the file."""
+
+
+class _ShortVideoError(UnreadableVideoError):
+    """A video shorter than a clip (``short_video`` decides)."""
 
 
 class AllEntriesSkippedError(RuntimeError):
@@ -286,14 +296,14 @@ class VideoCheckMixin:
                     return None
                 total = data.get('total_frames')
                 if total is not None and total < needed:
-                    raise UnreadableVideoError(
+                    raise _ShortVideoError(
                         f'video {path!r} has {total} frames, fewer than the '
                         f'{needed} a clip needs (clip_len x frame_interval); '
                         "set short_video='loop' to repeat its frames or "
                         "'skip' to leave it out of training")
         except Exception as error:
             reason = f'{type(error).__name__}: {error}'
-            short = isinstance(error, UnreadableVideoError)
+            short = isinstance(error, _ShortVideoError)
             if not self.test_mode and (self.skip_unreadable or
                                        (short and skip)):
                 self._skip(path, reason)
