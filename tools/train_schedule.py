@@ -7,7 +7,8 @@
         --cfg-options num_classes=4 clip_len=8 input_size=64 max_epochs=1 \
         --joint-cfg-options model.cls_head.dropout_ratio=0.3
 
-The configs are ``<stage>_DATASET.py`` (found by name: docs/getting_started.md).
+The configs are ``<stage>_DATASET.py``, found by name
+(docs/getting_started.md).
 """
 import os.path as osp
 import sys

@@ -173,7 +173,8 @@ def config_summary(cfg: Config, mode: str) -> str:
                  f'{loader.get("num_workers")} workers')
     if mode == 'train':
         loop = cfg.get('train_cfg') or {}
-        length = ', '.join(f'{k}={loop[k]}' for k in ('max_epochs', 'max_iters')
+        length = ', '.join(f'{k}={loop[k]}'
+                           for k in ('max_epochs', 'max_iters')
                            if loop.get(k) is not None)
         optimizer = (cfg.get('optim_wrapper') or {}).get('optimizer') or {}
         scheds = cfg.get('param_scheduler') or []

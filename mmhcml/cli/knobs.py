@@ -159,10 +159,11 @@ def _apply_paths(cfg: Config, knobs: dict, notes: List[str]) -> None:
             raise ValueError(f'{name} must be a path, got {new!r}')
         old = cfg.get(name)
         if not isinstance(old, str) or not old:
+            paths = sorted(k for k in cfg
+                           if is_knob(k) and k not in VALUE_KNOBS)
             raise ValueError(
                 f'{name}={new!r}: this config has no top-level {name} to '
-                'move; its path settings are '
-                f'{sorted(k for k in cfg if is_knob(k) and k not in VALUE_KNOBS) or "none"}')
+                f'move; its path settings are {paths or "none"}')
         moves.append((old, new))
     # the longest old path first: data_root_val before data_root
     moves.sort(key=lambda m: len(m[0]), reverse=True)

@@ -99,7 +99,8 @@ def test_the_same_settings_fit_a_stage_config_without_classifier():
 def test_positional_classes_with_the_174_class_flip_map_are_refused():
     # the out-of-range flip made training die later with
     # "IndexError: Target 4 is out of bounds"
-    with pytest.raises(ValueError, match=r'pairs \{2: 4, 4: 2.*outside num_classes=4'):
+    with pytest.raises(ValueError,
+                       match=r'pairs \{2: 4, 4: 2.*outside num_classes=4'):
         read_config(osp.join(ROOT, 'configs/hcml/joint_sthv1.py'),
                     {'model.cls_head.num_classes': 4})
     cfg = read_config(osp.join(ROOT, 'configs/hcml/joint_sthv1.py'),
@@ -167,7 +168,8 @@ def test_cpu_processes_get_no_device_ids_and_gloo():
 def test_workers_capped_at_the_cpus():
     cfg = cfg_of('joint_sthv1.py')
     note = cap_workers(cfg, cpus=2)
-    assert cfg.train_dataloader.num_workers == 2 and 'train_dataloader 8' in note
+    assert cfg.train_dataloader.num_workers == 2
+    assert 'train_dataloader 8' in note
     assert cap_workers(cfg, cpus=2) is None
 
 

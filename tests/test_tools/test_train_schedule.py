@@ -30,7 +30,8 @@ def test_plan_and_dry_run():
         timeout=300)
     lines = [l for l in out.stdout.splitlines() if l.startswith('[')]
     assert len(lines) == 2
-    assert 'dist_train.sh' in lines[0] and 'stage3_sthv1.py 8 --resume' in lines[0]
+    assert 'dist_train.sh' in lines[0]
+    assert 'stage3_sthv1.py 8 --resume' in lines[0]
     assert "--work-dir 'runs/a b/stage3_sthv1'" in lines[0]
     assert lines[0].endswith('--cfg-options num_classes=4 '
                              'train_dataloader.batch_size=4')
