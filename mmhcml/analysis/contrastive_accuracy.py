@@ -20,6 +20,7 @@ import torch
 import torch.nn as nn
 
 from ..datasets.video_frames import read_video_frames
+from ..models.heads import ContrastiveMotionHead
 from ..models.recognizers.hcml_recognizer import motion_head_inputs
 from ..models.utils import eval_mode
 
@@ -81,7 +82,7 @@ def contrastive_accuracy(model: nn.Module,
     heads = {
         head.level: head
         for head in getattr(model, 'motion_heads', {}).values()
-        if type(head).__name__ == 'ContrastiveMotionHead'
+        if isinstance(head, ContrastiveMotionHead)
     }
     if not heads:
         raise ValueError('the model has no ContrastiveMotionHead')

@@ -80,8 +80,7 @@ class ModelRunner:
         from mmaction.utils import register_all_modules
         register_all_modules(init_default_scope=True)
         import mmhcml  # noqa: F401  (registers the HCML modules)
-        from ..models.backbones.hcml_backbone import (HCMLBackbone,
-                                                      _split_backbone)
+        from ..models.backbones import level_features
         cfg = Config.fromfile(config)
         self.model = MODELS.build(cfg.model)
         load_checkpoint(self.model, checkpoint, map_location='cpu',
@@ -91,14 +90,7 @@ class ModelRunner:
         dp = self.model.data_preprocessor
         self.mean = dp.mean.reshape(1, 3, 1, 1, 1).float()
         self.std = dp.std.reshape(1, 3, 1, 1, 1).float()
-        bb = self.model.backbone
-        if isinstance(bb, HCMLBackbone):
-            self.stem, self.stages, self.tail = bb._stem, bb._stages, bb._tail
-            self.fuse = {lv: (lambda x, lv=lv: bb.fuse_motion(lv, x)[0])
-                         for lv in bb.levels}
-        else:
-            self.stem, self.stages, self.tail = _split_backbone(bb)
-            self.fuse = {}
+        self.level_features = level_features
         self.torch = torch
 
     def forward(self, clips: np.ndarray) -> Tuple[np.ndarray,
@@ -116,19 +108,10 @@ class ModelRunner:
             x = torch.from_numpy(np.ascontiguousarray(clips)).permute(
                 0, 4, 1, 2, 3).float()
             x = (x - self.mean) / self.std
-            for module in self.stem:
-                x = module(x)
-            feats = {}
-            for index, stage in enumerate(self.stages):
-                level = index + 1
-                x = stage(x)
-                if level in self.fuse:
-                    x = self.fuse[level](x)
-                if level in self.levels:
-                    feats[level] = x.mean(dim=(2, 3, 4)).numpy()
-            for module in self.tail:
-                x = module(x)
-            logits = self.model.cls_head(x)
+            out, levels, _ = self.level_features(self.model.backbone, x)
+            feats = {lv: levels[lv].mean(dim=(2, 3, 4)).numpy()
+                     for lv in self.levels}
+            logits = self.model.cls_head(out)
             probs = torch.softmax(logits, dim=1).numpy()
         return probs, feats
 

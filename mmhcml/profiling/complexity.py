@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 from mmengine.analysis import FlopAnalyzer
 
-from ..models.necks import PrimeMotionBlock
+from ..models.backbones import PrimeMotionBlock
 
 __all__ = ['cost_volume_flops', 'model_complexity']
 

@@ -147,9 +147,15 @@ def test_motion_heads_and_eq4_eq5_values(rel):
         assert set(heads) == EXPECTED_HEADS[kind(rel)]
     for key, head in heads.items():
         if key.startswith('con'):
-            # Eq. 4 and C.3: K = 2 steps, N = 8 locations, tau = 0.1
+            # Eq. 4 and C.3: K = 2 steps, N = 8 locations, tau = 0.1, all
+            # written in the config (not left to argument defaults)
+            assert head.loss.type == 'InfoNCELoss'
             assert (head.num_steps, head.num_locations,
-                    head.temperature) == (2, 8, 0.1)
+                    head.loss.temperature) == (2, 8, 0.1)
+        else:
+            # Eq. 2-3: generalised Charbonnier, alpha = 0.45, eps = 1e-3
+            assert head.loss.type == 'ReconstructionLoss'
+            assert (head.loss.alpha, head.loss.eps) == (0.45, 1e-3)
     if kind(rel) in ('joint', 'finetune'):
         # Eq. 5 with D.2's lambda = 15, gamma^1 = gamma^2 = 0.25
         assert heads['rec_l1'].loss_weight == 15.0

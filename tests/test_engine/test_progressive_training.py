@@ -92,7 +92,7 @@ def test_stage2_freezes_level1_bitwise_and_trains_the_rest(
     model1 = runner1.model
     before = frozen_state(model1, 1)
     res3_before = {k: v.clone() for k, v in
-                   model1.backbone._stages[1].state_dict().items()}
+                   model1.backbone.stage(2).state_dict().items()}
     runner = Runner.from_cfg(stage_cfg('stage2', rendered_benchmark,
                                        work_root))
     runner.train()
@@ -101,7 +101,7 @@ def test_stage2_freezes_level1_bitwise_and_trains_the_rest(
     assert before.keys() == after.keys() and len(before) > 20
     changed = [k for k in before if not torch.equal(before[k], after[k])]
     assert changed == []  # parameters and BN buffers, bitwise
-    res3_after = model.backbone._stages[1].state_dict()
+    res3_after = model.backbone.stage(2).state_dict()
     assert any(not torch.equal(res3_before[k], res3_after[k])
                for k in res3_before if 'weight' in k)
     in_optimizer = {id(p) for g in runner.optim_wrapper.optimizer.param_groups
@@ -109,7 +109,7 @@ def test_stage2_freezes_level1_bitwise_and_trains_the_rest(
     frozen = [p for m in frozen_modules(model, 1) for p in m.parameters()]
     assert all(not p.requires_grad and id(p) not in in_optimizer
                for p in frozen)
-    assert any(p.requires_grad for p in model.backbone._stages[1].parameters())
+    assert any(p.requires_grad for p in model.backbone.stage(2).parameters())
 
 
 def test_missing_previous_stage_names_stage_and_path(rendered_benchmark,

@@ -59,7 +59,8 @@ def test_prediction_rows_positive_and_negative_sets():
 
 def build_head(**kwargs):
     cfg = dict(type='ContrastiveMotionHead', in_channels=4, target_channels=6,
-               level=2, num_steps=2, num_locations=3, temperature=0.05)
+               level=2, num_steps=2, num_locations=3,
+               loss=dict(type='InfoNCELoss', temperature=0.05))
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
@@ -90,7 +91,9 @@ def test_loss_pools_lower_level_and_trains_only_upper():
     lower = torch.randn(2, 6, 8, 8, 8, requires_grad=True)
     upper = torch.randn(2, 4, 4, 4, 4, requires_grad=True)
     out = head.loss((lower, upper))
-    assert set(out) == {'loss_con_l3', 'con_acc_l3', 'con_temporal_acc_l3'}
+    assert set(out) == {'loss_con_l3', 'con_acc_l3', 'con_temporal_acc_l3',
+                        'con_future_acc_l3', 'con_copy_rate_l3',
+                        'con_future_beats_present_l3'}
     out['loss_con_l3'].backward()
     assert lower.grad is None  # targets and context are detached
     assert upper.grad is not None and upper.grad.abs().sum() > 0
@@ -107,7 +110,7 @@ def test_w1_is_shared_and_each_step_has_its_own_w2():
 @pytest.mark.parametrize('kwargs,match', [
     (dict(level=1), 'level'),
     (dict(num_locations=0), 'num_locations'),
-    (dict(temperature=0.0), 'temperature'),
+    (dict(loss=dict(type='InfoNCELoss', temperature=0.0)), 'temperature'),
     (dict(loss_weight=-0.5), 'loss_weight'),
 ])
 def test_config_validation(kwargs, match):

@@ -56,8 +56,9 @@ def test_stage1_recovers_known_shifts():
     model, cfg = _stage1_model()
     head = model.motion_heads['rec_l1']
     # the shipped head settings are what this test trains with
-    assert head.smooth_weight == cfg.model.motion_heads[0].get(
-        'smooth_weight', head.smooth_weight)
+    shipped = cfg.model.motion_heads[0].get('loss', {})
+    assert head.criterion.smooth_weight == shipped.get(
+        'smooth_weight', head.criterion.smooth_weight)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=2e-3, weight_decay=1e-4)
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, STEPS)

@@ -63,7 +63,8 @@ def test_info_nce_two_predictions_three_targets_by_hand():
 
 def contrastive_head(**kwargs):
     cfg = dict(type='ContrastiveMotionHead', in_channels=3, target_channels=2,
-               level=2, num_steps=2, num_locations=4, temperature=0.1,
+               level=2, num_steps=2, num_locations=4,
+               loss=dict(type='InfoNCELoss', temperature=0.1),
                loss_weight=0.25)
     cfg.update(kwargs)
     head = MODELS.build(cfg)
@@ -126,7 +127,7 @@ def eq4_by_hand(head, lower, upper):
             if tt + delta >= t:
                 continue
             p = unit(preds[delta][b, :, tt, y, xx])
-            logit = {k: float(p @ g) / head.temperature for k, g in gts.items()}
+            logit = {k: float(p @ g) / head.criterion.temperature for k, g in gts.items()}
             pos = (b, y, xx, tt + delta)
             denominator = sum(math.exp(v) for v in logit.values())
             losses.append(-math.log(math.exp(logit[pos]) / denominator))
@@ -139,7 +140,8 @@ def eq4_by_hand(head, lower, upper):
 
 @pytest.mark.parametrize('tau,gamma', [(0.1, 0.25), (0.5, 1.0)])
 def test_contrastive_head_loss_is_gamma_times_eq4(tau, gamma):
-    head = contrastive_head(temperature=tau, loss_weight=gamma)
+    head = contrastive_head(loss=dict(type='InfoNCELoss', temperature=tau),
+                            loss_weight=gamma)
     torch.manual_seed(2)
     # level 1 at twice the resolution of level 2 in time and space; all
     # 2x2 = 4 positions sampled, so the loss does not depend on the draw
@@ -246,8 +248,7 @@ def test_photometric_intensity_scale_must_be_positive():
         photometric_loss(frame, frame, torch.ones(1, 1, 2, 2),
                          intensity_scale=0.0)
     with pytest.raises(ValueError, match='intensity_scale'):
-        MODELS.build(dict(type='FlowReconstructionHead', in_channels=4,
-                          intensity_scale=-1))
+        MODELS.build(dict(type='ReconstructionLoss', intensity_scale=-1))
 
 
 def test_smoothness_term_by_hand():
@@ -262,8 +263,10 @@ def test_smoothness_term_by_hand():
 def flow_head(level=1, normalise='all', zeta=0.5, lam=15.0):
     head = MODELS.build(
         dict(type='FlowReconstructionHead', in_channels=2, level=level,
-             dense_channels=(2, 2, 2, 2, 2), smooth_weight=zeta,
-             photometric_norm=normalise, loss_weight=lam))
+             dense_channels=(2, 2, 2, 2, 2),
+             loss=dict(type='ReconstructionLoss', smooth_weight=zeta,
+                       photometric_norm=normalise),
+             loss_weight=lam))
     _, _, flow = pair()
 
     def known_flow(motion):  # replaces only the learned estimator

@@ -69,7 +69,7 @@ def test_a_head_refuses_the_motion_dict():
 
 def test_self_supervised_stage_needs_no_labels_and_stops_early(monkeypatch):
     model = MODELS.build(tiny_model_cfg(with_cls_head=False, heads=('rec', )))
-    res3 = model.backbone._stages[1]
+    res3 = model.backbone.stage(2)
     monkeypatch.setattr(res3, 'forward', lambda x: pytest.fail('ran res3'))
     losses = model(clips(), samples(2, labelled=False), mode='loss')
     assert set(losses) == {'loss_rec_l1', 'photometric_err_l1',

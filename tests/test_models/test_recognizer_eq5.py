@@ -17,7 +17,9 @@ def eq5_model():
     for head in cfg['motion_heads']:
         if head['type'] == 'FlowReconstructionHead':
             # zeta large enough that dropping it moves the loss visibly
-            head.update(loss_weight=LAMBDA, smooth_weight=ZETA)
+            head.update(loss_weight=LAMBDA,
+                        loss=dict(type='ReconstructionLoss',
+                                  smooth_weight=ZETA))
         else:
             head.update(loss_weight=GAMMA)
     return MODELS.build(cfg)

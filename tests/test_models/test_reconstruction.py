@@ -125,10 +125,9 @@ def test_multiscale_photometric_averages_pooled_scales():
     target, source = torch.rand(2, 3, 16, 16), torch.rand(2, 3, 16, 16)
     zero = torch.zeros(2, 2, 16, 16)
     for scales in ((1, ), (1, 2, 4), (2, )):
-        head = MODELS.build(dict(type='FlowReconstructionHead',
-                                 in_channels=2, dense_channels=(2, ) * 5,
+        loss = MODELS.build(dict(type='ReconstructionLoss',
                                  photometric_scales=scales))
-        got = head.multiscale_photometric(target, source, zero)
+        got = loss.photometric(target, source, zero)
         want = sum(_charbonnier_mean(_pool(target, s) - _pool(source, s))
                    for s in scales) / len(scales)
         assert got.item() == pytest.approx(want.item(), rel=1e-5)
@@ -138,25 +137,23 @@ def test_multiscale_photometric_averages_pooled_scales():
     target, source = frames[..., :, 4:20], frames[..., :, :16]
     shift = torch.zeros(1, 2, 16, 16)
     shift[:, 0] = 4.0
-    head = MODELS.build(dict(type='FlowReconstructionHead', in_channels=2,
-                             dense_channels=(2, ) * 5,
+    loss = MODELS.build(dict(type='ReconstructionLoss',
                              photometric_scales=(2, )))
     floor = (1e-3 ** 2) ** 0.45
-    assert head.multiscale_photometric(target, source, shift).item() == \
+    assert loss.photometric(target, source, shift).item() == \
         pytest.approx(floor, rel=1e-3)
-    assert head.multiscale_photometric(target, source, 0 * shift).item() > \
+    assert loss.photometric(target, source, 0 * shift).item() > \
         10 * floor
 
 
 def test_photometric_scales_are_validated():
     for bad in ((), (0, ), (1, 1), (1.5, ), 2, (True, )):
         with pytest.raises(ValueError, match='photometric_scales'):
-            MODELS.build(dict(type='FlowReconstructionHead', in_channels=2,
+            MODELS.build(dict(type='ReconstructionLoss',
                               photometric_scales=bad))
-    head = MODELS.build(dict(type='FlowReconstructionHead', in_channels=2,
-                             dense_channels=(2, ) * 5,
+    loss = MODELS.build(dict(type='ReconstructionLoss',
                              photometric_scales=(1, 16)))
     frames = torch.rand(1, 3, 16, 16)
     with pytest.raises(ValueError, match='too coarse for 16x16'):
-        head.multiscale_photometric(frames, frames,
+        loss.photometric(frames, frames,
                                     torch.zeros(1, 2, 16, 16))

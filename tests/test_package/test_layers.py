@@ -160,3 +160,42 @@ def test_the_circle_finder_sees_a_circle(tmp_path):
     assert graph['mmhcml.data'] == {'mmhcml.data.spec'}
     assert import_cycles(graph) == [['mmhcml.data.render',
                                      'mmhcml.data.spec']]
+
+
+#: The backbone's private parts: only ``mmhcml/models/backbones`` may touch
+#: them; everything else uses HCMLBackbone's public methods
+#: (``forward_levels``, ``stage``, ``modules_up_to``) or ``level_features``.
+PRIVATE_BACKBONE = ('_stem', '_stages', '_tail', '_split_backbone',
+                    '_run_levels')
+
+
+def private_backbone_uses(path):
+    """``(line, name)`` of every attribute or import of a private backbone
+    name in a Python file."""
+    found = []
+    for node in ast.walk(ast.parse(open(path).read())):
+        if isinstance(node, ast.Attribute) and node.attr in PRIVATE_BACKBONE:
+            found.append((node.lineno, node.attr))
+        elif isinstance(node, ast.ImportFrom):
+            found += [(node.lineno, a.name) for a in node.names
+                      if a.name in PRIVATE_BACKBONE]
+    return found
+
+
+def test_private_backbone_parts_stay_in_backbones(tmp_path):
+    owner = osp.join(PACKAGE, 'models', 'backbones')
+    bad = []
+    for folder in ('mmhcml', 'tools', 'tests', 'docs'):
+        for path in glob.glob(osp.join(ROOT, folder, '**', '*.py'),
+                              recursive=True):
+            if path.startswith(owner + osp.sep):
+                continue
+            bad += [f'{osp.relpath(path, ROOT)}:{line} uses {name}'
+                    for line, name in private_backbone_uses(path)]
+    assert not bad, '\n'.join(bad)
+    # the check itself finds a use
+    probe = tmp_path / 'probe.py'
+    probe.write_text('x = model.backbone._stages[1]\n'
+                     'from m import _split_backbone\n')
+    assert private_backbone_uses(str(probe)) == [(1, '_stages'),
+                                                 (2, '_split_backbone')]

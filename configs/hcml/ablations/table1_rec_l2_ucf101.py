@@ -7,5 +7,6 @@ _base_ = ['./table1_rec_l1_ucf101.py']
 work_dir = 'work_dirs/ablations/table1_rec_l2_ucf101'
 
 model = dict(motion_heads=[
-    dict(type='FlowReconstructionHead', level=2, loss_weight=1.0)
+    dict(type='FlowReconstructionHead', level=2, loss_weight=1.0,
+         loss=_base_.reconstruction_loss)
 ])

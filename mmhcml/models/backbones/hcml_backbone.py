@@ -8,7 +8,8 @@ MMAction2 backbone of the ResNet3d family (``ResNet3d``, ``ResNet2Plus1d``,
 ``ResNet3dSlowOnly``, ``ResNet2Plus1dTopHeavy``) or ``X3D`` can be wrapped.
 """
 import copy
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import (Callable, Dict, List, NamedTuple, Optional, Sequence,
+                    Tuple, Union)
 
 import torch.nn as nn
 from mmcv.cnn import ConvModule
@@ -21,7 +22,7 @@ from mmaction.utils import ConfigType, OptConfigType
 from ..ops import conv_bn_residual
 from ..utils import checkpoint_segment, wants_checkpoint
 
-__all__ = ['HCMLBackbone']
+__all__ = ['HCMLBackbone', 'LevelOutputs', 'level_features']
 
 
 def _split_backbone(
@@ -49,6 +50,62 @@ def _split_backbone(
     if getattr(backbone, 'with_pool2', False) and hasattr(backbone, 'pool2'):
         stages[0] = nn.Sequential(stages[0], backbone.pool2)
     return stem, stages, []
+
+
+class LevelOutputs(NamedTuple):
+    """What a backbone computes, level by level.
+
+    Attributes:
+        out (Tensor): The backbone's output (``Z^max_level`` when the run
+            stopped early).
+        features (dict[int, Tensor]): ``{level: Z^level}`` for every level
+            that ran (``F^level`` where the level has no motion block).
+        motion (dict[int, Tensor]): ``{level: P^level}`` of the levels with a
+            motion block.
+    """
+    out: Tensor
+    features: Dict[int, Tensor]
+    motion: Dict[int, Tensor]
+
+
+def _run_levels(x: Tensor, stem: Sequence[nn.Module],
+                stages: Sequence[nn.Module], tail: Sequence[nn.Module],
+                fuse: Dict[int, Callable[[Tensor], Tuple[Tensor, Tensor]]],
+                max_level: Optional[int] = None) -> LevelOutputs:
+    """Stem, then each stage (fused by ``fuse[level]`` where given), then
+    the tail unless ``max_level`` stops the run first."""
+    for module in stem:
+        x = module(x)
+    features, motion = {}, {}
+    for index, stage in enumerate(stages):
+        level = index + 1
+        x = stage(x)
+        if level in fuse:
+            x, motion[level] = fuse[level](x)
+        features[level] = x
+        if max_level is not None and level >= max_level:
+            break
+    else:
+        for module in tail:
+            x = module(x)
+    return LevelOutputs(x, features, motion)
+
+
+def level_features(backbone: nn.Module, x: Tensor,
+                   max_level: Optional[int] = None) -> LevelOutputs:
+    """Run any supported backbone and keep the features of every level.
+
+    An :class:`HCMLBackbone` runs :meth:`HCMLBackbone.forward_levels`; a
+    plain MMAction2 backbone of the ResNet3d family or X3D (a baseline) is
+    split into its stages the same way, with no motion blocks.
+
+    Shape:
+        - x: ``(N, 3, T, H, W)``; see :class:`LevelOutputs`
+    """
+    if isinstance(backbone, HCMLBackbone):
+        return backbone.forward_levels(x, max_level=max_level)
+    stem, stages, tail = _split_backbone(backbone)
+    return _run_levels(x, stem, stages, tail, {}, max_level)
 
 
 def _stage_channels(stage: nn.Module) -> int:
@@ -201,6 +258,17 @@ class HCMLBackbone(BaseModule):
         """Number of residual stages, i.e. the largest possible level."""
         return len(self._stages)
 
+    def stage(self, level: int) -> nn.Module:
+        """The residual stage whose output is ``F^level`` (level 1 = res2).
+
+        Raises:
+            ValueError: If ``level`` is not in ``1 .. num_levels``.
+        """
+        if not isinstance(level, int) or not 1 <= level <= self.num_levels:
+            raise ValueError(f'level must be an int in 1..{self.num_levels},'
+                             f' got {level!r}')
+        return self._stages[level - 1]
+
     def motion_channels(self, level: int) -> int:
         """Channels ``C_p`` of the motion features ``P^level``."""
         return self.motion_blocks[f'level{level}'].out_channels
@@ -251,6 +319,25 @@ class HCMLBackbone(BaseModule):
             return checkpoint_segment(run, feats, modules=(block, fuse))
         return run(feats)
 
+    def forward_levels(self, x: Tensor,
+                       max_level: Optional[int] = None) -> LevelOutputs:
+        """Run the backbone and keep ``Z^l`` and ``P^l`` of every level.
+
+        Args:
+            x (Tensor): Clips ``(N, 3, T, H, W)``.
+            max_level (int, optional): Stop after this level (``out`` is then
+                ``Z^max_level``). Defaults to ``None``.
+
+        Returns:
+            LevelOutputs: ``out``, ``features`` ``{l: Z^l}`` and ``motion``
+            ``{l: P^l}``.
+        """
+        self.check_input(x)
+        fuse = {level: (lambda f, level=level: self.fuse_motion(level, f))
+                for level in self.levels}
+        return _run_levels(x, self._stem, self._stages, self._tail, fuse,
+                           max_level)
+
     def forward(
         self,
         x: Tensor,
@@ -267,18 +354,5 @@ class HCMLBackbone(BaseModule):
                 returned are then ``Z^max_level``); used by self-supervised
                 stages that need no deeper features. Defaults to ``None``.
         """
-        self.check_input(x)
-        for module in self._stem:
-            x = module(x)
-        motion = {}
-        for index, stage in enumerate(self._stages):
-            level = index + 1
-            x = stage(x)
-            if level in self.levels:
-                x, motion[level] = self.fuse_motion(level, x)
-            if max_level is not None and level >= max_level:
-                break
-        else:
-            for module in self._tail:
-                x = module(x)
-        return (x, motion) if return_motion else x
+        out, _, motion = self.forward_levels(x, max_level=max_level)
+        return (out, motion) if return_motion else out

@@ -15,13 +15,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import print_log
-from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmaction.registry import MODELS
-from mmaction.utils import OptConfigType
-from ..losses import info_nce
-from ._level_utils import check_level, head_inputs
+from mmaction.utils import ConfigType, OptConfigType
+from .base_motion_head import BaseMotionHead
+from .prediction_metrics import future_prediction_metrics
 
 __all__ = ['ContrastiveMotionHead', 'prediction_rows']
 
@@ -50,7 +49,7 @@ def prediction_rows(batch: int, num_locations: int, steps: int,
 
 
 @MODELS.register_module()
-class ContrastiveMotionHead(BaseModule):
+class ContrastiveMotionHead(BaseMotionHead):
     """Predicts lower-level future motion from higher-level motion.
 
     ::
@@ -73,24 +72,30 @@ class ContrastiveMotionHead(BaseModule):
             same for all times). Defaults to ``8``.
         hidden_channels (int, optional): Width of ``W1``. Defaults to
             ``None``, meaning ``C_l + C_t``.
-        temperature (float): ``tau``. Defaults to ``0.1``.
+        loss (dict): The InfoNCE loss of Eq. 4, a registered loss module
+            (its ``temperature`` is ``tau``). Defaults to
+            ``dict(type='InfoNCELoss', temperature=0.1)``.
         loss_weight (float): ``gamma^l`` of Eq. 5. Defaults to ``0.25``.
+        distinct_threshold (float): Cosine distance above which a future
+            target counts as distinct from its track's other times, for the
+            future-vs-present metrics (:mod:`.prediction_metrics`); it does
+            not change the loss. Defaults to ``0.05``.
         init_cfg (dict, optional): Initialisation config. Defaults to
             ``None``.
     """
 
-    #: Prefix of its key in ``HCMLRecognizer.motion_heads`` and its losses
-    #: (``con_l2``, ``loss_con_l2``).
     key_prefix = 'con'
+    default_level = 2
+    min_level = 2
 
-    @staticmethod
-    def input_levels(level: int) -> Tuple[int, ...]:
+    @classmethod
+    def input_levels(cls, level: int) -> Tuple[int, ...]:
         """The levels the head at ``level`` reads: ``P^level`` predicts
         ``P^(level-1)``."""
         return (level - 1, level)
 
-    @staticmethod
-    def fill_channels(cfg: dict, backbone) -> dict:
+    @classmethod
+    def fill_channels(cls, cfg: dict, backbone) -> dict:
         """``cfg`` with ``in_channels`` and ``target_channels`` taken from
         ``backbone`` (an :class:`HCMLBackbone`) where omitted."""
         level = cfg['level']
@@ -105,29 +110,24 @@ class ContrastiveMotionHead(BaseModule):
                  num_steps: int = 2,
                  num_locations: int = 8,
                  hidden_channels: Optional[int] = None,
-                 temperature: float = 0.1,
+                 loss: ConfigType = dict(type='InfoNCELoss', temperature=0.1),
                  loss_weight: float = 0.25,
+                 distinct_threshold: float = 0.05,
                  init_cfg: OptConfigType = None) -> None:
-        super().__init__(init_cfg=init_cfg)
-        check_level(level)
-        if level < 2:
-            raise ValueError('ContrastiveMotionHead predicts level l-1 from '
-                             f'level l, so level must be >= 2, got {level!r}')
+        super().__init__(level, loss, loss_weight, init_cfg=init_cfg)
+        if not (isinstance(distinct_threshold, (int, float))
+                and 0 <= distinct_threshold < 2):
+            raise ValueError('distinct_threshold is a cosine distance in '
+                             f'[0, 2), got {distinct_threshold!r}')
+        self.distinct_threshold = float(distinct_threshold)
         for name, value in (('num_steps', num_steps), ('num_locations',
                                                       num_locations)):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f'{name} must be an int >= 1, got {value!r}')
-        if temperature <= 0:
-            raise ValueError(f'temperature must be > 0, got {temperature!r}')
-        if loss_weight < 0:
-            raise ValueError(f'loss_weight must be >= 0, got {loss_weight!r}')
         self.in_channels = in_channels
         self.target_channels = target_channels
-        self.level = level
         self.num_steps = num_steps
         self.num_locations = num_locations
-        self.temperature = temperature
-        self.loss_weight = loss_weight
         hidden = hidden_channels or in_channels + target_channels
         self.shared = nn.Sequential(
             nn.Conv3d(in_channels + target_channels, hidden, 1),
@@ -170,9 +170,13 @@ class ContrastiveMotionHead(BaseModule):
             metrics ``con_acc_l{level}`` (positive ranked first among all
             targets) and ``con_temporal_acc_l{level}`` (first among the
             targets of the same video and position, i.e. against temporal
-            negatives only).
+            negatives only), and over the rows whose future target is
+            distinct from the other times (:mod:`.prediction_metrics`)
+            ``con_future_acc_l{level}``, ``con_copy_rate_l{level}`` and
+            ``con_future_beats_present_l{level}`` (left out of a batch in
+            which no row is).
         """
-        lower, upper = head_inputs(self, feats)
+        lower, upper = self.take_inputs(feats)
         n, _, t, h, w = upper.shape
         if t < 2:
             raise ValueError(
@@ -203,15 +207,26 @@ class ContrastiveMotionHead(BaseModule):
         ])
         positives, starts = prediction_rows(n, num_loc, t, steps,
                                             upper.device)
-        loss, logits = info_nce(preds, gt.reshape(-1, gt.shape[-1]),
-                                positives, self.temperature)
+        loss, logits = self.criterion(preds, gt.reshape(-1, gt.shape[-1]),
+                                      positives)
         with torch.no_grad():
             acc = (logits.argmax(dim=1) == positives).float().mean()
             same_track = starts[:, None] + torch.arange(t, device=logits.device)
             temporal = logits.gather(1, same_track).argmax(dim=1)
             temporal_acc = (starts + temporal == positives).float().mean()
-        return {
+            deltas = torch.cat([
+                torch.full((n * num_loc * (t - d), ), d, device=logits.device)
+                for d in range(1, steps + 1)
+            ])
+            future = future_prediction_metrics(
+                logits, gt.reshape(-1, gt.shape[-1]), positives, starts,
+                deltas, t, self.distinct_threshold)
+        out = {
             f'loss_con_l{self.level}': self.loss_weight * loss,
             f'con_acc_l{self.level}': acc,
             f'con_temporal_acc_l{self.level}': temporal_acc,
         }
+        if future['distinct_rows'] > 0:
+            for key in ('future_acc', 'copy_rate', 'future_beats_present'):
+                out[f'con_{key}_l{self.level}'] = future[key]
+        return out

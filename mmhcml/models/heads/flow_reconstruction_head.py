@@ -10,22 +10,20 @@ from typing import Sequence, Tuple
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
-from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmaction.registry import MODELS
-from mmaction.utils import OptConfigType
-from ..losses import PHOTOMETRIC_NORMS, photometric_loss, smoothness_loss
-from ..ops import backward_warp, upsample_flow
+from mmaction.utils import ConfigType, OptConfigType
+from ..ops import upsample_flow
 from ..utils import checkpoint_segment, wants_checkpoint
-from ._level_utils import check_level, frames_at_level, head_inputs
+from ._level_utils import frames_at_level
+from .base_motion_head import BaseMotionHead
 
 __all__ = ['FlowReconstructionHead']
 
 
 @MODELS.register_module()
-class FlowReconstructionHead(BaseModule):
+class FlowReconstructionHead(BaseMotionHead):
     """Self-supervised optical flow from motion features (side branch).
 
     ::
@@ -45,35 +43,12 @@ class FlowReconstructionHead(BaseModule):
             paper does not give them; PWC-Net's ``(128, 128, 96, 64, 32)``
             would cost 48 GMAC per R2D-50 clip at res2 (1.5x the backbone),
             so the default is narrower. Defaults to ``(32, 32, 24, 16, 8)``.
-        smooth_weight (float): ``zeta`` (not given in the paper). With
-            intensities in ``[0, 1]`` the photometric gradient per pixel is
-            about ``|grad I| ~ 0.03`` while each smoothness term pushes with
-            about ``zeta``: at ``zeta = 0.1`` the smoothness term wins and
-            the flow collapses to zero. With the stage-1 AdamW recipe
-            ``0.01`` gave the largest cut of the photometric error on real
-            footage (README, "Does it learn motion?"). Defaults to ``0.01``.
-        photometric_norm (str): Normaliser of Eq. 2: ``'valid'`` (in-bound
-            pixels) or ``'all'`` (``H * W * T`` as written, which rewards
-            sending pixels out of the frame; see
-            :func:`~mmhcml.models.losses.photometric_loss`). Defaults to
-            ``'valid'``.
-        intensity_scale (float): Intensity range in which the photometric
-            Charbonnier of Eq. 2 is evaluated (the paper does not give it):
-            ``eps`` is in these units, the loss is reported in ``[0, 1]``
-            units (see :func:`~mmhcml.models.losses.photometric_loss`).
-            Defaults to ``1.0``.
-        alpha (float): Charbonnier exponent. Defaults to ``0.45``.
-        eps (float): Charbonnier epsilon. Defaults to ``1e-3``.
+        loss (dict): The reconstruction loss of Eq. 2-3, a registered loss
+            module. Defaults to ``dict(type='ReconstructionLoss')`` (its
+            ``smooth_weight`` is ``zeta``, ``alpha`` and ``eps`` the
+            Charbonnier's; see
+            :class:`~mmhcml.models.losses.ReconstructionLoss`).
         loss_weight (float): ``lambda`` of Eq. 5. Defaults to ``15.0``.
-        photometric_scales (Sequence[int]): Scales at which the
-            photometric term of Eq. 2 is evaluated and averaged: at scale
-            ``s`` frames and flow are average-pooled by ``s`` (the flow's
-            values divided by ``s``) before warping. ``(1,)`` is Eq. 2 as
-            written. The paper is silent; the photometric gradient of a
-            bilinear warp vanishes for displacements beyond the image
-            structure's scale (a pixel or two), and coarser scales bring
-            larger motions into that range, as the multi-scale losses of
-            PWC-Net / UFlow do. Defaults to ``(1, )``.
         zero_init_flow (bool): Initialise the last conv (``predict_flow``)
             to zero, so that the flow starts at exactly zero everywhere and
             grows only where the photometric term pushes it, as
@@ -97,17 +72,16 @@ class FlowReconstructionHead(BaseModule):
           in pixels of the ``h x w`` grid.
     """
 
-    #: Prefix of its key in ``HCMLRecognizer.motion_heads`` and its losses
-    #: (``rec_l1``, ``loss_rec_l1``).
     key_prefix = 'rec'
+    default_level = 1
 
-    @staticmethod
-    def input_levels(level: int) -> Tuple[int, ...]:
-        """The levels of motion features the head at ``level`` reads."""
+    @classmethod
+    def input_levels(cls, level: int) -> Tuple[int, ...]:
+        """The head at ``level`` reads ``P^level`` only."""
         return (level, )
 
-    @staticmethod
-    def fill_channels(cfg: dict, backbone) -> dict:
+    @classmethod
+    def fill_channels(cls, cfg: dict, backbone) -> dict:
         """``cfg`` with ``in_channels`` taken from ``backbone`` (an
         :class:`HCMLBackbone`) where omitted."""
         cfg.setdefault('in_channels', backbone.motion_channels(cfg['level']))
@@ -117,57 +91,21 @@ class FlowReconstructionHead(BaseModule):
                  in_channels: int,
                  level: int = 1,
                  dense_channels: Sequence[int] = (32, 32, 24, 16, 8),
-                 smooth_weight: float = 0.01,
-                 photometric_norm: str = 'valid',
-                 intensity_scale: float = 1.0,
-                 alpha: float = 0.45,
-                 eps: float = 1e-3,
+                 loss: ConfigType = dict(type='ReconstructionLoss'),
                  loss_weight: float = 15.0,
-                 photometric_scales: Sequence[int] = (1, ),
                  zero_init_flow: bool = True,
                  with_cp: bool = False,
                  init_cfg: OptConfigType = None) -> None:
-        super().__init__(init_cfg=init_cfg)
-        check_level(level)
-        for name, value in (('smooth_weight', smooth_weight),
-                            ('loss_weight', loss_weight)):
-            if value < 0:
-                raise ValueError(f'{name} must be >= 0, got {value!r}')
-        if alpha <= 0 or eps <= 0:
-            raise ValueError('alpha and eps must be > 0, got '
-                             f'alpha={alpha!r}, eps={eps!r}')
-        if photometric_norm not in PHOTOMETRIC_NORMS:
-            raise ValueError(f'photometric_norm must be one of '
-                             f'{PHOTOMETRIC_NORMS}, got {photometric_norm!r}')
-        if not (isinstance(intensity_scale, (int, float))
-                and intensity_scale > 0):
-            raise ValueError('intensity_scale must be a number > 0, got '
-                             f'{intensity_scale!r}')
+        super().__init__(level, loss, loss_weight, init_cfg=init_cfg)
         if not isinstance(zero_init_flow, bool):
             raise ValueError(
                 f'zero_init_flow must be a bool, got {zero_init_flow!r}')
-        scales = tuple(photometric_scales) if isinstance(
-            photometric_scales, (list, tuple)) else ()
-        if not scales or len(set(scales)) != len(scales) or not all(
-                isinstance(v, int) and not isinstance(v, bool) and v >= 1
-                for v in scales):
-            raise ValueError('photometric_scales must be a non-empty '
-                             'sequence of distinct ints >= 1, got '
-                             f'{photometric_scales!r}')
         if not isinstance(with_cp, bool):
             raise ValueError(f'with_cp must be a bool, got {with_cp!r}')
         if len(dense_channels) < 1 or min(dense_channels) < 1:
             raise ValueError('dense_channels must be positive widths, got '
                              f'{dense_channels!r}')
         self.in_channels = in_channels
-        self.level = level
-        self.smooth_weight = smooth_weight
-        self.photometric_norm = photometric_norm
-        self.intensity_scale = float(intensity_scale)
-        self.alpha = alpha
-        self.eps = eps
-        self.loss_weight = loss_weight
-        self.photometric_scales = scales
         self.with_cp = with_cp
         self.dense = nn.ModuleList()
         width = in_channels
@@ -221,34 +159,6 @@ class FlowReconstructionHead(BaseModule):
         return upsample_flow(
             flow.transpose(1, 2).reshape(n * pairs, 2, h, w).float(), size)
 
-    def multiscale_photometric(self, target: Tensor, source: Tensor,
-                               flow: Tensor) -> Tensor:
-        """Eq. 2 averaged over ``photometric_scales``.
-
-        Shape:
-            - target, source: ``(B, 3, H, W)``; flow ``(B, 2, H, W)`` in
-              frame pixels; output: scalar
-        """
-        height, width = target.shape[-2:]
-        total = 0.0
-        for scale in self.photometric_scales:
-            if scale > min(height, width) // 2:
-                raise ValueError(
-                    f'photometric_scales={self.photometric_scales} has scale '
-                    f'{scale}, too coarse for {height}x{width} frames (at '
-                    'most half the shorter side)')
-            if scale == 1:
-                tgt, src, fl = target, source, flow
-            else:
-                tgt = F.avg_pool2d(target, scale)
-                src = F.avg_pool2d(source, scale)
-                fl = F.avg_pool2d(flow, scale) / scale
-            warped, mask = backward_warp(src, fl)
-            total = total + photometric_loss(tgt, warped, mask, self.alpha,
-                                             self.eps, self.photometric_norm,
-                                             self.intensity_scale)
-        return total / len(self.photometric_scales)
-
     def loss(self, feats: Sequence[Tensor], frames: Tensor) -> dict:
         """Reconstruction loss of Eq. 2-3 for this head's level.
 
@@ -261,7 +171,7 @@ class FlowReconstructionHead(BaseModule):
             dict: ``loss_rec_l{level}`` (weighted by ``loss_weight``) and the
             metrics ``photometric_err_l{level}``, ``smoothness_err_l{level}``.
         """
-        feats, = head_inputs(self, feats)
+        feats, = self.take_inputs(feats)
         steps = feats.shape[2]
         if steps < 2:
             raise ValueError(
@@ -276,11 +186,9 @@ class FlowReconstructionHead(BaseModule):
             n * pairs, -1, height, width).float()
         source = frames[:, :, 1:].transpose(1, 2).reshape(
             n * pairs, -1, height, width).float()
-        photometric = self.multiscale_photometric(target, source, flow)
-        smoothness = smoothness_loss(flow, self.alpha, self.eps)
-        total = photometric + self.smooth_weight * smoothness
+        rec = self.criterion(target, source, flow)
         return {
-            f'loss_rec_l{self.level}': self.loss_weight * total,
-            f'photometric_err_l{self.level}': photometric.detach(),
-            f'smoothness_err_l{self.level}': smoothness.detach(),
+            f'loss_rec_l{self.level}': self.loss_weight * rec['loss'],
+            f'photometric_err_l{self.level}': rec['photometric'].detach(),
+            f'smoothness_err_l{self.level}': rec['smoothness'].detach(),
         }

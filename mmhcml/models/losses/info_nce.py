@@ -2,10 +2,13 @@
 from typing import Tuple
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
-__all__ = ['info_nce']
+from mmaction.registry import MODELS
+
+__all__ = ['info_nce', 'InfoNCELoss']
 
 
 def info_nce(predictions: Tensor,
@@ -44,3 +47,37 @@ def info_nce(predictions: Tensor,
         gt = F.normalize(targets.float(), dim=1, eps=eps)
         logits = pred @ gt.t() / temperature
         return F.cross_entropy(logits, positives), logits
+
+
+@MODELS.register_module()
+class InfoNCELoss(nn.Module):
+    """Eq. 4 as a module: :func:`info_nce` with its temperature ``tau``.
+
+    The weight ``gamma^l`` of Eq. 5 is the contrastive head's
+    ``loss_weight``.
+
+    Args:
+        temperature (float): ``tau`` (a project choice; the BMVC text gives
+            none). Defaults to ``0.1``.
+        eps (float): Lower bound of the vector norms of the cosine
+            similarity. Defaults to ``1e-8``.
+
+    Shape:
+        - predictions ``(P, C)``, targets ``(G, C)``, positives ``(P,)``
+        - output: the scalar loss and the ``(P, G)`` logits
+    """
+
+    def __init__(self, temperature: float = 0.1, eps: float = 1e-8) -> None:
+        super().__init__()
+        if not (isinstance(temperature, (int, float)) and temperature > 0):
+            raise ValueError(
+                f'temperature must be a number > 0, got {temperature!r}')
+        if not (isinstance(eps, (int, float)) and eps > 0):
+            raise ValueError(f'eps must be a number > 0, got {eps!r}')
+        self.temperature = float(temperature)
+        self.eps = float(eps)
+
+    def forward(self, predictions: Tensor, targets: Tensor,
+                positives: Tensor) -> Tuple[Tensor, Tensor]:
+        return info_nce(predictions, targets, positives, self.temperature,
+                        self.eps)

@@ -5,13 +5,19 @@ Charbonnier penalty ``rho(z) = (z^2 + eps^2)^alpha``, ``alpha = 0.45``,
 ``eps = 1e-3``. Intensities are in ``[0, 1]``. Both terms are computed in
 float32 whatever the autocast state.
 """
-from typing import Tuple
+from typing import Dict, Sequence, Tuple
 
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 from torch import Tensor
 
+from mmaction.registry import MODELS
+from ..ops import backward_warp
+
 __all__ = [
-    'charbonnier', 'photometric_loss', 'smoothness_loss', 'PHOTOMETRIC_NORMS'
+    'charbonnier', 'photometric_loss', 'smoothness_loss', 'PHOTOMETRIC_NORMS',
+    'ReconstructionLoss'
 ]
 
 #: Normalisers of Eq. 2 (see :func:`photometric_loss`).
@@ -93,3 +99,117 @@ def smoothness_loss(flow: Tensor,
     per_field = (charbonnier(grad_x, alpha, eps).mean(dim=(2, 3)) +
                  charbonnier(grad_y, alpha, eps).mean(dim=(2, 3)))
     return per_field.sum(dim=1).mean()
+
+
+@MODELS.register_module()
+class ReconstructionLoss(nn.Module):
+    """``L_rec = L_photometric + zeta * L_smoothness`` (Eq. 2-3).
+
+    ::
+
+        I_t+1 --backward warp by flow_t--> I^_t
+        L_photometric = mean over scales s of  rho(pool_s(I_t) - I^_t at s)  (Eq. 2)
+        L_smoothness  = rho(grad U) + rho(grad V)                             (Eq. 3)
+
+    The weight ``lambda`` of Eq. 5 is not here: it is the head's
+    ``loss_weight``, as ``gamma^l`` is the contrastive head's.
+
+    Args:
+        smooth_weight (float): ``zeta`` (the paper does not give it). With
+            intensities in ``[0, 1]`` the photometric gradient per pixel is
+            about ``|grad I| ~ 0.03`` while each smoothness term pushes with
+            about ``zeta``: at ``zeta = 0.1`` the smoothness term wins and
+            the flow collapses to zero. Defaults to ``0.01``.
+        alpha (float): Charbonnier exponent. Defaults to ``0.45``.
+        eps (float): Charbonnier epsilon. Defaults to ``1e-3``.
+        photometric_norm (str): Normaliser of Eq. 2, one of
+            :data:`PHOTOMETRIC_NORMS`: ``'valid'`` (in-bound pixels) or
+            ``'all'`` (``H * W * T`` as written, which rewards sending pixels
+            out of the frame; see :func:`photometric_loss`). Defaults to
+            ``'valid'``.
+        intensity_scale (float): Intensity range in which the photometric
+            Charbonnier is evaluated (see :func:`photometric_loss`).
+            Defaults to ``1.0``.
+        photometric_scales (Sequence[int]): Scales at which Eq. 2 is
+            evaluated and averaged: at scale ``s`` frames and flow are
+            average-pooled by ``s`` (the flow's values divided by ``s``)
+            before warping. ``(1,)`` is Eq. 2 as written. Defaults to
+            ``(1, )``.
+
+    Shape:
+        - target, source: ``(B, C, H, W)`` in ``[0, 1]``
+        - flow: ``(B, 2, H, W)`` in pixels, warping ``source`` to ``target``
+        - output: dict of scalars ``photometric``, ``smoothness``, ``loss``
+    """
+
+    def __init__(self,
+                 smooth_weight: float = 0.01,
+                 alpha: float = 0.45,
+                 eps: float = 1e-3,
+                 photometric_norm: str = 'valid',
+                 intensity_scale: float = 1.0,
+                 photometric_scales: Sequence[int] = (1, )) -> None:
+        super().__init__()
+        if not (isinstance(smooth_weight, (int, float))
+                and smooth_weight >= 0):
+            raise ValueError(
+                f'smooth_weight must be a number >= 0, got {smooth_weight!r}')
+        if not (isinstance(alpha, (int, float)) and alpha > 0
+                and isinstance(eps, (int, float)) and eps > 0):
+            raise ValueError('alpha and eps must be > 0, got '
+                             f'alpha={alpha!r}, eps={eps!r}')
+        if photometric_norm not in PHOTOMETRIC_NORMS:
+            raise ValueError(f'photometric_norm must be one of '
+                             f'{PHOTOMETRIC_NORMS}, got {photometric_norm!r}')
+        if not (isinstance(intensity_scale, (int, float))
+                and intensity_scale > 0):
+            raise ValueError('intensity_scale must be a number > 0, got '
+                             f'{intensity_scale!r}')
+        scales = tuple(photometric_scales) if isinstance(
+            photometric_scales, (list, tuple)) else ()
+        if not scales or len(set(scales)) != len(scales) or not all(
+                isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                for v in scales):
+            raise ValueError('photometric_scales must be a non-empty '
+                             'sequence of distinct ints >= 1, got '
+                             f'{photometric_scales!r}')
+        self.smooth_weight = float(smooth_weight)
+        self.alpha = float(alpha)
+        self.eps = float(eps)
+        self.photometric_norm = photometric_norm
+        self.intensity_scale = float(intensity_scale)
+        self.photometric_scales = scales
+
+    def photometric(self, target: Tensor, source: Tensor,
+                    flow: Tensor) -> Tensor:
+        """Eq. 2 averaged over ``photometric_scales``."""
+        height, width = target.shape[-2:]
+        total = 0.0
+        for scale in self.photometric_scales:
+            if scale > min(height, width) // 2:
+                raise ValueError(
+                    f'photometric_scales={self.photometric_scales} has scale '
+                    f'{scale}, too coarse for {height}x{width} frames (at '
+                    'most half the shorter side)')
+            if scale == 1:
+                tgt, src, fl = target, source, flow
+            else:
+                tgt = F.avg_pool2d(target, scale)
+                src = F.avg_pool2d(source, scale)
+                fl = F.avg_pool2d(flow, scale) / scale
+            warped, mask = backward_warp(src, fl)
+            total = total + photometric_loss(tgt, warped, mask, self.alpha,
+                                             self.eps, self.photometric_norm,
+                                             self.intensity_scale)
+        return total / len(self.photometric_scales)
+
+    def forward(self, target: Tensor, source: Tensor,
+                flow: Tensor) -> Dict[str, Tensor]:
+        """``{'loss': L_rec, 'photometric': ..., 'smoothness': ...}``."""
+        photometric = self.photometric(target.float(), source.float(),
+                                       flow.float())
+        smoothness = smoothness_loss(flow, self.alpha, self.eps)
+        return dict(
+            loss=photometric + self.smooth_weight * smoothness,
+            photometric=photometric,
+            smoothness=smoothness)

@@ -5,7 +5,6 @@ The weights live in the heads (``loss_weight``); the recognizer merges their
 loss dicts, as MMAction2 merges TPN's auxiliary losses.
 """
 import copy
-import inspect
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch.nn as nn
@@ -16,6 +15,7 @@ from mmaction.models.recognizers import Recognizer3D
 from mmaction.registry import MODELS
 from mmaction.utils import ConfigType, OptConfigType, SampleList
 
+from ..heads import BaseMotionHead
 from .flow_prediction import LevelFlow, predict_level_flows
 
 __all__ = [
@@ -25,47 +25,41 @@ __all__ = [
 
 
 def motion_head_class(cfg: ConfigType) -> type:
-    """The class of a side-branch head config.
+    """The :class:`~mmhcml.models.heads.BaseMotionHead` subclass of a
+    side-branch head config.
 
-    A side-branch head declares what it reads: ``key_prefix`` (its key in
-    ``HCMLRecognizer.motion_heads`` is ``f'{key_prefix}_l{level}'``),
-    ``input_levels(level)`` and ``fill_channels(cfg, backbone)``.
+    Raises:
+        ValueError: If ``cfg['type']`` is not a registered
+            ``BaseMotionHead`` subclass.
     """
     head_type = cfg.get('type')
     cls = MODELS.get(head_type) if isinstance(head_type, str) else head_type
-    if not all(hasattr(cls, a) for a in ('key_prefix', 'input_levels',
-                                         'fill_channels')):
-        raise ValueError('motion_heads[].type must be a side-branch head '
-                         '(with key_prefix, input_levels and fill_channels, '
-                         f'e.g. FlowReconstructionHead), got {head_type!r}')
+    if not (isinstance(cls, type) and issubclass(cls, BaseMotionHead)):
+        raise ValueError('motion_heads[].type must be a BaseMotionHead '
+                         '(e.g. FlowReconstructionHead, '
+                         f'ContrastiveMotionHead), got {head_type!r}')
     return cls
-
-
-def _default_level(cls: type) -> Optional[int]:
-    """The ``level`` a head class takes when its config gives none."""
-    default = inspect.signature(cls).parameters['level'].default
-    return None if default is inspect.Parameter.empty else default
 
 
 def motion_head_key(cfg: ConfigType) -> str:
     """Key of a head config in ``motion_heads``: ``rec_l1``, ``con_l2``."""
     cls = motion_head_class(cfg)
-    return f'{cls.key_prefix}_l{cfg.get("level", _default_level(cls))}'
+    return f'{cls.key_prefix}_l{cfg.get("level", cls.default_level)}'
 
 
-def motion_head_inputs(head: nn.Module,
+def motion_head_inputs(head: BaseMotionHead,
                        motion: Dict[int, Tensor]) -> Tuple[Tensor, ...]:
     """What a side-branch head reads, as its ``loss`` takes it.
 
     Args:
-        head (nn.Module): A head with ``level`` and ``input_levels``.
+        head (BaseMotionHead): The head.
         motion (dict[int, Tensor]): ``{level: P^level}`` from the backbone.
 
     Returns:
         tuple[Tensor]: ``P^l`` for each ``l`` of
-        ``head.input_levels(head.level)``, in that order.
+        ``head.levels_read``, in that order.
     """
-    return tuple(motion[level] for level in head.input_levels(head.level))
+    return tuple(motion[level] for level in head.levels_read)
 
 
 @MODELS.register_module()
@@ -134,17 +128,17 @@ class HCMLRecognizer(Recognizer3D):
         self.motion_heads = ModuleDict()
         for cfg in motion_heads:
             head = self._build_motion_head(cfg)
-            key = f'{head.key_prefix}_l{head.level}'
+            key = head.key
             if key in self.motion_heads:
                 raise ValueError('two motion_heads of the same type share '
                                  f'level {head.level}: {key!r}')
             self.motion_heads[key] = head
 
-    def _build_motion_head(self, cfg: ConfigType) -> nn.Module:
+    def _build_motion_head(self, cfg: ConfigType) -> BaseMotionHead:
         cfg = copy.deepcopy(dict(cfg))
         cls = motion_head_class(cfg)
         name = cls.__name__
-        level = cfg.setdefault('level', _default_level(cls))
+        level = cfg.setdefault('level', cls.default_level)
         needed = cls.input_levels(level) if isinstance(level, int) else ()
         missing = [lv for lv in needed if lv not in self.backbone.levels]
         if not needed or missing:
@@ -189,7 +183,7 @@ class HCMLRecognizer(Recognizer3D):
         # without a classifier the backbone stops after the deepest level
         # a head reads
         deepest = None if classify else max(
-            max(h.input_levels(h.level)) for h in self.motion_heads.values())
+            max(h.levels_read) for h in self.motion_heads.values())
         feats, motion = self.backbone(
             clips, return_motion=True, max_level=deepest)
         losses = dict()

@@ -12,15 +12,32 @@ motion_block = dict(
     # Triton kernels on CUDA (when installed), the pure-PyTorch path elsewhere
     cost_volume_impl='auto')
 
-# with_cp: the dense flow estimator runs again in the backward pass instead
-# of keeping its activations (exact; docs/benchmark.md)
-flow_head = dict(type='FlowReconstructionHead', level=1, loss_weight=15.0,
-                 with_cp=True)
-# Eq. 4 with K = 2 future steps, 8 locations, temperature 0.1; the stage and
-# joint configs add the level and the loss weight
+# Eq. 2-3: L_rec = L_photometric + zeta * L_smoothness, with the generalised
+# Charbonnier rho(z) = (z^2 + eps^2)^alpha, alpha = 0.45, eps = 1e-3 (section
+# 3.2). zeta (smooth_weight) is not in the paper: 0.01 (see the loss's
+# docstring). Intensities are in [0, 1]; Eq. 2 is divided by the in-bound
+# pixels ('valid') and evaluated at full resolution only.
+reconstruction_loss = dict(
+    type='ReconstructionLoss',
+    smooth_weight=0.01,
+    alpha=0.45,
+    eps=1e-3,
+    photometric_norm='valid',
+    intensity_scale=1.0,
+    photometric_scales=(1, ))
+# lambda = 15 of Eq. 5 is the head's loss_weight. with_cp: the dense flow
+# estimator runs again in the backward pass instead of keeping its
+# activations (exact; docs/benchmark.md)
+flow_head = dict(type='FlowReconstructionHead', level=1,
+                 loss=reconstruction_loss, loss_weight=15.0, with_cp=True)
+# Eq. 4: InfoNCE over cosine similarity with temperature tau = 0.1, K = 2
+# future steps, N = 8 locations per video (tau, K and N are project choices;
+# the BMVC text gives none). gamma^l of Eq. 5 is the head's loss_weight,
+# 0.25 in joint training (the stage configs set 1.0 and the level).
+contrastive_loss = dict(type='InfoNCELoss', temperature=0.1)
 contrastive_head = dict(
     type='ContrastiveMotionHead', num_steps=2, num_locations=8,
-    temperature=0.1)
+    loss=contrastive_loss)
 motion_heads = [
     flow_head,
     dict(contrastive_head, level=2, loss_weight=0.25),

@@ -1,3 +1,0 @@
-from .prime_motion_block import PrimeMotionBlock
-
-__all__ = ['PrimeMotionBlock']
