@@ -142,6 +142,7 @@ def extract_split_rawframes(splits: dict,
                             size: Tuple[int, int] = (96, 128),
                             frame_stride: int = 2,
                             min_frames: int = 8,
+                            ext: str = 'png',
                             log: Callable[[str], None] = print
                             ) -> Dict[str, str]:
     """Rawframes of one part's videos, shot by shot, first part / rest.
@@ -151,9 +152,17 @@ def extract_split_rawframes(splits: dict,
     ``splits['train_fraction']`` and its rest are cut into shots, and every
     shot of at least ``min_frames`` frames becomes one rawframe folder::
 
-        out_dir/rawframes/<video>_<shot>_train/img_00000.jpg ...
+        out_dir/rawframes/<video>_<shot>_train/img_00000.png ...
         out_dir/train_list.txt   (``<video>_<shot>_train <num_frames>``)
         out_dir/test_list.txt    (the rest: the within-video view)
+
+    Frames are written losslessly (``ext='png'``) by default: JPEG (even at
+    quality 95, with its 4:2:0 chroma) adds noise that differs from frame to
+    frame, so that still pixels are no longer still (on mgt_pianist 92% of
+    the pixels change by less than 1% between frames as decoded, 70% after
+    JPEG), and stage 1 learns to tolerate sub-pixel flow on them that costs
+    dearly on decoded video (docs/research/stage1_flow_generalisation/).
+    The datasets then need ``filename_tmpl='img_{:05}.png'``.
 
     A sampler draws list lines, not videos: so that every video weighs the
     same whatever its number of shots, the lines of a video of ``n`` shots
@@ -167,6 +176,8 @@ def extract_split_rawframes(splits: dict,
 
     from mmhcml.datasets.video_frames import read_video_frames
 
+    if ext not in ('png', 'jpg'):
+        raise ValueError(f"ext must be 'png' or 'jpg', got {ext!r}")
     if part not in SPLIT_NAMES:
         raise ValueError(f'part must be one of {SPLIT_NAMES}, got {part!r}')
     fraction = splits['train_fraction']
@@ -189,9 +200,10 @@ def extract_split_rawframes(splits: dict,
                 path = osp.join(out_dir, 'rawframes', folder)
                 os.makedirs(path, exist_ok=True)
                 for i, frame in enumerate(shot):
-                    cv2.imwrite(osp.join(path, f'img_{i:05}.jpg'),
+                    cv2.imwrite(osp.join(path, f'img_{i:05}.{ext}'),
                                 np.ascontiguousarray(frame[:, :, ::-1]),
-                                [cv2.IMWRITE_JPEG_QUALITY, 95])
+                                [cv2.IMWRITE_JPEG_QUALITY, 95]
+                                if ext == 'jpg' else [])
                 per_video[half][-1].append(f'{folder} {len(shot)}')
             counts[half] = (len(kept), sum(len(shot) for shot in kept))
         log(f'[{index + 1}/{len(splits["splits"][part])}] {name}: '

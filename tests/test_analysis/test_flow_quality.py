@@ -12,7 +12,8 @@ from mmhcml.analysis import flow_quality
 from mmhcml.analysis.flow_quality import (dis_flow, evaluate_video,
                                           farneback_flow, model_pair_flows,
                                           photometric_error)
-from mmhcml.analysis.footage_splits import (load_footage_splits, shot_ranges,
+from mmhcml.analysis.footage_splits import (extract_split_rawframes,
+                                            load_footage_splits, shot_ranges,
                                             split_into_shots)
 from mmhcml.analysis.flow_vis import LevelFlow
 from mmhcml.datasets.translating_textures import render_translating_textures
@@ -255,3 +256,34 @@ def test_flow_quality_tool_writes_json_and_panel(tmp_path, texture_video):
     assert osp.getsize(out / 'flow_quality.png') > 0
     assert results['mean_cut']['model'] == pytest.approx(
         row['cut']['model'])
+
+
+def test_extract_split_rawframes_writes_shots_losslessly(tmp_path,
+                                                         texture_video):
+    """One folder per shot (the cut at frame 12 splits the first 70%), PNG
+    frames equal to the decoded video, and every video weighs the same in
+    the training list (the one-shot video's line repeated twice)."""
+    path, _ = texture_video
+    other = write_video(tmp_path / 'b.avi', read_video_frames(path, (64, 64),
+                                                              1))
+    split_file = tmp_path / 'splits.py'
+    split_file.write_text(
+        f"real_footage_videos = '{tmp_path}'\n"
+        "splits = dict(train=['pan.avi', 'b.avi'], val=[], test=[])\n"
+        "cuts = {'pan.avi': [6]}\n")
+    splits = load_footage_splits(str(split_file))
+    lists = extract_split_rawframes(splits, str(tmp_path / 'out'), 'train',
+                                    (32, 32), frame_stride=1, min_frames=4,
+                                    log=lambda *_: None)
+    # 20 frames, first 70% = 14: shots [0, 6) and [6, 14); b.avi: [0, 14)
+    assert open(lists['train']).read().split() == [
+        'pan_0_train', '6', 'pan_1_train', '8', 'b_0_train', '14',
+        'b_0_train', '14']
+    assert open(lists['test']).read().split() == ['pan_0_test', '6',
+                                                   'b_0_test', '6']
+    frames = read_video_frames(path, (32, 32), 1)
+    saved = cv2.imread(str(tmp_path / 'out/rawframes/pan_1_train/'
+                           'img_00000.png'))[:, :, ::-1]
+    np.testing.assert_array_equal(saved, frames[6])
+    with pytest.raises(ValueError, match="ext must be"):
+        extract_split_rawframes(splits, str(tmp_path / 'o2'), ext='gif')

@@ -32,6 +32,9 @@ def parse_args(argv=None):
                         '--split from it, shot by shot')
     parser.add_argument('--split', choices=SPLIT_NAMES, default='train')
     parser.add_argument('--video-dir', help='folder of the --splits videos')
+    parser.add_argument('--ext', choices=('png', 'jpg'), default='png',
+                        help='frame format with --splits (png: lossless, '
+                        'what the configs read)')
     parser.add_argument('--out-dir', required=True)
     parser.add_argument('--size', type=int, nargs=2, default=[96, 128],
                         metavar=('H', 'W'))
@@ -53,7 +56,8 @@ def main(argv=None):
         if args.train_fraction is not None:
             splits['train_fraction'] = args.train_fraction
         return extract_split_rawframes(splits, args.out_dir, args.split,
-                                       tuple(args.size), args.frame_stride)
+                                       tuple(args.size), args.frame_stride,
+                                       ext=args.ext)
     if args.train_fraction is None:
         args.train_fraction = 0.7
     return extract_rawframes(args.videos, args.out_dir, tuple(args.size),
