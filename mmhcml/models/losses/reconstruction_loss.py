@@ -135,6 +135,25 @@ class ReconstructionLoss(nn.Module):
             average-pooled by ``s`` (the flow's values divided by ``s``)
             before warping. ``(1,)`` is Eq. 2 as written. Defaults to
             ``(1, )``.
+        charbonnier_weight (float): Weight of Eq. 2's Charbonnier term in
+            the photometric loss. Defaults to ``1.0`` (Eq. 2).
+        census_weight (float): Weight of the soft census term
+            (:func:`~mmhcml.models.losses.robust_terms.census_loss`, full
+            resolution). Defaults to ``0.0`` (off, Eq. 2).
+        census_patch (int): Census window. Defaults to ``7`` (UFlow).
+        ssim_weight (float): Weight of ``(1 - SSIM) / 2``
+            (:func:`~mmhcml.models.losses.robust_terms.ssim_loss`).
+            Defaults to ``0.0`` (off, Eq. 2).
+        smooth_order (int): ``1``: first differences (Eq. 3); ``2``: second
+            differences, zero for any affine flow. Defaults to ``1``.
+        smooth_edge_weight (float): Edge-aware smoothness: each difference
+            weighted by ``exp(-smooth_edge_weight * |grad I_t|)``
+            (:func:`~mmhcml.models.losses.robust_terms.
+            edge_aware_smoothness`). Defaults to ``0.0`` (Eq. 3).
+
+    With the defaults the loss is Eq. 2-3 exactly; the other settings are the
+    unsupervised-flow alternatives measured beside it
+    (docs/research/stage1_flow_generalisation/).
 
     Shape:
         - target, source: ``(B, C, H, W)`` in ``[0, 1]``
@@ -148,8 +167,33 @@ class ReconstructionLoss(nn.Module):
                  eps: float = 1e-3,
                  photometric_norm: str = 'valid',
                  intensity_scale: float = 1.0,
-                 photometric_scales: Sequence[int] = (1, )) -> None:
+                 photometric_scales: Sequence[int] = (1, ),
+                 charbonnier_weight: float = 1.0,
+                 census_weight: float = 0.0,
+                 census_patch: int = 7,
+                 ssim_weight: float = 0.0,
+                 smooth_order: int = 1,
+                 smooth_edge_weight: float = 0.0) -> None:
         super().__init__()
+        for name, value in (('charbonnier_weight', charbonnier_weight),
+                            ('census_weight', census_weight),
+                            ('ssim_weight', ssim_weight),
+                            ('smooth_edge_weight', smooth_edge_weight)):
+            if not (isinstance(value, (int, float))
+                    and not isinstance(value, bool) and value >= 0):
+                raise ValueError(f'{name} must be a number >= 0, got '
+                                 f'{value!r}')
+        if charbonnier_weight + census_weight + ssim_weight <= 0:
+            raise ValueError(
+                'the photometric loss needs a term: charbonnier_weight, '
+                'census_weight and ssim_weight are all 0')
+        if smooth_order not in (1, 2) or isinstance(smooth_order, bool):
+            raise ValueError(
+                f'smooth_order must be 1 or 2, got {smooth_order!r}')
+        if not (isinstance(census_patch, int) and census_patch >= 3
+                and census_patch % 2 == 1):
+            raise ValueError(
+                f'census_patch must be an odd int >= 3, got {census_patch!r}')
         if not (isinstance(smooth_weight, (int, float))
                 and smooth_weight >= 0):
             raise ValueError(
@@ -179,11 +223,31 @@ class ReconstructionLoss(nn.Module):
         self.photometric_norm = photometric_norm
         self.intensity_scale = float(intensity_scale)
         self.photometric_scales = scales
+        self.charbonnier_weight = float(charbonnier_weight)
+        self.census_weight = float(census_weight)
+        self.census_patch = census_patch
+        self.ssim_weight = float(ssim_weight)
+        self.smooth_order = smooth_order
+        self.smooth_edge_weight = float(smooth_edge_weight)
 
     def photometric(self, target: Tensor, source: Tensor,
                     flow: Tensor) -> Tensor:
-        """Eq. 2 averaged over ``photometric_scales``."""
+        """Eq. 2 averaged over ``photometric_scales`` (times
+        ``charbonnier_weight``), plus the census and SSIM terms."""
         height, width = target.shape[-2:]
+        extra = 0.0
+        if self.census_weight or self.ssim_weight:
+            # robust_terms builds on this module's charbonnier
+            from .robust_terms import census_loss, ssim_loss
+            warped, mask = backward_warp(source, flow)
+            if self.census_weight:
+                extra = extra + self.census_weight * census_loss(
+                    target, warped, mask, self.census_patch)
+            if self.ssim_weight:
+                extra = extra + self.ssim_weight * ssim_loss(
+                    target, warped, mask)
+        if not self.charbonnier_weight:
+            return extra
         total = 0.0
         for scale in self.photometric_scales:
             if scale > min(height, width) // 2:
@@ -201,14 +265,21 @@ class ReconstructionLoss(nn.Module):
             total = total + photometric_loss(tgt, warped, mask, self.alpha,
                                              self.eps, self.photometric_norm,
                                              self.intensity_scale)
-        return total / len(self.photometric_scales)
+        return (self.charbonnier_weight * total /
+                len(self.photometric_scales) + extra)
 
     def forward(self, target: Tensor, source: Tensor,
                 flow: Tensor) -> Dict[str, Tensor]:
         """``{'loss': L_rec, 'photometric': ..., 'smoothness': ...}``."""
         photometric = self.photometric(target.float(), source.float(),
                                        flow.float())
-        smoothness = smoothness_loss(flow, self.alpha, self.eps)
+        if self.smooth_order == 1 and not self.smooth_edge_weight:
+            smoothness = smoothness_loss(flow, self.alpha, self.eps)
+        else:
+            from .robust_terms import edge_aware_smoothness
+            smoothness = edge_aware_smoothness(
+                flow, target, self.smooth_order, self.smooth_edge_weight,
+                self.alpha, self.eps)
         return dict(
             loss=photometric + self.smooth_weight * smoothness,
             photometric=photometric,
