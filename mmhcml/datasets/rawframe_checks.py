@@ -128,7 +128,8 @@ class RawframeCheckMixin:
             data.get('frame_inds', ()), data.get('offset', 0))
         if bad is not None:
             return (f'cannot load frame {bad[0]!r} of rawframe folder '
-                    f'{path!r}: it is {bad[1]} ({reason}). Re-extract the folder\'s frames, or set '
+                    f'{path!r}: it is {bad[1]} ({reason}). Re-extract the '
+                    'folder\'s frames, or set '
                     'skip_unreadable=True in the dataset config to skip such '
                     'folders during training.')
         return (f'cannot load rawframe folder {path!r}: {reason}. Set '

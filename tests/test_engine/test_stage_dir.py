@@ -78,7 +78,7 @@ def stage1_run(folder, epoch, max_epochs, seed=0):
 
 
 def load_stage1(folder, allow_partial=False):
-    """Run the hook's before_train into a stage-2 model; return (model, log)."""
+    """The hook's before_train into a stage-2 model: (model, log)."""
     from types import SimpleNamespace
 
     from mmaction.registry import MODELS

@@ -90,7 +90,7 @@ def test_kill_during_save_best_keeps_the_previous_best(trained, monkeypatch):
         hook._save_best_checkpoint(runner, {'acc/top1': best + 0.1})
     monkeypatch.setattr(LocalBackend, 'put', put)
     assert safe_load(str(first))['state_dict']  # the previous best, whole
-    assert not osp.exists(work / 'best_acc_top1_epoch_2.pth')  # no partial best
+    assert not osp.exists(work / 'best_acc_top1_epoch_2.pth')  # no partial
     hook._save_best_checkpoint(runner, {'acc/top1': best + 0.2})
     assert safe_load(str(work / 'best_acc_top1_epoch_2.pth'))['state_dict']
     assert not osp.exists(first)  # removed once the new best is complete

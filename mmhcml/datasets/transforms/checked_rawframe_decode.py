@@ -6,7 +6,8 @@ an ``AttributeError`` on ``None``) a few transforms later, naming no file.
 This transform is a drop-in replacement for ``RawFrameDecode`` in any
 config, the user's own included::
 
-    dict(type='CheckedRawFrameDecode')   # instead of dict(type='RawFrameDecode')
+    # instead of dict(type='RawFrameDecode'):
+    dict(type='CheckedRawFrameDecode')
 
 A missing, empty or undecodable frame raises
 :class:`~mmhcml.datasets.UnreadableVideoError` naming the frame file and
