@@ -145,3 +145,13 @@ def test_resume_into_another_optimizer_type_is_named(trained,
                        r"this config trains with AdamW .*betas.*KeyError: "
                        r"'step'.*load_from=CHECKPOINT without --resume"):
         Runner.from_cfg(cfg).train()
+    # the same type with other parameter groups (paramwise_cfg: one group
+    # per parameter) is named too, instead of torch's group-size ValueError
+    cfg = tiny_cfg(rendered_benchmark, work, 2)
+    cfg.optim_wrapper.paramwise_cfg = dict(norm_decay_mult=0.)
+    cfg.resume = True
+    with pytest.raises(ForeignCheckpointError,
+                       match=r'its optimizer state has 1 parameter group\(s\)'
+                       r' of \[\d+\] parameters, this config\'s optimizer '
+                       r'\d+ of'):
+        Runner.from_cfg(cfg).train()

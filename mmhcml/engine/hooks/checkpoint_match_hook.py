@@ -65,11 +65,23 @@ def _check_optimizer(runner, checkpoint: dict, source: str) -> None:
             saved.split('.')[-1] != str(ours_type).split('.')[-1]
     else:
         return
+    path = getattr(runner, '_load_from', None)
+    where = f' ({path})' if isinstance(path, str) else ''
+    if not differs and optimizer is not None:
+        theirs_sizes = [len(g.get('params', ())) for g in groups]
+        ours_sizes = [len(g['params']) for g in optimizer.param_groups]
+        if theirs_sizes != ours_sizes:
+            raise ForeignCheckpointError(
+                f'cannot resume from {source}{where}: its optimizer state '
+                f'has {len(theirs_sizes)} parameter group(s) of '
+                f'{theirs_sizes} parameters, this config\'s optimizer '
+                f'{len(ours_sizes)} of {ours_sizes} (another paramwise_cfg, '
+                'other frozen levels or another stage?). To start this '
+                'config from those weights with a fresh optimizer, use '
+                'load_from=CHECKPOINT without --resume.')
     if not differs:
         return
     saved = _saved_optimizer_type(checkpoint) or 'another optimizer type'
-    path = getattr(runner, '_load_from', None)
-    where = f' ({path})' if isinstance(path, str) else ''
     raise ForeignCheckpointError(
         f'cannot resume from {source}{where}: its optimizer state was saved '
         f'by {saved} (param groups with {", ".join(sorted(theirs))}), and '
