@@ -36,9 +36,11 @@ name               what it changes
                    with workers)
 =================  ========================================================
 
-A setting the config has no place for is skipped (``num_classes`` of a
-self-supervised stage changes only its datasets), so one set of named
-settings fits all four configs of a schedule. Positional overrides
+A place a config lacks is skipped (``num_classes`` of a self-supervised
+stage changes only its datasets), so one set of named settings fits all
+four configs of a schedule; a path setting without a top-level value of
+that name, and ``max_epochs`` of an iteration-based loop (or ``max_iters``
+of an epoch-based one), are refused with ``ValueError``. Positional overrides
 (``train_dataloader.dataset.pipeline.3.size=64``) still work and are applied
 after the named settings.
 """
@@ -46,7 +48,7 @@ import copy
 from numbers import Number
 from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config
 
 __all__ = [
     'VALUE_KNOBS', 'is_knob', 'split_knobs', 'apply_knobs', 'read_config',
