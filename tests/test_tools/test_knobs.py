@@ -189,3 +189,26 @@ def test_a_named_setting_beats_nothing_but_a_dotted_key_beats_it():
     cfg = load_config(args)
     assert cfg.train_dataloader.dataset.pipeline[0].clip_len == 4
     assert cfg.val_dataloader.dataset.pipeline[0].clip_len == 8
+
+
+@pytest.mark.parametrize('backbone', ['r2d50', 'r2plus1d101'])
+@pytest.mark.parametrize('dataset', ['sthv1', 'sthv2', 'k400'])
+def test_one_set_of_settings_fits_every_schedule_config(dataset, backbone):
+    from mmhcml.cli.schedule import stage_configs
+    for stage, path in stage_configs(dataset, backbone):
+        cfg = Config.fromfile(path)
+        apply_knobs(cfg, dict(num_classes=4, clip_len=8, input_size=64,
+                              max_epochs=1, batch_size=2, num_workers=0))
+        samplers = [s for s in cfg.train_dataloader.dataset.pipeline
+                    if s['type'] == 'SampleFrames']
+        assert [s['clip_len'] for s in samplers] == [8], (stage, path)
+        crops = [s.get('size', s.get('crop_size'))
+                 for s in cfg.train_dataloader.dataset.pipeline
+                 if s['type'] in ('RandomCrop', 'RandomCameraMotion',
+                                  'MultiScaleCrop')]
+        assert crops == [64], (stage, path)
+        assert cfg.train_cfg.max_epochs == 1
+        if stage == 'joint':
+            assert cfg.model.cls_head.num_classes == 4
+            views = count_test_views(cfg)
+            assert views['views'] == (30 if dataset == 'k400' else 9)
