@@ -143,11 +143,13 @@ class HCMLBackbone(BaseModule):
             ``g^l`` at zero, so that ``Z^l = F^l`` exactly until ``g^l``
             learns, as ``zero_init_residual`` does for residual branches.
             ``g^l`` gets no gradient in the self-supervised stages (their
-            losses read ``P^l``, not ``Z^l``), so with a random ``g^l``
-            stages 2 and 3 would train on ``F + g(P)`` with ``g`` random and
-            frozen; zero-initialised, they see the lower levels exactly as the
-            earlier stages left them, and joint training grows ``g^l`` from
-            zero. Defaults to ``True``.
+            losses read ``P^l``, not ``Z^l``) and is frozen with its level,
+            so a zero ``g^l`` *cuts the hierarchy* until joint training:
+            res(l+1) and PMB-(l+1) never see ``P^l`` in stage ``l + 1``.
+            ``False`` (PyTorch's initialisation, as the paper leaves it)
+            keeps the hierarchy connected: section 3.3's ``Z^l = F^l +
+            g^l(P^l)`` with a fixed random ``g^l`` in the later stages.
+            Defaults to ``False``.
         with_cp (bool): Checkpoint each level's ``PMB^l`` and ``g^l``
             (:func:`~mmhcml.models.utils.checkpoint_segment`): in training
             only ``F^l`` is kept and the block runs again in the backward
@@ -170,7 +172,7 @@ class HCMLBackbone(BaseModule):
                  fuse_cfg: ConfigType = dict(
                      conv_cfg=dict(type='Conv3d'),
                      norm_cfg=dict(type='BN3d')),
-                 zero_init_fuse: bool = True,
+                 zero_init_fuse: bool = False,
                  with_cp: bool = False,
                  init_cfg: OptConfigType = None) -> None:
         super().__init__(init_cfg=init_cfg)

@@ -9,7 +9,7 @@ positive of a prediction is the target of the same video, position and time;
 every other sampled target is a negative, so spatial, temporal and easy
 negatives (appendix C.3) all appear.
 """
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -22,7 +22,33 @@ from mmaction.utils import ConfigType, OptConfigType
 from .base_motion_head import BaseMotionHead
 from .prediction_metrics import future_prediction_metrics
 
-__all__ = ['ContrastiveMotionHead', 'prediction_rows']
+__all__ = ['ContrastiveMotionHead', 'ContrastiveScores', 'prediction_rows',
+           'CONTEXTS']
+
+#: What the predictor is conditioned on besides ``P^l_t`` (see the class).
+CONTEXTS = ('target', 'none')
+
+
+class ContrastiveScores(NamedTuple):
+    """One scoring of Eq. 4 (:meth:`ContrastiveMotionHead.score`).
+
+    Attributes:
+        loss (Tensor): scalar, unweighted.
+        logits (Tensor): ``(P, G)`` predictions against sampled targets.
+        targets (Tensor): ``(G, C)`` sampled targets, rows
+            ``(b * L + loc) * T + time``.
+        positives (Tensor): ``(P,)`` row of each prediction's positive.
+        starts (Tensor): ``(P,)`` first row of each prediction's track.
+        deltas (Tensor): ``(P,)`` step ``delta`` of each prediction.
+        steps (int): ``T`` of the level.
+    """
+    loss: Tensor
+    logits: Tensor
+    targets: Tensor
+    positives: Tensor
+    starts: Tensor
+    deltas: Tensor
+    steps: int
 
 
 def prediction_rows(batch: int, num_locations: int, steps: int,
@@ -80,6 +106,12 @@ class ContrastiveMotionHead(BaseMotionHead):
             target counts as distinct from its track's other times, for the
             future-vs-present metrics (:mod:`.prediction_metrics`); it does
             not change the loss. Defaults to ``0.05``.
+        context (str): What ``f_delta`` is conditioned on besides ``P^l_t``:
+            ``'target'``, the pooled ``P^(level-1)_t`` as section 3.2
+            writes it (which is the present *target* itself, so copying it
+            is a cheap way to beat the easy and spatial negatives), or
+            ``'none'``, ``P^l_t`` alone (a departure, measured in the
+            README's hierarchy section). Defaults to ``'target'``.
         init_cfg (dict, optional): Initialisation config. Defaults to
             ``None``.
     """
@@ -113,8 +145,13 @@ class ContrastiveMotionHead(BaseMotionHead):
                  loss: ConfigType = dict(type='InfoNCELoss', temperature=0.1),
                  loss_weight: float = 0.25,
                  distinct_threshold: float = 0.05,
+                 context: str = 'target',
                  init_cfg: OptConfigType = None) -> None:
         super().__init__(level, loss, loss_weight, init_cfg=init_cfg)
+        if context not in CONTEXTS:
+            raise ValueError(f'context must be one of {CONTEXTS}, got '
+                             f'{context!r}')
+        self.context = context
         if not (isinstance(distinct_threshold, (int, float))
                 and 0 <= distinct_threshold < 2):
             raise ValueError('distinct_threshold is a cosine distance in '
@@ -128,23 +165,30 @@ class ContrastiveMotionHead(BaseMotionHead):
         self.target_channels = target_channels
         self.num_steps = num_steps
         self.num_locations = num_locations
+        width = in_channels + (target_channels if context == 'target' else 0)
         hidden = hidden_channels or in_channels + target_channels
         self.shared = nn.Sequential(
-            nn.Conv3d(in_channels + target_channels, hidden, 1),
+            nn.Conv3d(width, hidden, 1),
             nn.ReLU(inplace=True))
         self.steps = nn.ModuleList(
             nn.Conv3d(hidden, target_channels, 1) for _ in range(num_steps))
         self._warned_short = False
 
-    def forward(self, motion: Tensor, context: Tensor) -> Dict[int, Tensor]:
-        """Predictions ``{delta: f_delta([P^l, context])}``.
+    def forward(self, motion: Tensor,
+                context: Optional[Tensor] = None) -> Dict[int, Tensor]:
+        """Predictions ``{delta: f_delta([P^l, context])}`` (``context``
+        ``None``: ``f_delta(P^l)``, for ``context='none'``).
 
         Shape:
             - motion: ``(N, C_l, T, H, W)``; context: ``(N, C_t, T, H, W)``
             - each output: ``(N, C_t, T, H, W)``; entry ``t`` predicts the
               target at ``t + delta`` (valid for ``t < T - delta``).
         """
-        hidden = self.shared(torch.cat([motion, context], dim=1))
+        if (context is None) != (self.context == 'none'):
+            raise ValueError(f"ContrastiveMotionHead(context={self.context!r})"
+                             f' got context={"None" if context is None else "a tensor"}')
+        hidden = self.shared(
+            motion if context is None else torch.cat([motion, context], dim=1))
         return {d + 1: step(hidden) for d, step in enumerate(self.steps)}
 
     def _sample_locations(self, batch: int, area: int,
@@ -155,6 +199,58 @@ class ContrastiveMotionHead(BaseMotionHead):
                 f'{self.num_locations} exceeds the H*W={area} positions of '
                 'its level; lower num_locations or use larger inputs')
         return torch.rand(batch, area, device=device).argsort(dim=1)[:, :self.num_locations]
+
+    def score(self, feats: Sequence[Tensor]) -> ContrastiveScores:
+        """Predict, sample locations and score Eq. 4 (see :meth:`loss`).
+
+        Args:
+            feats (Sequence[Tensor]): ``(P^(level-1), P^level)``.
+
+        Returns:
+            ContrastiveScores: the unweighted loss, the ``(P, G)`` logits,
+            the ``(G, C)`` sampled targets and the row layout.
+        """
+        lower, upper = self.take_inputs(feats)
+        n, _, t, h, w = upper.shape
+        if t < 2:
+            raise ValueError(
+                f'ContrastiveMotionHead(level={self.level}) needs at least 2 '
+                f'time steps at its level, got features of shape '
+                f'{tuple(upper.shape)}; use longer clips')
+        steps = min(self.num_steps, t - 1)
+        if steps < self.num_steps and not self._warned_short:
+            print_log(
+                f'ContrastiveMotionHead(level={self.level}): only {t} time '
+                f'steps, so only {steps} of num_steps={self.num_steps} '
+                'prediction steps are used', logger='current', level=30)
+            self._warned_short = True
+        targets = F.adaptive_avg_pool3d(lower, (t, h, w)).detach()
+        context = targets if self.context == 'target' else None
+        predictions = self(upper, context)
+        locs = self._sample_locations(n, h * w, upper.device)  # (n, L)
+        num_loc = locs.shape[1]
+
+        def gather(x: Tensor) -> Tensor:  # (n, C, t, h, w) -> (n, L, t, C)
+            flat = x.flatten(3)
+            index = locs[:, None, None, :].expand(-1, flat.shape[1], t, -1)
+            return flat.gather(3, index).permute(0, 3, 2, 1)
+
+        gt = gather(targets)  # row (b, loc, time) -> (b * L + loc) * t + time
+        gt = gt.reshape(-1, gt.shape[-1])
+        preds = torch.cat([
+            gather(predictions[d])[:, :, :t - d].reshape(-1, gt.shape[-1])
+            for d in range(1, steps + 1)
+        ])
+        positives, starts = prediction_rows(n, num_loc, t, steps,
+                                            upper.device)
+        deltas = torch.cat([
+            torch.full((n * num_loc * (t - d), ), d, device=upper.device)
+            for d in range(1, steps + 1)
+        ])
+        tracks = starts[:, None] + torch.arange(t, device=upper.device)
+        loss, logits = self.criterion(preds, gt, positives, tracks=tracks)
+        return ContrastiveScores(loss, logits, gt, positives, starts, deltas,
+                                 t)
 
     def loss(self, feats: Sequence[Tensor], frames: Tensor = None) -> dict:
         """InfoNCE of Eq. 4 for this head's level.
@@ -176,53 +272,20 @@ class ContrastiveMotionHead(BaseMotionHead):
             ``con_future_beats_present_l{level}`` (left out of a batch in
             which no row is).
         """
-        lower, upper = self.take_inputs(feats)
-        n, _, t, h, w = upper.shape
-        if t < 2:
-            raise ValueError(
-                f'ContrastiveMotionHead(level={self.level}) needs at least 2 '
-                f'time steps at its level, got features of shape '
-                f'{tuple(upper.shape)}; use longer clips')
-        steps = min(self.num_steps, t - 1)
-        if steps < self.num_steps and not self._warned_short:
-            print_log(
-                f'ContrastiveMotionHead(level={self.level}): only {t} time '
-                f'steps, so only {steps} of num_steps={self.num_steps} '
-                'prediction steps are used', logger='current', level=30)
-            self._warned_short = True
-        targets = F.adaptive_avg_pool3d(lower, (t, h, w)).detach()
-        predictions = self(upper, targets)
-        locs = self._sample_locations(n, h * w, upper.device)  # (n, L)
-        num_loc = locs.shape[1]
-
-        def gather(x: Tensor) -> Tensor:  # (n, C, t, h, w) -> (n, L, t, C)
-            flat = x.flatten(3)
-            index = locs[:, None, None, :].expand(-1, flat.shape[1], t, -1)
-            return flat.gather(3, index).permute(0, 3, 2, 1)
-
-        gt = gather(targets)  # row (b, loc, time) -> (b * L + loc) * t + time
-        preds = torch.cat([
-            gather(predictions[d])[:, :, :t - d].reshape(-1, gt.shape[-1])
-            for d in range(1, steps + 1)
-        ])
-        positives, starts = prediction_rows(n, num_loc, t, steps,
-                                            upper.device)
-        loss, logits = self.criterion(preds, gt.reshape(-1, gt.shape[-1]),
-                                      positives)
+        scores = self.score(feats)
+        logits, positives, starts = (scores.logits, scores.positives,
+                                     scores.starts)
         with torch.no_grad():
             acc = (logits.argmax(dim=1) == positives).float().mean()
-            same_track = starts[:, None] + torch.arange(t, device=logits.device)
+            same_track = starts[:, None] + torch.arange(
+                scores.steps, device=logits.device)
             temporal = logits.gather(1, same_track).argmax(dim=1)
             temporal_acc = (starts + temporal == positives).float().mean()
-            deltas = torch.cat([
-                torch.full((n * num_loc * (t - d), ), d, device=logits.device)
-                for d in range(1, steps + 1)
-            ])
             future = future_prediction_metrics(
-                logits, gt.reshape(-1, gt.shape[-1]), positives, starts,
-                deltas, t, self.distinct_threshold)
+                logits, scores.targets, positives, starts, scores.deltas,
+                scores.steps, self.distinct_threshold)
         out = {
-            f'loss_con_l{self.level}': self.loss_weight * loss,
+            f'loss_con_l{self.level}': self.loss_weight * scores.loss,
             f'con_acc_l{self.level}': acc,
             f'con_temporal_acc_l{self.level}': temporal_acc,
         }

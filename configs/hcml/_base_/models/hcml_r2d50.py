@@ -51,5 +51,11 @@ model = dict(
         type='HCMLBackbone',
         backbone={{_base_.r2d50}},
         levels=(1, 2, 3),
-        motion_block=motion_block),
+        motion_block=motion_block,
+        # g^l starts at PyTorch's initialisation (BN scale 1), as the paper
+        # leaves it: in stage l the frozen g^(l-1) already passes the lower
+        # levels' motion into res(l+1) and PMB-l (a zero-initialised g^l
+        # would stay zero while frozen, cutting the hierarchy until joint
+        # training).
+        zero_init_fuse=False),
     motion_heads=motion_heads)
