@@ -13,6 +13,7 @@ negatives (``con_temporal_acc``, chance ``1 / T_l``).
            -> non-overlapping clips of clip_len -> batches of batch_size
            -> backbone (eval) -> {l: P^l} -> head_l.loss -> accuracies
 """
+import copy
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 import numpy as np
@@ -21,10 +22,11 @@ import torch.nn as nn
 
 from ..datasets.video_frames import read_video_frames
 from ..models.heads import ContrastiveMotionHead
+from ..models.heads.prediction_metrics import future_prediction_metrics
 from ..models.recognizers.hcml_recognizer import motion_head_inputs
 from ..models.utils import eval_mode
 
-__all__ = ['clips_from_videos', 'contrastive_accuracy']
+__all__ = ['clips_from_videos', 'contrastive_accuracy', 'untrained_copy']
 
 
 def clips_from_videos(videos: Sequence[str],
@@ -61,23 +63,74 @@ def _batches(clips: List[np.ndarray], batch_size: int) -> Iterable[list]:
         yield clips[start:start + batch_size]
 
 
+def untrained_copy(head: nn.Module, seed: int = 0) -> nn.Module:
+    """A copy of ``head`` with its predictor back at PyTorch's
+    initialisation (every conv's ``reset_parameters``, seeded): the
+    untrained head of the same config, on the same features."""
+    fresh = copy.deepcopy(head)
+    state = torch.get_rng_state()
+    torch.manual_seed(seed)
+    try:
+        for module in fresh.modules():
+            if isinstance(module, nn.modules.conv._ConvNd):
+                module.reset_parameters()
+    finally:
+        torch.set_rng_state(state)
+    return fresh
+
+
+class _Tally:
+    """Running sums of the future metrics over the distinct rows."""
+
+    KEYS = ('future_acc', 'copy_rate', 'future_beats_present')
+
+    def __init__(self) -> None:
+        self.hits = {k: 0.0 for k in self.KEYS}
+        self.distinct = 0.0
+        self.rows = 0
+
+    def add(self, metrics: dict, rows: int) -> None:
+        kept = float(metrics['distinct_rows']) * rows
+        if kept:
+            for key in self.KEYS:
+                self.hits[key] += float(metrics[key]) * kept
+        self.distinct += kept
+        self.rows += rows
+
+    def result(self, prefix: str = '') -> dict:
+        out = {prefix + k: (v / self.distinct if self.distinct else None)
+               for k, v in self.hits.items()}
+        out[prefix + 'distinct_rows'] = self.distinct / max(self.rows, 1)
+        return out
+
+
 @torch.no_grad()
 def contrastive_accuracy(model: nn.Module,
                          clips: List[np.ndarray],
                          batch_size: int = 4,
                          seed: int = 0) -> Dict[int, dict]:
-    """Mean held-out ``con_acc`` and ``con_temporal_acc`` of every level.
+    """Held-out accuracies of every contrastive level, and whether it
+    predicts the future or copies the present.
+
+    Besides the mean ``con_acc`` and ``con_temporal_acc`` of the head's
+    InfoNCE, each level gets the future-vs-present metrics of
+    :mod:`~mmhcml.models.heads.prediction_metrics` pooled over the rows
+    whose future target is distinct (``future_acc``, ``future_chance``,
+    ``copy_rate``, ``future_beats_present``, ``distinct_rows``), and the
+    same for an untrained head of the same config on the same features
+    (``untrained_*``, :func:`untrained_copy`).
 
     Args:
         model (nn.Module): An :class:`HCMLRecognizer` with contrastive heads.
         clips (list[np.ndarray]): ``(T, H, W, 3)`` uint8 clips.
         batch_size (int): Clips per batch (the negatives come from the
             batch). Defaults to ``4``.
-        seed (int): Seed of the sampled locations. Defaults to ``0``.
+        seed (int): Seed of the sampled locations and of the untrained
+            head. Defaults to ``0``.
 
     Returns:
-        dict[int, dict]: per level ``con_acc``, ``con_temporal_acc``, their
-        chance levels, ``time_steps`` and ``batches``.
+        dict[int, dict]: per level the keys above, the chance levels
+        ``chance`` / ``chance_temporal``, ``time_steps`` and ``batches``.
     """
     heads = {
         head.level: head
@@ -89,15 +142,17 @@ def contrastive_accuracy(model: nn.Module,
     if len(clips) < batch_size:
         raise ValueError(f'{len(clips)} clips are fewer than one batch of '
                          f'{batch_size}')
+    untrained = {level: untrained_copy(head, seed)
+                 for level, head in heads.items()}
     preprocessor = model.data_preprocessor
     device = next(model.parameters()).device
     generator_state = torch.get_rng_state()
-    torch.manual_seed(seed)
     sums = {level: [] for level in heads}
+    tallies = {level: (_Tally(), _Tally()) for level in heads}
     steps = {}
     try:
         with eval_mode(model):
-            for batch in _batches(clips, batch_size):
+            for index, batch in enumerate(_batches(clips, batch_size)):
                 x = torch.from_numpy(np.stack(batch)).float().permute(
                     0, 4, 1, 2, 3).to(device)
                 if getattr(preprocessor, '_enable_normalize', False):
@@ -105,11 +160,19 @@ def contrastive_accuracy(model: nn.Module,
                 _, motion = model.backbone(x, return_motion=True,
                                            max_level=max(heads))
                 for level, head in heads.items():
-                    out = head.loss(motion_head_inputs(head, motion))
+                    feats = motion_head_inputs(head, motion)
+                    for tally, scorer in zip(tallies[level],
+                                             (head, untrained[level])):
+                        # the same sampled locations for both heads
+                        torch.manual_seed(seed * 100003 + index)
+                        scores = scorer.score(feats)
+                        tally.add(future_prediction_metrics(
+                            scores.logits, scores.targets, scores.positives,
+                            scores.starts, scores.deltas, scores.steps,
+                            head.distinct_threshold), len(scores.positives))
+                        if scorer is head:
+                            sums[level].append(_accuracies(scores))
                     steps[level] = motion[level].shape[2]
-                    sums[level].append(
-                        (float(out[f'con_acc_l{level}']),
-                         float(out[f'con_temporal_acc_l{level}'])))
     finally:
         torch.set_rng_state(generator_state)
     results = {}
@@ -120,7 +183,21 @@ def contrastive_accuracy(model: nn.Module,
             'con_temporal_acc': float(values[:, 1].mean()),
             'chance': 1.0 / (batch_size * head.num_locations * steps[level]),
             'chance_temporal': 1.0 / steps[level],
+            'future_chance': 1.0 / steps[level],
+            **tallies[level][0].result(),
+            **tallies[level][1].result('untrained_'),
+            'distinct_threshold': head.distinct_threshold,
             'time_steps': steps[level],
             'batches': len(values)
         }
     return results
+
+
+def _accuracies(scores) -> Tuple[float, float]:
+    """``(con_acc, con_temporal_acc)`` of one scoring (as the head logs)."""
+    logits, positives, starts = scores.logits, scores.positives, scores.starts
+    acc = (logits.argmax(dim=1) == positives).float().mean()
+    track = starts[:, None] + torch.arange(scores.steps,
+                                           device=logits.device)
+    temporal = logits.gather(1, track).argmax(dim=1)
+    return float(acc), float((starts + temporal == positives).float().mean())

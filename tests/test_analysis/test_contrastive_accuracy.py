@@ -1,11 +1,13 @@
 """Held-out contrastive accuracy and its chance levels."""
 import json
+import types
 
 import numpy as np
 import pytest
 import torch
 
 from mmaction.registry import MODELS
+from mmhcml.models.heads import ContrastiveMotionHead
 from mmhcml.analysis.contrastive_accuracy import (clips_from_videos,
                                                   contrastive_accuracy)
 from tests.conftest import tiny_model_cfg
@@ -76,3 +78,34 @@ def test_tool_reports_and_writes_json(tmp_path):
                          '--size', '32', '32', '--frame-stride', '1',
                          '--batch-size', '2', '--out', str(out)])
     assert json.load(open(out))['2']['batches'] == 1 == results[2]['batches']
+
+
+def test_future_metrics_tell_a_copying_head_from_an_untrained_one():
+    rng = np.random.default_rng(2)
+    clips = [rng.integers(0, 255, (8, 32, 32, 3), dtype=np.uint8)
+             for _ in range(4)]
+    model = _model()
+    head = model.motion_heads['con_l2']
+    # a predictor that returns the present target (its conditioning input);
+    # the tool's untrained copy of the head falls back to the real forward
+    def copier(self, motion, context=None):
+        if self is not head:
+            return ContrastiveMotionHead.forward(self, motion, context)
+        return {d: context for d in range(1, self.num_steps + 1)}
+
+    head.forward = types.MethodType(copier, head)
+    # an untrained tiny model on noise: targets differ little over time,
+    # so count every row whose future is not an exact repeat
+    head.distinct_threshold = 0.0
+    row = contrastive_accuracy(model, clips, batch_size=2)[2]
+    for key in ('future_acc', 'future_chance', 'copy_rate',
+                'future_beats_present', 'untrained_future_acc',
+                'untrained_copy_rate', 'untrained_future_beats_present'):
+        assert key in row
+    assert row['future_chance'] == pytest.approx(1 / 4)
+    assert row['distinct_rows'] > 0.5
+    assert row['copy_rate'] == 1.0 and row['future_acc'] == 0.0
+    assert row['future_beats_present'] == 0.0
+    # the untrained head of the same config is not a copier
+    assert row['untrained_copy_rate'] < 0.9
+    assert row['untrained_distinct_rows'] == row['distinct_rows']

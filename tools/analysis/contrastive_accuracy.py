@@ -9,7 +9,11 @@ runs them in batches through the model in eval mode and reports, for every
 level with a ContrastiveMotionHead, how often the positive ranks first among
 all sampled targets (``con_acc``, chance 1 / (clips x locations x T_l)) and
 among the same clip and position's time steps (``con_temporal_acc``, chance
-1 / T_l).
+1 / T_l), and whether it predicts the future or copies the present, over the
+rows whose future target is distinct from the other times: ``future_acc``
+(chance ``future_chance`` = 1 / T_l), ``copy_rate``, ``future_beats_present``,
+each also for an untrained head of the same config on the same features
+(``untrained_*``).
 """
 import json
 import os
@@ -51,6 +55,15 @@ def main(argv=None):
               f'{row["con_temporal_acc"]:.3f} (chance '
               f'{row["chance_temporal"]:.3f}), T_l={row["time_steps"]}, '
               f'{row["batches"]} batches')
+        fmt = (lambda v: 'n/a' if v is None else f'{v:.3f}')
+        print(f'  future (distinct rows {row["distinct_rows"]:.2f}): '
+              f'future_acc {fmt(row["future_acc"])} (chance '
+              f'{row["future_chance"]:.3f}), copy_rate '
+              f'{fmt(row["copy_rate"])}, future_beats_present '
+              f'{fmt(row["future_beats_present"])}; untrained head: '
+              f'{fmt(row["untrained_future_acc"])} / '
+              f'{fmt(row["untrained_copy_rate"])} / '
+              f'{fmt(row["untrained_future_beats_present"])}')
     if args.out:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as handle:
