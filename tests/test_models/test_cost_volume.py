@@ -7,7 +7,7 @@ import torch
 from mmhcml.models.ops import (cost_volume, cost_volume_displacements,
                                num_displacements)
 
-IMPLS = ('reference', 'fast', 'auto')  # every path that runs on a CPU
+IMPLS = ('reference', 'fast', 'native', 'auto')  # every path that runs on a CPU
 
 
 def brute_force(f1, f2, d, s):

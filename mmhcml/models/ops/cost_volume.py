@@ -21,21 +21,28 @@ Implementations with equal output (``impl``):
   enough to stay in cache: each chunk is normalised, correlated one
   displacement at a time and, in the backward pass, normalised again and
   differentiated by hand, so the extra memory is a few chunk-sized buffers.
+* ``'native'`` (CPU, :mod:`.cost_volume_native`) computes the forward pass
+  with a compiled C kernel that reads each frame pair once per displacement
+  row and keeps the partial sums in L1 (3-10x ``'fast'``); the backward pass
+  is ``'fast'``'s, and float64 inputs run ``'fast'``. Without autograd the PMB's frame pairs are read in place.
 * ``'triton'`` (CUDA, :mod:`.cost_volume_triton`) computes all displacements
   of a block of pixels in one program with the normalisation folded in.
-* ``'auto'`` is ``'triton'`` for CUDA tensors when Triton is installed and
+* ``'auto'`` is ``'triton'`` for CUDA tensors when Triton is installed,
+  ``'native'`` for CPU tensors when the C kernel could be compiled, and
   ``'fast'`` otherwise.
 
 ``tools/analysis/benchmark_cost_volume.py`` times them against an
 ``unfold``-based implementation; ``docs/benchmark.md`` has the figures.
 """
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
+from .cost_volume_native import (native_available, native_cost_volume,
+                                 native_temporal_cost_volume)
 from .cost_volume_triton import (triton_available, triton_cost_volume,
                                  triton_temporal_cost_volume)
 
@@ -44,7 +51,7 @@ __all__ = [
     'cost_volume_displacements', 'num_displacements', 'temporal_cost_volume'
 ]
 
-COST_VOLUME_IMPLS = ('reference', 'fast', 'triton', 'auto')
+COST_VOLUME_IMPLS = ('reference', 'fast', 'native', 'triton', 'auto')
 
 #: Bytes of one input chunk of the ``'fast'`` path: cache-sized on CPU
 #: (measured best at 2-4 MiB); on GPUs large enough to keep launches few and
@@ -116,12 +123,17 @@ class _CosineCorrelation(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, feat1: Tensor, feat2: Tensor,
-                offsets: Tuple[Tuple[int, int], ...], eps: float) -> Tensor:
+                offsets: Tuple[Tuple[int, int], ...], eps: float,
+                native: Optional[Tuple[int, int]] = None) -> Tensor:
         n, _, h, w = feat1.shape
         inv1, live1 = _inverse_norms(feat1, eps)
         inv2, live2 = _inverse_norms(feat2, eps)
-        out = feat1.new_zeros((n, len(offsets), h, w))
         step = _chunk_size(feat1)
+        ctx.offsets, ctx.step = offsets, step
+        ctx.save_for_backward(feat1, feat2, inv1, inv2, live1, live2)
+        if native is not None:  # (max_displacement, stride): the C kernel
+            return native_cost_volume(feat1, feat2, *native, eps)
+        out = feat1.new_zeros((n, len(offsets), h, w))
         for i in range(0, n, step):
             unit1, unit2 = feat1[i:i + step] * inv1[i:i + step], \
                 feat2[i:i + step] * inv2[i:i + step]
@@ -129,8 +141,6 @@ class _CosineCorrelation(torch.autograd.Function):
                 (oy, sy), (ox, sx) = _overlap(dy, h), _overlap(dx, w)
                 out[i:i + step, k, oy, ox] = (unit1[:, :, oy, ox] *
                                               unit2[:, :, sy, sx]).sum(1)
-        ctx.save_for_backward(feat1, feat2, inv1, inv2, live1, live2)
-        ctx.offsets, ctx.step = offsets, step
         return out
 
     @staticmethod
@@ -160,7 +170,7 @@ class _CosineCorrelation(torch.autograd.Function):
                 if g is not None:
                     radial = (g * unit).sum(1, keepdim=True).mul_(live)
                     g.sub_(unit.mul_(radial)).mul_(inv)
-        return grad1, grad2, None, None
+        return grad1, grad2, None, None, None
 
 
 def _reference(feat1: Tensor, feat2: Tensor, offsets, radius: int,
@@ -177,8 +187,21 @@ def _reference(feat1: Tensor, feat2: Tensor, offsets, radius: int,
 
 def _resolve(impl: str, feat: Tensor) -> str:
     if impl == 'auto':
-        return 'triton' if feat.is_cuda and triton_available() else 'fast'
+        if feat.is_cuda:
+            return 'triton' if triton_available() else 'fast'
+        return 'native' if feat.device.type == 'cpu' and native_available() \
+            and feat.dtype != torch.float64 else 'fast'
+    if impl == 'native':
+        if feat.device.type != 'cpu':
+            raise ValueError("cost_volume impl='native' runs on CPU tensors "
+                             f'only, got a tensor on {feat.device}')
+        if feat.dtype == torch.float64:  # the kernel computes in float32
+            return 'fast'
     return impl
+
+
+def _needs_grad(*tensors: Tensor) -> bool:
+    return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
 
 
 def cost_volume(feat1: Tensor,
@@ -197,9 +220,9 @@ def cost_volume(feat1: Tensor,
             feature pixels. Defaults to ``6``.
         stride (int): ``s``, the step between displacements. Defaults to
             ``2``.
-        impl (str): ``'reference'``, ``'fast'``, ``'triton'`` (CUDA
-            tensors only) or ``'auto'``; equal outputs. Defaults to
-            ``'fast'``.
+        impl (str): ``'reference'``, ``'fast'``, ``'native'`` (CPU tensors
+            only), ``'triton'`` (CUDA tensors only) or ``'auto'``; equal
+            outputs. Defaults to ``'fast'``.
         eps (float): Lower bound of each vector norm, so zero vectors give
             similarity 0 instead of dividing by zero. Defaults to ``1e-8``.
 
@@ -221,8 +244,11 @@ def cost_volume(feat1: Tensor,
     if impl == 'reference':
         radius = (max_displacement // stride) * stride
         out = _reference(feat1, feat2, offsets, radius, eps)
+    elif impl == 'native' and not _needs_grad(feat1, feat2):
+        out = native_cost_volume(feat1, feat2, max_displacement, stride, eps)
     else:
-        out = _CosineCorrelation.apply(feat1, feat2, offsets, eps)
+        native = (max_displacement, stride) if impl == 'native' else None
+        out = _CosineCorrelation.apply(feat1, feat2, offsets, eps, native)
     return out.to(dtype)
 
 
@@ -236,9 +262,10 @@ def temporal_cost_volume(feats: Tensor,
 
     The pairs ``(F_0, F_1), ..., (F_T-2, F_T-1), (F_T-1, F_T-1)`` of the
     Prime Motion Block (section 3.2), so the output keeps ``T`` frames.
-    ``'triton'`` reads the pairs in place from the clip tensor (no copies of
-    the features, output written in ``(N, M, T, H, W)`` layout); the other
-    paths build the two ``(N * T, C, H, W)`` stacks of frames first.
+    ``'triton'``, and ``'native'`` without autograd, read the pairs in place
+    from the clip tensor (no copies of the features, output written in
+    ``(N, M, T, H, W)`` layout); the other paths build the two
+    ``(N * T, C, H, W)`` stacks of frames first.
 
     Args:
         feats (Tensor): ``(N, C, T, H, W)``, ``T >= 1``.
@@ -254,8 +281,13 @@ def temporal_cost_volume(feats: Tensor,
     _check_inputs(feats[:, :, 0], feats[:, :, 0], max_displacement, stride,
                   impl)
     n, c, t, h, w = feats.shape
-    if _resolve(impl, feats) == 'triton':
+    resolved = _resolve(impl, feats)
+    if resolved == 'triton':
         return triton_temporal_cost_volume(feats, max_displacement, stride,
+                                           eps)
+    if resolved == 'native' and not _needs_grad(feats):
+        # pairs read in place, output written as (N, M, T, H, W)
+        return native_temporal_cost_volume(feats, max_displacement, stride,
                                            eps)
     following = torch.cat([feats[:, :, 1:], feats[:, :, -1:]], dim=2)
     # (N, C, T, H, W) -> (N*T, C, H, W): each frame pair is one sample

@@ -1,0 +1,313 @@
+"""A compiled CPU kernel for the forward pass of the cost volume (Eq. 1).
+
+The pure-PyTorch ``'fast'`` path runs 49 shifted multiply-sums per chunk of
+frame pairs: each writes a ``C x H x W`` product and reads it back, so the
+cost volume moves about ``3 * 49`` times its inputs through memory and is
+bound by that and by the Python loop, not by its multiply-adds. This kernel
+reads each frame pair once per displacement row and keeps the row's ``m``
+partial sums in L1::
+
+    for each pair, output row y, displacement row dy:
+        acc[j][x] = 0                                  (m x W floats)
+        for c in channels:                             F_t row, F_t+1 row y+dy
+            acc[j][x] += F_t[c, y, x] * F_t+1[c, y + dy, x + dx_j]
+        cv[(dy, dx_j), y, x] = acc[j][x] / (|F_t(y, x)| |F_t+1(y+dy, x+dx_j)|)
+
+The innermost loop runs along the image row, so the compiler vectorises it
+without reordering any sum (no ``-ffast-math``): the result equals the
+reference to float32 rounding. The inverse norms come from one PyTorch pass.
+The frame pairs ``(F_t, F_t+1)`` of the Prime Motion Block are read in place
+from the ``(N, C, T, H, W)`` features and the output is written in
+``(N, M, T, H, W)`` layout: no copies of the pairs, no transposes.
+
+The kernel is plain C (no PyTorch headers), compiled on first use with the
+system C compiler into ``$MMHCML_CACHE`` (default ``~/.cache/mmhcml``; one
+file per source, flags and CPU model; about a second) and called through
+:mod:`ctypes`, which releases the GIL, so ``torch.get_num_threads()`` Python
+threads each run a block of output rows. Without a compiler, or with
+``MMHCML_NATIVE_KERNELS=0``, :func:`native_available` is false and
+``impl='auto'`` falls back to ``'fast'``.
+"""
+import ctypes
+import hashlib
+import os
+import os.path as osp
+import platform
+import shutil
+import subprocess
+import tempfile
+import threading
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from typing import Optional
+
+import torch
+from torch import Tensor
+
+__all__ = ['native_available', 'native_cost_volume',
+           'native_temporal_cost_volume']
+
+_SOURCE = r'''
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Tasks [task_begin, task_end) of the (pair, band of `band` rows) grid.
+   Pair p: clip p / T, frame t = p % T of f1, frame t2 = min(t + shift,
+   T - 1) of f2. f1/f2 element (clip, c, t, y, x) at clip*sn + c*sc + t*st
+   + y*w + x; inv1/inv2 (clip, t, y, x) at (clip*T + t)*h*w + y*w + x; out
+   (clip, k, t, y, x) at clip*on + k*ok + t*ot + y*w + x.
+   A band of rows is one flat vector of n = rows * w pixels: the partner of
+   pixel q at displacement (dy, dx) is q + dy*w + dx in the flat frame, so
+   the inner loop runs over the whole band; positions whose x + dx left the
+   row (wrapped to the next one) are set to zero when the band is stored. */
+int hcml_cost_volume_bands(const float *f1, const float *f2,
+                           const float *inv1, const float *inv2, float *out,
+                           int64_t task_begin, int64_t task_end,
+                           int64_t band, int64_t T, int64_t C, int64_t h,
+                           int64_t w, int64_t sn, int64_t sc, int64_t st,
+                           int64_t on, int64_t ok, int64_t ot, int64_t steps,
+                           int64_t s, int64_t shift) {
+  const int64_t m = 2 * steps + 1, R = steps * s, hw = h * w;
+  const int64_t bands = (h + band - 1) / band;
+  float *acc = (float *)malloc(sizeof(float) * m * band * w);
+  if (!acc) return 1;
+  for (int64_t task = task_begin; task < task_end; ++task) {
+    const int64_t p = task / bands, clip = p / T, t = p % T;
+    const int64_t y0 = (task % bands) * band;
+    const int64_t y1 = y0 + band < h ? y0 + band : h;
+    int64_t t2 = t + shift;
+    if (t2 > T - 1) t2 = T - 1;
+    const float *a0 = f1 + clip * sn + t * st;
+    const float *b0 = f2 + clip * sn + t2 * st;
+    const float *i1 = inv1 + (clip * T + t) * hw;
+    const float *i2 = inv2 + (clip * T + t2) * hw;
+    float *o0 = out + clip * on + t * ot;
+    for (int64_t i = 0; i < m; ++i) {
+      const int64_t dy = i * s - R;
+      /* rows of the band whose partner row y + dy is inside */
+      int64_t ylo = y0 > -dy ? y0 : -dy, yhi = y1 < h - dy ? y1 : h - dy;
+      if (yhi < ylo) yhi = ylo;
+      const int64_t qlo = ylo * w, qhi = yhi * w;
+      memset(acc, 0, sizeof(float) * m * band * w);
+      for (int64_t c = 0; c < C; ++c) {
+        const float *a = a0 + c * sc;
+        const float *b = b0 + c * sc;
+        for (int64_t j = 0; j < m; ++j) {
+          const int64_t off = dy * w + j * s - R;
+          /* keep q + off inside the frame [0, hw) */
+          int64_t lo = qlo, hi = qhi;
+          if (lo + off < 0) lo = -off;
+          if (hi + off > hw) hi = hw - off;
+          float *restrict r = acc + j * band * w - y0 * w;
+          const float *restrict aa = a;
+          const float *restrict bb = b + off;
+          for (int64_t q = lo; q < hi; ++q) r[q] += aa[q] * bb[q];
+        }
+      }
+      for (int64_t j = 0; j < m; ++j) {
+        const int64_t dx = j * s - R;
+        const int64_t xlo = dx < 0 ? -dx : 0, xhi = dx > 0 ? w - dx : w;
+        float *o = o0 + (i * m + j) * ok;
+        const float *r = acc + j * band * w - y0 * w;
+        for (int64_t y = y0; y < y1; ++y) {
+          float *orow = o + y * w;
+          if (y < ylo || y >= yhi) {
+            memset(orow, 0, sizeof(float) * w);
+            continue;
+          }
+          const float *rr = r + y * w, *n1 = i1 + y * w,
+                      *n2 = i2 + (y + dy) * w + dx;
+          int64_t x = 0;
+          for (; x < xlo && x < w; ++x) orow[x] = 0.f;
+          for (; x < xhi; ++x) orow[x] = rr[x] * n1[x] * n2[x];
+          for (; x < w; ++x) orow[x] = 0.f;
+        }
+      }
+    }
+  }
+  free(acc);
+  return 0;
+}
+'''
+
+#: Pixels per band of rows (one task): the band's ``m`` partial sums
+#: (``m * BAND_PIXELS`` floats) stay in L1.
+BAND_PIXELS = 256
+
+_FLAGS = ('-O3', '-std=c99', '-fPIC', '-shared')
+_ARCH_FLAGS = ('-march=native', )
+
+_lib: Optional[ctypes.CDLL] = None
+_tried = False
+_lock = threading.Lock()
+_pool: Optional[ThreadPoolExecutor] = None
+_pool_size = 0
+
+
+def _cpu_model() -> str:
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _compile(cache_dir: str) -> Optional[str]:
+    """Path of the compiled library, building it when missing."""
+    compiler = os.environ.get('CC') or shutil.which('cc') or shutil.which(
+        'gcc')
+    if compiler is None:
+        return None
+    for flags in (_FLAGS + _ARCH_FLAGS, _FLAGS):
+        key = hashlib.sha1('\0'.join(
+            (_SOURCE, compiler, *flags, _cpu_model(),
+             platform.machine())).encode()).hexdigest()[:16]
+        path = osp.join(cache_dir, f'hcml_cost_volume_{key}.so')
+        if osp.isfile(path):
+            return path
+        os.makedirs(cache_dir, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
+            src = osp.join(tmp, 'cost_volume.c')
+            with open(src, 'w') as f:
+                f.write(_SOURCE)
+            built = osp.join(tmp, 'lib.so')
+            try:
+                subprocess.run([compiler, *flags, src, '-o', built],
+                               check=True, capture_output=True, timeout=120)
+            except (OSError, subprocess.SubprocessError):
+                continue
+            os.replace(built, path)  # atomic: concurrent builds are alike
+        return path
+    return None
+
+
+def _load() -> Optional[ctypes.CDLL]:
+    global _lib, _tried
+    with _lock:
+        if _tried:
+            return _lib
+        _tried = True
+        if os.environ.get('MMHCML_NATIVE_KERNELS', '1') == '0':
+            return None
+        cache = os.environ.get('MMHCML_CACHE') or osp.join(
+            osp.expanduser('~'), '.cache', 'mmhcml')
+        try:
+            path = _compile(cache)
+            lib = ctypes.CDLL(path) if path else None
+        except OSError as err:
+            warnings.warn(f'native cost volume kernel unavailable ({err}); '
+                          "using impl='fast'")
+            lib = None
+        if lib is not None:
+            fn = lib.hcml_cost_volume_bands
+            fn.restype = ctypes.c_int
+            fn.argtypes = [ctypes.c_void_p] * 5 + [ctypes.c_int64] * 16
+        _lib = lib
+        return _lib
+
+
+def native_available() -> bool:
+    """Whether the compiled kernel can run (a C compiler was found or the
+    library is cached, and ``MMHCML_NATIVE_KERNELS`` is not ``0``)."""
+    return _load() is not None
+
+
+def _executor(threads: int) -> ThreadPoolExecutor:
+    global _pool, _pool_size
+    with _lock:
+        if _pool is None or _pool_size != threads:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool = ThreadPoolExecutor(threads,
+                                       thread_name_prefix='hcml_cv')
+            _pool_size = threads
+        return _pool
+
+
+def _inverse_norms(feats: Tensor, eps: float) -> Tensor:
+    """``1 / max(||F||, eps)`` over dim 1, as ``(N, T, H, W)`` contiguous."""
+    norm = torch.linalg.vector_norm(feats, dim=1)
+    return norm.clamp_min_(eps).reciprocal_().contiguous()
+
+
+def _run(f1: Tensor, f2: Tensor, inv1: Tensor, inv2: Tensor, out: Tensor,
+         pairs: int, frames: int, steps: int, stride: int,
+         shift: int) -> None:
+    lib = _load()
+    if lib is None:
+        raise RuntimeError('the native cost volume kernel is unavailable '
+                           '(no C compiler, or MMHCML_NATIVE_KERNELS=0)')
+    h, w = f1.shape[-2:]
+    c = f1.shape[1]
+    sn, sc = f1.stride(0), f1.stride(1)
+    st = f1.stride(2) if f1.dim() == 5 else 0
+    on, ok = out.stride(0), out.stride(1)
+    ot = out.stride(2) if out.dim() == 5 else 0
+    band = min(h, max(1, -(-BAND_PIXELS // w)))
+    tasks = pairs * (-(-h // band))
+    threads = max(1, min(torch.get_num_threads(), tasks))
+    args = (f1.data_ptr(), f2.data_ptr(), inv1.data_ptr(), inv2.data_ptr(),
+            out.data_ptr())
+    tail = (band, frames, c, h, w, sn, sc, st, on, ok, ot, steps, stride,
+            shift)
+    fn = lib.hcml_cost_volume_bands
+    if threads == 1:
+        codes = [fn(*args, 0, tasks, *tail)]
+    else:
+        bounds = [tasks * i // threads for i in range(threads + 1)]
+        futures = [
+            _executor(threads).submit(fn, *args, lo, hi, *tail)
+            for lo, hi in zip(bounds[:-1], bounds[1:]) if hi > lo
+        ]
+        codes = [f.result() for f in futures]
+    if any(codes):
+        raise MemoryError('native cost volume kernel: out of memory')
+
+
+def _as_float(x: Tensor) -> Tensor:
+    """float32, each ``H x W`` plane dense; other strides are the kernel's
+    arguments, so channel or frame slices of a larger tensor are read in
+    place."""
+    x = x.float()
+    if x.stride(-1) != 1 or x.stride(-2) != x.shape[-1]:
+        x = x.contiguous()
+    return x
+
+
+@torch.no_grad()
+def native_temporal_cost_volume(feats: Tensor, max_displacement: int,
+                                stride: int, eps: float = 1e-8) -> Tensor:
+    """Cost volume of the pairs ``(F_t, F_min(t+1, T-1))`` read in place.
+
+    Forward only (no autograd graph). Shape: ``(N, C, T, H, W)`` ->
+    ``(N, M, T, H, W)``, float32 inputs computed as such, others in float32
+    and returned in their dtype.
+    """
+    dtype = feats.dtype
+    x = _as_float(feats)
+    n, _, t, h, w = x.shape
+    steps = max_displacement // stride
+    m = 2 * steps + 1
+    inv = _inverse_norms(x, eps)
+    out = x.new_empty((n, m * m, t, h, w))
+    _run(x, x, inv, inv, out, n * t, t, steps, stride, 1)
+    return out.to(dtype)
+
+
+@torch.no_grad()
+def native_cost_volume(feat1: Tensor, feat2: Tensor, max_displacement: int,
+                       stride: int, eps: float = 1e-8) -> Tensor:
+    """Cost volume of two ``(N, C, H, W)`` maps; forward only."""
+    dtype = feat1.dtype
+    a, b = _as_float(feat1), _as_float(feat2)
+    n, _, h, w = a.shape
+    steps = max_displacement // stride
+    m = 2 * steps + 1
+    inv1, inv2 = _inverse_norms(a, eps), _inverse_norms(b, eps)
+    out = a.new_empty((n, m * m, h, w))
+    _run(a, b, inv1, inv2, out, n, 1, steps, stride, 0)
+    return out.to(dtype)
