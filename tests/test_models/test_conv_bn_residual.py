@@ -168,3 +168,30 @@ def test_half_inputs_keep_float32_statistics():
     # the result (values up to ~4, where a bf16 step is 2^-6)
     torch.testing.assert_close(out.float(), expected, rtol=2**-6,
                                atol=2**-5)
+
+
+@pytest.mark.parametrize('bias,affine,kernel', [(False, True, 1),
+                                                (True, True, 3),
+                                                (True, False, 3)])
+def test_fold_conv_bn_equals_the_modules_in_eval(bias, affine, kernel):
+    from mmhcml.models.ops import fold_conv_bn, inference_foldable
+    torch.manual_seed(0)
+    conv = nn.Conv3d(5, 7, (1, kernel, kernel), padding=(0, kernel // 2,
+                                                         kernel // 2),
+                     bias=bias)
+    bn = nn.BatchNorm3d(7, affine=affine)
+    bn.running_mean.uniform_(-1, 1)
+    bn.running_var.uniform_(0.5, 2)
+    if affine:
+        nn.init.normal_(bn.weight)
+        nn.init.normal_(bn.bias)
+    bn.eval()
+    assert inference_foldable(conv, bn)
+    x = torch.randn(2, 5, 3, 6, 6)
+    weight, shift = fold_conv_bn(conv, bn)
+    with torch.no_grad():
+        torch.testing.assert_close(
+            nn.functional.conv3d(x, weight, shift, padding=conv.padding),
+            bn(conv(x)), rtol=1e-5, atol=1e-5)
+    bn.train()
+    assert not inference_foldable(conv, bn)  # batch statistics

@@ -47,3 +47,63 @@ def test_pmb_rejects_bad_displacements_as_the_cost_volume_does(kwargs, match):
     f = torch.randn(1, 2, 4, 4)
     with pytest.raises(ValueError, match=match):
         cost_volume(f, f, **dict(dict(max_displacement=2, stride=1), **kwargs))
+
+
+def randomised_bns(module, seed=0):
+    """Non-trivial running statistics and affine parameters in every BN."""
+    gen = torch.Generator().manual_seed(seed)
+    for bn in module.modules():
+        if isinstance(bn, torch.nn.modules.batchnorm._BatchNorm):
+            c = bn.num_features
+            bn.running_mean.copy_(torch.randn(c, generator=gen) * 0.3)
+            bn.running_var.copy_(torch.rand(c, generator=gen) + 0.5)
+            bn.weight.data.copy_(torch.randn(c, generator=gen))
+            bn.bias.data.copy_(torch.randn(c, generator=gen) * 0.5)
+    return module
+
+
+@pytest.mark.parametrize('impl', ['reference', 'fast', 'native', 'auto'])
+@pytest.mark.parametrize('fuse_kernel', [1, 3])
+def test_folded_inference_equals_the_modules(impl, fuse_kernel):
+    pmb = randomised_bns(MODELS.build(dict(
+        type='PrimeMotionBlock', in_channels=16, fuse_kernel=fuse_kernel,
+        cost_volume_impl=impl))).eval()
+    x = torch.randn(2, 16, 3, 9, 10)
+    with torch.no_grad():
+        assert pmb.can_fold(x)
+        folded = pmb(x)
+        modules = pmb.forward_modules(x)
+    # ReLU after the fuse conv: a good share of exact zeros in both
+    assert 0.1 < (modules == 0).float().mean() < 0.9
+    torch.testing.assert_close(folded, modules, rtol=1e-5, atol=1e-5)
+
+
+def test_folding_follows_the_current_parameters():
+    # folded weights are computed per call: a changed BN shows at once
+    pmb = randomised_bns(MODELS.build(dict(
+        type='PrimeMotionBlock', in_channels=8))).eval()
+    x = torch.randn(1, 8, 2, 6, 6)
+    with torch.no_grad():
+        before = pmb(x)
+        pmb.fuse.norm.bias.add_(1.0)
+        after = pmb(x)
+        torch.testing.assert_close(after, pmb.forward_modules(x))
+    assert not torch.allclose(before, after)
+
+
+def test_folding_only_at_inference():
+    pmb = MODELS.build(dict(type='PrimeMotionBlock', in_channels=8))
+    x = torch.randn(1, 8, 2, 6, 6)
+    with torch.no_grad():
+        assert not pmb.can_fold(x)  # training mode: batch statistics
+    pmb.eval()
+    assert not pmb.can_fold(x)  # grad enabled and trainable parameters
+    with torch.no_grad():
+        assert pmb.can_fold(x)
+        assert not pmb.can_fold(x.double())
+        pmb.fuse.register_forward_hook(lambda *args: None)
+        assert not pmb.can_fold(x)  # hooks would be skipped
+    frozen = MODELS.build(dict(type='PrimeMotionBlock', in_channels=8)).eval()
+    frozen.requires_grad_(False)
+    assert frozen.can_fold(x)  # a frozen eval block (progressive stages)
+    assert not frozen.can_fold(x.requires_grad_())

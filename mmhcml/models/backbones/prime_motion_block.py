@@ -1,14 +1,17 @@
 """Prime Motion Block (paper section 3.2, appendix C.2, Figure 6)."""
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 from mmcv.cnn import ConvModule, build_norm_layer
 from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmaction.registry import MODELS
 from mmaction.utils import ConfigType, OptConfigType
-from ..ops import (COST_VOLUME_IMPLS, check_displacement, num_displacements,
+from ..ops import (COST_VOLUME_IMPLS, check_displacement, fold_conv_bn,
+                   inference_foldable, num_displacements,
                    temporal_cost_volume)
 
 __all__ = ['PrimeMotionBlock']
@@ -136,11 +139,117 @@ class PrimeMotionBlock(BaseModule):
             impl=self.cost_volume_impl)
 
     def forward(self, x: Tensor) -> Tensor:
-        """Motion features ``P`` of backbone features ``x`` (see class doc)."""
+        """Motion features ``P`` of backbone features ``x`` (see class doc).
+
+        At inference (eval mode, nothing to differentiate, float32, no
+        autocast) this runs :meth:`forward_folded`, which equals
+        :meth:`forward_modules` to float rounding.
+        """
         if x.dim() != 5 or x.shape[1] != self.in_channels:
             raise ValueError(
                 f'PrimeMotionBlock expects (N, {self.in_channels}, T, H, W), '
                 f'got {tuple(x.shape)}')
+        if x.shape[2] < 2:
+            raise ValueError(
+                'PrimeMotionBlock needs at least 2 frames to compute a cost '
+                f'volume, got input of shape {tuple(x.shape)} '
+                f'(T={x.shape[2]})')
+        if self.can_fold(x):
+            return self.forward_folded(x)
+        return self.forward_modules(x)
+
+    def forward_modules(self, x: Tensor) -> Tensor:
+        """The block as its modules: conv, BN, ReLU, cost volume, BN, ReLU,
+        concatenation, conv, BN, ReLU (training and the reference)."""
         reduced = self.reduce(x)
         costs = self.cost_act(self.cost_norm(self.temporal_cost_volume(reduced)))
         return self.fuse(torch.cat([costs.to(reduced.dtype), reduced], dim=1))
+
+    @staticmethod
+    def _plain_conv_bn_relu(module: nn.Module) -> bool:
+        return (isinstance(module, ConvModule) and module.with_norm
+                and module.with_activation
+                and tuple(module.order) == ('conv', 'norm', 'act')
+                and type(module.activate) is nn.ReLU
+                and not module._forward_hooks
+                and not module._forward_pre_hooks
+                and inference_foldable(module.conv, module.norm))
+
+    def can_fold(self, x: Tensor) -> bool:
+        """Whether :meth:`forward_folded` may run: eval mode, no gradient
+        wanted, a float32 CPU or CUDA input outside autocast, and the
+        layers conv -> BatchNorm -> ReLU as built by default."""
+        if self.training or x.dtype != torch.float32 or \
+                torch.is_autocast_enabled(x.device.type):
+            return False
+        if torch.is_grad_enabled() and (x.requires_grad or any(
+                p.requires_grad for p in self.parameters())):
+            return False
+        return (self._plain_conv_bn_relu(self.reduce)
+                and self._plain_conv_bn_relu(self.fuse)
+                and type(self.cost_act) is nn.ReLU
+                and isinstance(self.cost_norm,
+                               nn.modules.batchnorm._BatchNorm)
+                and not self.cost_norm.training
+                and self.cost_norm.running_mean is not None
+                and not self.cost_norm._forward_hooks
+                and not self.cost_norm._forward_pre_hooks)
+
+    def _cost_affine(self) -> Tuple[Tensor, Tensor]:
+        """Scale and shift of ``cost_norm`` with its running statistics."""
+        bn = self.cost_norm
+        scale = torch.rsqrt(bn.running_var.float() + bn.eps)
+        if bn.affine:
+            scale = scale * bn.weight.float()
+        shift = -bn.running_mean.float() * scale
+        if bn.affine:
+            shift = shift + bn.bias.float()
+        return scale, shift
+
+    @torch.no_grad()
+    def forward_folded(self, x: Tensor) -> Tensor:
+        """Inference: each conv with its BN folded in, no concatenation.
+
+        ::
+
+            buf = empty (N, M + C', T, H, W)
+            buf[:, M:] = ReLU(W_r' x + b_r')            reduce, BN folded
+            buf[:, :M] = cost volume of buf[:, M:]      written in place
+            buf[:, :M] = ReLU(s * buf[:, :M] + t)       cost BN, in place
+            P = ReLU(W_f' buf + b_f')                   fuse, BN folded
+
+        The reduced features are written where the concatenation would
+        copy them and the cost volume (``'native'``: in place, no frame
+        pair copies) into the channels before them, so the fuse conv reads
+        one buffer; five passes over ``C'``-wide tensors are gone (the BN
+        and the concatenation copies). Equal to :meth:`forward_modules` to
+        float rounding (``tests/test_models/test_prime_motion_block.py``).
+        """
+        n, c, t, h, w = x.shape
+        m, red = self.num_costs, self.reduced_channels
+        length = t * h * w
+        buf = x.new_empty((n, m + red, t, h, w))
+        flat = buf.view(n, m + red, length)
+        weight, bias = fold_conv_bn(self.reduce.conv, self.reduce.norm)
+        torch.baddbmm(
+            bias[None, :, None].expand(n, red, length),
+            weight.reshape(red, c).expand(n, red, c),
+            x.reshape(n, c, length),
+            out=flat[:, m:]).relu_()
+        costs = buf[:, :m]
+        temporal_cost_volume(buf[:, m:], self.max_displacement, self.stride,
+                             impl=self.cost_volume_impl, out=costs)
+        scale, shift = self._cost_affine()
+        flat[:, :m].mul_(scale[None, :, None]).add_(
+            shift[None, :, None]).relu_()
+        weight, bias = fold_conv_bn(self.fuse.conv, self.fuse.norm)
+        conv = self.fuse.conv
+        if conv.kernel_size == (1, 1, 1) and conv.stride == (1, 1, 1) and \
+                conv.padding == (0, 0, 0) and conv.groups == 1:
+            out = torch.baddbmm(
+                bias[None, :, None].expand(n, self.out_channels, length),
+                weight.reshape(self.out_channels, m + red).expand(
+                    n, self.out_channels, m + red), flat)
+            return out.relu_().view(n, self.out_channels, t, h, w)
+        return F.conv3d(buf, weight, bias, conv.stride, conv.padding,
+                        conv.dilation, conv.groups).relu_()

@@ -39,7 +39,10 @@ from mmcv.cnn.bricks.wrappers import Conv3d as MMCVConv3d
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-__all__ = ['channel_moments', 'conv_bn_residual', 'foldable']
+__all__ = [
+    'channel_moments', 'conv_bn_residual', 'foldable', 'fold_conv_bn',
+    'inference_foldable'
+]
 
 
 class _ChannelMoments(torch.autograd.Function):
@@ -180,3 +183,47 @@ def conv_bn_residual(residual: Tensor, x: Tensor, conv: nn.Module,
                         folded.to(x.dtype).expand(n, c_out, c_in), flat)
     out = out.add_(shift.to(out.dtype)[None, :, None])
     return out.reshape(residual.shape)
+
+
+def inference_foldable(conv: nn.Module, bn: nn.Module) -> bool:
+    """Whether :func:`fold_conv_bn` can replace ``bn(conv(x))`` at inference:
+    a plain ``nn.Conv3d`` (or MMCV's wrapper) of any kernel, stride or
+    padding, and a BatchNorm in eval mode with running statistics, neither
+    with forward hooks nor with a ``forward`` of its own (``SyncBatchNorm``
+    in eval mode uses its running statistics like BatchNorm)."""
+    return (type(conv) in _PLAIN_CONV3D
+            and isinstance(bn, nn.modules.batchnorm._BatchNorm)
+            and type(bn).forward in (nn.modules.batchnorm._BatchNorm.forward,
+                                     nn.SyncBatchNorm.forward)
+            and not bn.training and bn.running_mean is not None
+            and bn.num_features == conv.out_channels
+            and not _has_hooks(conv) and not _has_hooks(bn))
+
+
+def fold_conv_bn(conv: nn.Conv3d,
+                 bn: nn.modules.batchnorm._BatchNorm) -> Tuple[Tensor, Tensor]:
+    """Weight and bias of the one conv equal to ``bn(conv(x))`` in eval mode.
+
+    ``W' = diag(s) W``, ``b' = s (b - mu) + beta`` with
+    ``s = gamma / sqrt(var + eps)`` and the running ``mu``, ``var``
+    (``gamma = 1``, ``beta = 0`` without affine). Computed in float32 on
+    every call (a few microseconds for the PMB's weights), so loaded or
+    changed parameters are always current.
+
+    Shape:
+        - output: ``conv.weight.shape`` and ``(C_out,)``, float32
+    """
+    with torch.no_grad():
+        var = bn.running_var.float()
+        scale = torch.rsqrt(var + bn.eps)
+        shift = -bn.running_mean.float()
+        if conv.bias is not None:
+            shift = shift + conv.bias.float()
+        if bn.affine:
+            scale = scale * bn.weight.float()
+            bias = shift * scale + bn.bias.float()
+        else:
+            bias = shift * scale
+        weight = conv.weight.float() * scale.reshape(-1, *[1] *
+                                                     (conv.weight.dim() - 1))
+    return weight, bias

@@ -257,7 +257,8 @@ def temporal_cost_volume(feats: Tensor,
                          stride: int = 2,
                          *,
                          impl: str = 'fast',
-                         eps: float = 1e-8) -> Tensor:
+                         eps: float = 1e-8,
+                         out: Optional[Tensor] = None) -> Tensor:
     """Cost volume of each frame with the next one, the last with itself.
 
     The pairs ``(F_0, F_1), ..., (F_T-2, F_T-1), (F_T-1, F_T-1)`` of the
@@ -270,6 +271,11 @@ def temporal_cost_volume(feats: Tensor,
     Args:
         feats (Tensor): ``(N, C, T, H, W)``, ``T >= 1``.
         max_displacement, stride, impl, eps: As :func:`cost_volume`.
+        out (Tensor, optional): Without autograd, a float32
+            ``(N, M, T, H, W)`` tensor (dense ``H x W`` planes, e.g. a
+            channel slice of a concatenation buffer) that receives the
+            result: ``'native'`` writes into it, other paths copy into it.
+            Defaults to ``None``.
 
     Shape:
         - feats: ``(N, C, T, H, W)``
@@ -282,6 +288,16 @@ def temporal_cost_volume(feats: Tensor,
                   impl)
     n, c, t, h, w = feats.shape
     resolved = _resolve(impl, feats)
+    if out is not None:
+        if _needs_grad(feats):
+            raise ValueError('temporal_cost_volume: out= is for inference '
+                             'only (no autograd through it)')
+        if resolved == 'native':
+            return native_temporal_cost_volume(feats, max_displacement,
+                                               stride, eps, out=out)
+        with torch.no_grad():
+            return out.copy_(temporal_cost_volume(
+                feats, max_displacement, stride, impl=impl, eps=eps))
     if resolved == 'triton':
         return triton_temporal_cost_volume(feats, max_displacement, stride,
                                            eps)

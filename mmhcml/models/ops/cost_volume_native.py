@@ -279,23 +279,35 @@ def _as_float(x: Tensor) -> Tensor:
 
 
 @torch.no_grad()
-def native_temporal_cost_volume(feats: Tensor, max_displacement: int,
-                                stride: int, eps: float = 1e-8) -> Tensor:
+def native_temporal_cost_volume(feats: Tensor,
+                                max_displacement: int,
+                                stride: int,
+                                eps: float = 1e-8,
+                                out: Optional[Tensor] = None) -> Tensor:
     """Cost volume of the pairs ``(F_t, F_min(t+1, T-1))`` read in place.
 
     Forward only (no autograd graph). Shape: ``(N, C, T, H, W)`` ->
     ``(N, M, T, H, W)``, float32 inputs computed as such, others in float32
-    and returned in their dtype.
+    and returned in their dtype. ``out``, a float32 ``(N, M, T, H, W)``
+    tensor whose ``H x W`` planes are dense (e.g. a channel slice of a
+    larger buffer), receives the result in place.
     """
     dtype = feats.dtype
     x = _as_float(feats)
     n, _, t, h, w = x.shape
     steps = max_displacement // stride
     m = 2 * steps + 1
+    if out is not None and (out.dtype != torch.float32 or out.shape !=
+                            (n, m * m, t, h, w) or out.stride(-1) != 1
+                            or out.stride(-2) != w):
+        raise ValueError(f'out must be a float32 {(n, m * m, t, h, w)} '
+                         'tensor with dense H x W planes, got '
+                         f'{out.dtype} {tuple(out.shape)} with strides '
+                         f'{out.stride()}')
     inv = _inverse_norms(x, eps)
-    out = x.new_empty((n, m * m, t, h, w))
-    _run(x, x, inv, inv, out, n * t, t, steps, stride, 1)
-    return out.to(dtype)
+    result = x.new_empty((n, m * m, t, h, w)) if out is None else out
+    _run(x, x, inv, inv, result, n * t, t, steps, stride, 1)
+    return result if out is not None else result.to(dtype)
 
 
 @torch.no_grad()
