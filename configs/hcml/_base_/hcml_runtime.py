@@ -25,7 +25,7 @@ default_hooks = dict(
     checkpoint=dict(type='SafeCheckpointHook', interval=5, max_keep_ckpts=3,
                     save_best='auto'),
     # a checkpoint of another model is refused, listing the keys; see
-    # README "Reliability" to load part of a model on purpose
+    # docs/reliability.md to load part of a model on purpose
     checkpoint_match=dict(type='CheckpointMatchHook'),
     # stop at the first NaN/Inf loss, naming the term
     finite_loss=dict(type='NonFiniteLossHook'),

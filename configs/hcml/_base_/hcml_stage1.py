@@ -8,7 +8,8 @@ _base_ = [
 
 # The stem, res2, PMB-1 and the flow reconstruction head learn from L_rec
 # (Eq. 2-3), weighted by lambda = 15 as in Eq. 5 (zeta = 0.01, the head's
-# default), with AdamW (README "Does it learn motion?"); no classifier.
+# default), with AdamW (docs/research/stage1_flow_generalisation/); no
+# classifier.
 model = dict(cls_head=None, motion_heads=[_base_.flow_head])
 optim_wrapper = dict(optimizer={{_base_.stage1_optimizer}})
 

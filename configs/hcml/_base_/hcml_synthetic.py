@@ -13,9 +13,10 @@ model = dict(
         backbone=dict(depth=18, base_channels=16),
         # C_p = 32 motion channels at every level (C / beta would leave P^1
         # 8 channels, P^2 16: the 1x1 fuse would squeeze 81 costs into 8). On
-        # the validation part of the real footage (README, "Does it learn
-        # motion?") C_p = 32 raised the stage-1 mean cut from 14.9% to 17.9%
-        # at equal iterations; the synthetic benchmark chose 32 as well.
+        # the validation part of the real footage
+        # (docs/research/stage1_flow_generalisation/) C_p = 32 raised the
+        # stage-1 mean cut from 14.9% to 17.9% at equal iterations; the
+        # synthetic benchmark chose 32 as well.
         motion_block=dict(reduction=2, max_displacement=4, stride=1,
                           out_channels=32)),
     cls_head=dict(num_classes=num_classes, in_channels=128,

@@ -4,7 +4,7 @@ _base_ = ['../_base_/hcml_synthetic.py', '../_base_/schedules/stage1_flow.py']
 work_dir = 'work_dirs/synthetic/stage1_synthetic'
 
 # L_rec weighted by lambda = 15 as in Eq. 5 (zeta = 0.01, the head's
-# default), AdamW (README "Does it learn motion?")
+# default), AdamW (docs/research/stage1_flow_generalisation/)
 model = dict(
     cls_head=None,
     motion_heads=[

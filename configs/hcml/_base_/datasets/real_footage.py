@@ -8,16 +8,16 @@
 # `real_footage_scheduler` (names that cannot clash with a stage config).
 real_footage_root = 'data/real_footage'
 # 3600 iterations: 6 min 22 s on the idle 2-core machine with the tiny
-# R2D (README, "Does it learn motion?": 2400 -> 4800 iterations raised the
-# validation cut from 12.4 / 13.1% to 14.9 / 15.3%, and 3600 fit C_p = 32 in
-# about the time of 5200 at C_p = 8, from the per-iteration times of
-# runs pinned to one core)
+# R2D (docs/research/stage1_flow_generalisation/; 2400 -> 4800 iterations
+# raised the validation cut from 12.4 / 13.1% to 14.9 / 15.3%, and 3600 fit
+# C_p = 32 in about the time of 5200 at C_p = 8, from the per-iteration times
+# of runs pinned to one core)
 real_footage_iters = 3600
 # Half of the clips are enlarged 1.5x before the crop: their own motion
 # grows 1.5x and the crop window gets room to pan at up to 8 px/frame (64x96
 # crops of 96x128 frames cap the pans at (96 - 64) // 7 = 4 px/frame, and
-# the footage rarely moves faster, so nothing in training did). Round 5 on
-# the validation part: mean cut 18.5 / 19.0% against 17.3 / 18.4%, texture
+# the footage rarely moves faster, so nothing in training did). On the
+# validation part: mean cut 18.5 / 19.0% against 17.3 / 18.4%, texture
 # end-point error at shifts up to 8 px/frame 1.74 / 1.61 px against 2.63.
 real_footage_zoom = [dict(type='Resize', scale=1.5, keep_ratio=True)]
 real_footage_dataloader = dict(

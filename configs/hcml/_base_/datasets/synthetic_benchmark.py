@@ -2,8 +2,8 @@
 # mmhcml/benchmarks/synthetic_study.py). Every key starts with ``bench_`` so
 # that this file can be a second base next to any configs/hcml/synthetic/
 # run config; the study's generated configs wire the keys in. Each value is a
-# decision measured on the val split (README, "Synthetic motion benchmark";
-# the probes in docs/results/synthetic_benchmark/redesign/).
+# decision measured on the val split (docs/results_synthetic.md, "Why the
+# benchmark looks like this").
 #
 # Data: the four translation pairs (8 classes), each object a bar along its
 # motion axis, sharp frames (no streaks); 16-frame 80x80 videos, and models
@@ -24,7 +24,7 @@ bench_motion_block = dict(max_displacement=3, out_channels=32)
 
 # Optimiser of every labelled run and of stages 2-3 (stage 1 keeps its own
 # AdamW, _base_/schedules/stage1_flow.py): AdamW lr 1e-3. Measured on val
-# (docs/results/synthetic_benchmark/diagnosis, runs 2-12): SGD at lr 0.05 or
+# (docs/results_synthetic.md): SGD at lr 0.05 or
 # 0.02 collapses the baseline to a uniform output, at 0.01-0.002 it learns
 # nothing in 300 iterations; AdamW without zero-initialised residuals is the
 # only recipe whose loss falls.

@@ -59,7 +59,7 @@ test_evaluator = val_evaluator
 # the unlabelled split, for the self-supervised stages: frames resized to
 # 96x96, half of them on to 144x144 (their motion 1.5x), then a 64x64 crop
 # that pans at a random constant speed (up to 8 px/frame) in a quarter of the
-# clips (README, "Does it learn motion?", round 5)
+# clips (docs/research/stage1_flow_generalisation/)
 unlabelled_pipeline = [
     *train_pipeline[:3],
     dict(type='Resize', scale=(96, 96), keep_ratio=False),
