@@ -14,11 +14,22 @@ cost about a baseline step. In one process, on the same device and input:
   the cls head);
 * peak memory of each (see :class:`~mmhcml.profiling.measure.PeakMemory`);
 * FLOPs of both inference models (:func:`model_complexity`).
+
+Every model is built first (its peak memory measured on the way, one step
+at a time); then the timed steps run in *rounds*, each round every case
+once (``iters`` calls), the order reversed every other round. Each ratio
+(e.g. deploy / baseline inference) is computed per round from the two
+cases' times in that round, and reported as the median over the rounds
+with its quartiles and range: a change of machine load between rounds
+hits both sides of a ratio alike, so one command gives a stable verdict on
+a shared machine. The load average before and after is recorded.
 """
 import argparse
 import copy
 import gc
+import os
 import os.path as osp
+import statistics
 from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import torch
@@ -29,11 +40,13 @@ from ..engine.hooks.progressive_freeze_hook import freeze_up_to
 from ..engine.schedule import STAGES, get_stage
 from ..models.recognizers.hcml_recognizer import motion_head_key
 from .complexity import model_complexity
-from .measure import PeakMemory, SavedActivations, device_name, time_it
+from .measure import (PeakMemory, SavedActivations, check_iters, device_name,
+                      time_call, time_it)
 
 __all__ = [
-    'AMP_MODES', 'add_comparison_args', 'benchmark_models', 'build_step',
-    'check_targets', 'format_report', 'random_batch', 'run_case',
+    'AMP_MODES', 'CASE_SETS', 'RATIO_PAIRS', 'add_comparison_args',
+    'benchmark_models', 'build_step', 'check_targets', 'format_report',
+    'interleaved_rounds', 'random_batch', 'ratio_summary', 'run_case',
     'set_with_cp', 'stage_model_cfg', 'WITH_CP_CHOICES', 'with_cp_parts'
 ]
 
@@ -266,27 +279,79 @@ def _case_plan(baseline: Config, hcml: Config, deploy: dict) -> list:
     return plan
 
 
-def _ratios(flops: Dict, cases: Dict) -> Dict:
-    """HCML / baseline ratios of FLOPs, time, memory and saved activations."""
+#: Which cases :func:`benchmark_models` builds and times.
+CASE_SETS = ('all', 'inference', 'train')
+
+#: Timed ratios: ``{ratio: (HCML case, baseline case)}``; the stage steps
+#: are added from :data:`STAGES`.
+RATIO_PAIRS = {
+    'deploy_wall_clock': ('deploy_inference', 'baseline_inference'),
+    'joint_step': ('joint_train', 'baseline_train'),
+}
+for _row in STAGES:
+    if not _row.classifies:
+        RATIO_PAIRS[f'{_row.name}_step'] = (f'{_row.name}_train',
+                                            'baseline_train')
+
+
+def ratio_summary(values: Sequence[float]) -> Optional[Dict]:
+    """``median``, quartiles ``q1``/``q3``, ``min``, ``max`` and ``rounds``
+    of per-round ratios (``None`` for none)."""
+    values = sorted(values)
+    if not values:
+        return None
+    if len(values) > 1:
+        q1, _, q3 = statistics.quantiles(values, n=4, method='inclusive')
+    else:
+        q1 = q3 = values[0]
+    return dict(median=statistics.median(values), q1=q1, q3=q3,
+                min=values[0], max=values[-1], rounds=len(values))
+
+
+def interleaved_rounds(steps: Dict[str, Callable[[], None]], device: str,
+                       repeats: int, iters: int = 1) -> Dict[str, list]:
+    """Time every step once per round (``iters`` calls, median taken),
+    ``repeats`` rounds, the order reversed every other round.
+
+    Returns:
+        dict: ``{name: [round median ms, ...]}`` and, under ``'_calls'``,
+        ``{name: [every call's ms]}``.
+    """
+    check_iters(repeats, 0)
+    check_iters(iters, 0)
+    names = list(steps)
+    rounds: Dict[str, list] = {name: [] for name in names}
+    calls: Dict[str, list] = {name: [] for name in names}
+    for index in range(repeats):
+        print(f'[benchmark] round {index + 1}/{repeats}', flush=True)
+        for name in (names if index % 2 == 0 else names[::-1]):
+            times = [time_call(steps[name], device) for _ in range(iters)]
+            calls[name] += times
+            rounds[name].append(statistics.median(times))
+    return dict(rounds, _calls=calls)
+
+
+def _ratios(flops: Dict, cases: Dict, rounds: Dict[str, list]) -> Dict:
+    """HCML / baseline ratios: FLOPs, memory, saved activations, and for
+    each of :data:`RATIO_PAIRS` the median of the per-round time ratios
+    (``ratio_spread`` holds its quartiles and range)."""
 
     def case(name, key):
         return (cases.get(name) or {}).get(key)
 
     ratios = dict(
         flops=_ratio(flops['hcml']['flops'], flops['baseline']['flops']),
-        deploy_wall_clock=_ratio(case('deploy_inference', 'median_ms'),
-                                 case('baseline_inference', 'median_ms')),
-        joint_step=_ratio(case('joint_train', 'median_ms'),
-                          case('baseline_train', 'median_ms')),
         peak_memory=_ratio(case('joint_train', 'peak_bytes'),
                            case('baseline_train', 'peak_bytes')),
         saved_activations=_ratio(case('joint_train', 'saved_bytes'),
                                  case('baseline_train', 'saved_bytes')))
-    for row in STAGES:
-        if not row.classifies:
-            ratios[f'{row.name}_step'] = _ratio(
-                case(f'{row.name}_train', 'median_ms'),
-                case('baseline_train', 'median_ms'))
+    spread = {}
+    for key, (hcml, base) in RATIO_PAIRS.items():
+        per_round = [a / b for a, b in zip(rounds.get(hcml, []),
+                                           rounds.get(base, [])) if b > 0]
+        spread[key] = ratio_summary(per_round)
+        ratios[key] = spread[key]['median'] if spread[key] else None
+    ratios['ratio_spread'] = spread
     return ratios
 
 
@@ -309,17 +374,44 @@ def check_targets(ratios: Dict, limits: Dict[str, float],
     return targets
 
 
+def _measure_case(model_cfg: dict, *, train: bool, freeze: int, inputs,
+                  samples, device: str, amp: str,
+                  warmup: int) -> Tuple[Callable[[], None], Dict]:
+    """Build one case and run ``max(warmup, 1)`` steps inside
+    :class:`PeakMemory`; returns the step and ``peak_bytes``,
+    ``memory_method`` and, for training, ``saved_bytes``."""
+    gc.collect()
+    if torch.device(device).type == 'cuda':
+        torch.cuda.empty_cache()
+    with PeakMemory(device) as mem:
+        model, step, forward_loss = build_step(
+            model_cfg, train=train, freeze=freeze, inputs=inputs,
+            samples=samples, device=device, amp=amp)
+        for _ in range(max(warmup, 1)):
+            step()
+    info = dict(peak_bytes=mem.peak_bytes, memory_method=mem.method)
+    if forward_loss is not None:
+        with SavedActivations(exclude=[inputs, *model.parameters(),
+                                       *model.buffers()]) as saved:
+            forward_loss()  # the graph is dropped with the loss
+        info['saved_bytes'] = saved.nbytes
+    return step, info
+
+
 def benchmark_models(baseline: Config,
                      hcml: Config,
                      *,
                      shape: Sequence[int] = (16, 224, 224),
                      batch: int = 8,
-                     iters: int = 10,
-                     warmup: int = 3,
+                     iters: int = 1,
+                     warmup: int = 1,
+                     repeats: int = 7,
                      device: str = 'cpu',
                      amp: str = 'none',
                      cost_volume_impl: Optional[str] = None,
-                     with_cp: Optional[str] = None) -> Dict:
+                     with_cp: Optional[str] = None,
+                     cases: str = 'all',
+                     threads: Optional[int] = None) -> Dict:
     """Benchmark ``baseline`` against ``hcml`` (see module docstring).
 
     Args:
@@ -328,8 +420,12 @@ def benchmark_models(baseline: Config,
         shape (Sequence[int]): ``(T, H, W)`` of each clip.
             Defaults to ``(16, 224, 224)``.
         batch (int): Clips per step. Defaults to ``8``.
-        iters (int): Timed iterations per case. Defaults to ``10``.
-        warmup (int): Untimed iterations first. Defaults to ``3``.
+        iters (int): Timed calls per case and round (their median is the
+            round's time). Defaults to ``1``.
+        warmup (int): Untimed steps per case after it is built (at least
+            one runs, inside the peak-memory measurement). Defaults to ``1``.
+        repeats (int): Rounds of interleaved timing; each ratio is the
+            median over the rounds. Defaults to ``7``.
         device (str): ``'cpu'`` or ``'cuda'``. Defaults to ``'cpu'``.
         amp (str): ``'none'``, ``'bf16'`` or ``'fp16'`` autocast.
             Defaults to ``'none'``.
@@ -341,10 +437,19 @@ def benchmark_models(baseline: Config,
             (also each level's motion block and fusion); checkpointed parts
             keep less memory and run their forward twice. Defaults to
             ``None``, the config's.
+        cases (str): ``'all'``, ``'inference'`` (baseline and deploy
+            inference only, for shapes where training steps are too slow)
+            or ``'train'``. Defaults to ``'all'``.
+        threads (int, optional): ``torch.set_num_threads`` first.
+            Defaults to ``None`` (PyTorch's default).
 
     Returns:
-        dict: ``device``, ``device_name``, ``setup``, ``flops``, ``cases``
-        (per case timing, throughput and ``peak_bytes``) and ``ratios``.
+        dict: ``device``, ``device_name``, ``setup`` (with ``threads``,
+        ``cpu_count`` and ``load_avg``, the 1-minute load average before
+        and after the timing), ``flops``, ``cases`` (per case
+        ``median_ms``/``min_ms`` over every timed call, ``round_ms``,
+        throughput, ``peak_bytes``) and ``ratios`` (medians over the
+        rounds; ``ratios['ratio_spread']`` their quartiles and range).
         Acceptance limits are the caller's (:func:`check_targets`;
         ``tools/analysis/benchmark.py`` adds the paper's as ``targets``).
     """
@@ -353,6 +458,14 @@ def benchmark_models(baseline: Config,
     if len(shape) != 3 or batch < 1:
         raise ValueError(f'shape must be (T, H, W) and batch >= 1, got '
                          f'shape={tuple(shape)!r}, batch={batch!r}')
+    if cases not in CASE_SETS:
+        raise ValueError(f'cases must be one of {CASE_SETS}, got {cases!r}')
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f'threads must be >= 1, got {threads!r}')
+        torch.set_num_threads(threads)
+    check_iters(iters, warmup)
+    check_iters(repeats, 0)
     if cost_volume_impl is not None:
         hcml = copy.deepcopy(hcml)
         hcml.model.backbone.motion_block.cost_volume_impl = cost_volume_impl
@@ -366,31 +479,52 @@ def benchmark_models(baseline: Config,
     flops = _flops(baseline, deploy, shape)
     inputs, samples = random_batch(shape, batch,
                                    hcml.model.cls_head.num_classes, device)
-    common = dict(inputs=inputs, samples=samples, device=device, amp=amp,
-                  iters=iters, warmup=warmup)
+    common = dict(inputs=inputs, samples=samples, device=device, amp=amp)
+    plan = [row for row in _case_plan(baseline, hcml, deploy)
+            if cases == 'all' or row[2] == (cases == 'train')]
     # priming: the first case must not pay for loading kernels and growing
     # the allocator
-    run_case(baseline.model, train=True, freeze=0, **dict(common, iters=1,
-                                                           warmup=0))
-    cases = {}
-    for name, model_cfg, train, freeze in _case_plan(baseline, hcml, deploy):
+    prime_cfg, prime_train = (baseline.model, True) if cases != 'inference' \
+        else (deploy, False)
+    _measure_case(prime_cfg, train=prime_train, freeze=0, warmup=1,
+                  **common)
+    results, steps = {}, {}
+    for name, model_cfg, train, freeze in plan:
         if model_cfg is None:
-            cases[name] = None
+            results[name] = None
             continue
-        print(f'[benchmark] {name} ...', flush=True)
-        cases[name] = run_case(model_cfg, train=train, freeze=freeze,
-                                **common)
+        print(f'[benchmark] building {name} ...', flush=True)
+        steps[name], results[name] = _measure_case(
+            model_cfg, train=train, freeze=freeze, warmup=warmup, **common)
+    load_before = os.getloadavg()[0]
+    rounds = interleaved_rounds(steps, device, repeats, iters)
+    load_after = os.getloadavg()[0]
+    calls = rounds.pop('_calls')
+    for name, info in results.items():
+        if info is None:
+            continue
+        train = 'saved_bytes' in info
+        median = statistics.median(calls[name])
+        per_s = 1e3 / median
+        info.update(median_ms=median, min_ms=min(calls[name]),
+                    mean_ms=statistics.fmean(calls[name]),
+                    round_ms=rounds[name])
+        info['iters_per_s' if train else 'clips_per_s'] = (
+            per_s if train else per_s * inputs.shape[0])
     return dict(
         device=torch.device(device).type,
         device_name=device_name(device),
         torch=torch.__version__,
         setup=dict(shape=list(shape), batch=batch, iters=iters,
-                   warmup=warmup, amp=amp,
+                   warmup=warmup, repeats=repeats, amp=amp, cases=cases,
+                   threads=torch.get_num_threads(),
+                   cpu_count=os.cpu_count(),
+                   load_avg=[load_before, load_after],
                    baseline_backbone=baseline.model.backbone.get('type'),
                    cost_volume_impl=hcml.model.backbone.motion_block.get(
                        'cost_volume_impl'),
                    with_cp=with_cp_parts(hcml.model)),
-        flops=flops, cases=cases, ratios=_ratios(flops, cases))
+        flops=flops, cases=results, ratios=_ratios(flops, results, rounds))
 
 
 def format_report(result: Dict) -> str:
@@ -403,9 +537,16 @@ def format_report(result: Dict) -> str:
              f'{w}, amp {setup["amp"]}, cost volume '
              f'{setup["cost_volume_impl"]}, with_cp '
              f'{setup.get("with_cp", "none")}',
+             f'timing: {setup.get("repeats", 1)} interleaved rounds x '
+             f'{setup["iters"]} call(s) per case, {setup.get("threads")} '
+             f'threads on {setup.get("cpu_count")} CPUs, load average '
+             + ' -> '.join(f'{x:.2f}' for x in setup.get('load_avg', []))
+             + ' (before -> after)',
              f'{"case":20s} {"median ms":>10s} {"per s":>10s} '
              f'{"peak MiB":>10s} {"saved MiB":>10s}']
     for name, case in result['cases'].items():
+        if case is None and setup.get('cases', 'all') != 'all':
+            continue
         if case is None:
             lines.append(f'{name:20s} {"(no head in config)":>32s}')
             continue
@@ -423,14 +564,25 @@ def format_report(result: Dict) -> str:
     fl = result['flops']
     lines.append(f'GFLOPs (1 clip): baseline {fl["baseline"]["flops"] / 1e9:.2f}'
                  f', HCML deploy {fl["hcml"]["flops"] / 1e9:.2f}')
+    spreads = result['ratios'].get('ratio_spread', {})
     for key, target in result.get('targets', {}).items():
         value = target['value']
         verdict = 'n/a' if value is None else (
             'PASS' if target['passed'] else 'FAIL')
         note = f' ({target["note"]})' if 'note' in target else ''
         shown = 'n/a' if value is None else f'{value:.3f}x'
+        spread = spreads.get(key)
+        spread = '' if not spread else (
+            f' [median of {spread["rounds"]} rounds, IQR '
+            f'{spread["q1"]:.3f}-{spread["q3"]:.3f}, range '
+            f'{spread["min"]:.3f}-{spread["max"]:.3f}]')
         lines.append(f'{key:18s} ratio {shown:>8s} <= {target["limit"]:.3f}x '
-                     f'{verdict}{note}')
+                     f'{verdict}{note}{spread}')
+    for key, spread in spreads.items():
+        if key not in result.get('targets', {}) and spread:
+            lines.append(f'{key:18s} ratio {spread["median"]:7.3f}x '
+                         f'[median of {spread["rounds"]} rounds, IQR '
+                         f'{spread["q1"]:.3f}-{spread["q3"]:.3f}]')
     saved = result['ratios'].get('saved_activations')
     if saved:
         lines.append(f'saved activations, joint / baseline training: '
