@@ -90,12 +90,52 @@ int hcml_cost_volume_bands(const float *f1, const float *f2,
       if (yhi < ylo) yhi = ylo;
       const int64_t qlo = ylo * w, qhi = yhi * w;
       memset(acc, 0, sizeof(float) * m * band * w);
-      for (int64_t c = 0; c < C; ++c) {
+      /* two channels per pass over the partial sums: half the loads and
+         stores of acc; the sum of a pair is added as one term, the same
+         order for every output */
+      int64_t c = 0;
+      for (; c + 3 < C; c += 4) {
+        const float *a = a0 + c * sc, *a1 = a + sc, *a2 = a1 + sc,
+                    *a3 = a2 + sc;
+        const float *b = b0 + c * sc, *b1 = b + sc, *b2 = b1 + sc,
+                    *b3 = b2 + sc;
+        for (int64_t j = 0; j < m; ++j) {
+          const int64_t off = dy * w + j * s - R;
+          int64_t lo = qlo, hi = qhi;
+          if (lo + off < 0) lo = -off;
+          if (hi + off > hw) hi = hw - off;
+          float *restrict r = acc + j * band * w - y0 * w;
+          const float *restrict aa = a, *restrict aa1 = a1,
+                                *restrict aa2 = a2, *restrict aa3 = a3;
+          const float *restrict bb = b + off, *restrict bb1 = b1 + off,
+                                *restrict bb2 = b2 + off,
+                                *restrict bb3 = b3 + off;
+          for (int64_t q = lo; q < hi; ++q)
+            r[q] += (aa[q] * bb[q] + aa1[q] * bb1[q]) +
+                    (aa2[q] * bb2[q] + aa3[q] * bb3[q]);
+        }
+      }
+      for (; c + 1 < C; c += 2) {
+        const float *a = a0 + c * sc, *a1 = a + sc;
+        const float *b = b0 + c * sc, *b1 = b + sc;
+        for (int64_t j = 0; j < m; ++j) {
+          const int64_t off = dy * w + j * s - R;
+          /* keep q + off inside the frame [0, hw) */
+          int64_t lo = qlo, hi = qhi;
+          if (lo + off < 0) lo = -off;
+          if (hi + off > hw) hi = hw - off;
+          float *restrict r = acc + j * band * w - y0 * w;
+          const float *restrict aa = a, *restrict aa1 = a1;
+          const float *restrict bb = b + off, *restrict bb1 = b1 + off;
+          for (int64_t q = lo; q < hi; ++q)
+            r[q] += aa[q] * bb[q] + aa1[q] * bb1[q];
+        }
+      }
+      for (; c < C; ++c) {
         const float *a = a0 + c * sc;
         const float *b = b0 + c * sc;
         for (int64_t j = 0; j < m; ++j) {
           const int64_t off = dy * w + j * s - R;
-          /* keep q + off inside the frame [0, hw) */
           int64_t lo = qlo, hi = qhi;
           if (lo + off < 0) lo = -off;
           if (hi + off > hw) hi = hw - off;
