@@ -144,3 +144,22 @@ def test_reconstruction_loss_defaults_are_eq_2_3_and_switches_add_terms():
 def test_reconstruction_loss_rejects_bad_switches(bad, match):
     with pytest.raises(ValueError, match=match):
         MODELS.build(dict(type='ReconstructionLoss', **bad))
+
+
+def test_flow_weight_adds_the_charbonnier_of_the_flow_itself():
+    """u = 0.1 px everywhere, v = 0: rho(0.1) + rho(0) per field."""
+    target = source = torch.rand(2, 3, 6, 6)
+    flow = torch.zeros(2, 2, 6, 6)
+    flow[:, 0] = 0.1
+    plain = MODELS.build(dict(type='ReconstructionLoss'))(target, source,
+                                                          flow)
+    out = MODELS.build(dict(type='ReconstructionLoss',
+                            flow_weight=0.5))(target, source, flow)
+    magnitude = (0.1**2 + 1e-6)**0.45 + RHO0
+    assert out['flow_magnitude'].item() == pytest.approx(magnitude,
+                                                         rel=1e-5)
+    assert out['loss'].item() == pytest.approx(
+        plain['loss'].item() + 0.5 * magnitude, rel=1e-5)
+    assert 'flow_magnitude' not in plain
+    with pytest.raises(ValueError, match='flow_weight'):
+        MODELS.build(dict(type='ReconstructionLoss', flow_weight=-1.0))

@@ -150,6 +150,14 @@ class ReconstructionLoss(nn.Module):
             weighted by ``exp(-smooth_edge_weight * |grad I_t|)``
             (:func:`~mmhcml.models.losses.robust_terms.
             edge_aware_smoothness`). Defaults to ``0.0`` (Eq. 3).
+        flow_weight (float): Weight of a zeroth-order term, the mean
+            Charbonnier of the flow itself, ``rho(U) + rho(V)``: flow costs
+            where the photometric term does not ask for it. On still pixels
+            Eq. 2's penalty (``alpha = 0.45``, ``eps = 1e-3``) is steep near
+            a zero residual, so a flow of a few hundredths of a pixel there
+            already raises the error above zero flow's (on still videos,
+            docs/research/stage1_flow_generalisation/). Defaults to ``0.0``
+            (off, Eq. 2-3).
 
     With the defaults the loss is Eq. 2-3 exactly; the other settings are the
     unsupervised-flow alternatives measured beside it
@@ -173,12 +181,14 @@ class ReconstructionLoss(nn.Module):
                  census_patch: int = 7,
                  ssim_weight: float = 0.0,
                  smooth_order: int = 1,
-                 smooth_edge_weight: float = 0.0) -> None:
+                 smooth_edge_weight: float = 0.0,
+                 flow_weight: float = 0.0) -> None:
         super().__init__()
         for name, value in (('charbonnier_weight', charbonnier_weight),
                             ('census_weight', census_weight),
                             ('ssim_weight', ssim_weight),
-                            ('smooth_edge_weight', smooth_edge_weight)):
+                            ('smooth_edge_weight', smooth_edge_weight),
+                            ('flow_weight', flow_weight)):
             if not (isinstance(value, (int, float))
                     and not isinstance(value, bool) and value >= 0):
                 raise ValueError(f'{name} must be a number >= 0, got '
@@ -229,6 +239,7 @@ class ReconstructionLoss(nn.Module):
         self.ssim_weight = float(ssim_weight)
         self.smooth_order = smooth_order
         self.smooth_edge_weight = float(smooth_edge_weight)
+        self.flow_weight = float(flow_weight)
 
     def photometric(self, target: Tensor, source: Tensor,
                     flow: Tensor) -> Tensor:
@@ -280,7 +291,11 @@ class ReconstructionLoss(nn.Module):
             smoothness = edge_aware_smoothness(
                 flow, target, self.smooth_order, self.smooth_edge_weight,
                 self.alpha, self.eps)
-        return dict(
-            loss=photometric + self.smooth_weight * smoothness,
-            photometric=photometric,
-            smoothness=smoothness)
+        loss = photometric + self.smooth_weight * smoothness
+        out = dict(photometric=photometric, smoothness=smoothness)
+        if self.flow_weight:
+            magnitude = charbonnier(flow.float(), self.alpha,
+                                    self.eps).mean(dim=(2, 3)).sum(dim=1)
+            out['flow_magnitude'] = magnitude.mean()
+            loss = loss + self.flow_weight * out['flow_magnitude']
+        return dict(loss=loss, **out)
