@@ -112,4 +112,4 @@ def pytest_terminal_summary(terminalreporter):
             'WARNING: triton is not installed, so the Triton cost-volume '
             "kernels (impl='auto' on CUDA) were NOT tested: the interpreter "
             "tests were skipped. `pip install -e \".[tests]\"` installs it "
-            '(Linux); README "Tests".', red=True, bold=True)
+            '(Linux); docs/test_suite.md.', red=True, bold=True)

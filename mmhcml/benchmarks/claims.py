@@ -1,4 +1,4 @@
-"""The claims the synthetic benchmark is built to show (issue 12, (a)-(e)).
+"""The claims the synthetic benchmark is built to show, (a)-(e).
 
 Every claim is checked on the test split, from per-clip scores, with
 percentile-bootstrap 95% intervals over the test clips; paired comparisons

@@ -49,8 +49,8 @@ _PAIR_MOTIONS: tuple[tuple[str, tuple[float, float]], ...] = (
     ('translate', (-_SQ, -_SQ)), ('translate', (_SQ, -_SQ)),
     ('scale', (0.0, 0.0)), ('rotate', (0.0, 0.0)), ('orbit', (0.0, 0.0)))
 #: Labels of the four translation pairs (left/right, up/down and the two
-#: diagonals): the classes of the benchmark study (README "Synthetic motion
-#: benchmark" gives the measurements behind this choice).
+#: diagonals): the classes of the benchmark study (docs/results_synthetic.md
+#: gives the measurements behind this choice).
 TRANSLATION_CLASSES: tuple[int, ...] = tuple(
     label for (kind, _), pair in zip(_PAIR_MOTIONS, REVERSAL_PAIRS)
     if kind == 'translate' for label in pair)
@@ -65,7 +65,7 @@ _PAIR_OF = {lab: k for k, pair in enumerate(REVERSAL_PAIRS) for lab in pair}
 
 _CAM_MAX = 0.12  # largest camera drift over a clip, in frame units
 #: Object radii (frame units) and speeds (frame units or radians per frame)
-#: of the motions; README "Synthetic motion benchmark" gives the measured
+#: of the motions; docs/results_synthetic.md gives the measured
 #: level-1 displacements they lead to.
 TRANSLATE_RADIUS = (0.13, 0.18)
 TRANSLATE_SPEED = (0.055, 0.075)

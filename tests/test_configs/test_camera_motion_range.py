@@ -3,7 +3,7 @@
 Crops of ``c`` pixels from frames of ``F`` pixels cap a pan of an 8-frame
 clip at ``(F - c) // 7`` px/frame: 4 for 64x96 crops of the 96x128 real
 footage, 4 for 224 crops at short side 256. The shipped pipelines first
-enlarge half of the clips 1.5x (README, "Does it learn motion?", round 5),
+enlarge half of the clips 1.5x (docs/research/stage1_flow_generalisation),
 which gives the window room to pan at up to 8 px/frame. These tests run
 each shipped self-supervised pipeline (from its resize step to its crop) on
 still frames and read the pans it drew from ``camera_motion``; they fail if

@@ -3,7 +3,7 @@
 explained) in :data:`INTENDED_DIFFERENCES`.
 
 The snapshot proves that restructuring ``configs/`` (bases, schedules,
-stage-checkpoint chains; issue 15) changes no value a runner reads. It was
+stage-checkpoint chains) changes no value a runner reads. It was
 generated at commit 5bece03, before the restructuring, with::
 
     python tests/test_configs/test_config_snapshot.py --update
@@ -31,12 +31,12 @@ SNAPSHOT = osp.join(ROOT, 'tests', 'data', 'config_snapshot.json')
 INTENDED_DIFFERENCES = {
     '*': {
         # _base_/models/r2d50.py now inherits MMAction2's
-        # mmaction::_base_/models/i3d_r50.py (issue 15), and MMEngine marks a
+        # mmaction::_base_/models/i3d_r50.py, and MMEngine marks a
         # dict inherited across packages with the scope it came from. The
         # models are built in the mmaction scope either way
         # (default_scope='mmaction', where mmhcml registers its components).
         'model._scope_',
-        # The R(2+1)D-101 input pipelines left the dataset bases (issue 15):
+        # The R(2+1)D-101 input pipelines left the dataset bases:
         # their helper variables are gone from every config, and the
         # configs/hcml/r2plus1d101/ configs derive their pipelines from the
         # inherited ones with _base_/models/r2plus1d101_inputs.py. The
@@ -46,8 +46,8 @@ INTENDED_DIFFERENCES = {
             'train_pipeline', 'unlabelled_pipeline', 'val_pipeline',
             'test_pipeline')),
         'r2plus1d101_inputs',
-        # _base_/models/hcml_r2d50.py names its heads' settings once (issue
-        # 15); the stage configs build their heads from them. The heads
+        # _base_/models/hcml_r2d50.py names its heads' settings once; the
+        # stage configs build their heads from them. The heads
         # themselves (model.motion_heads) are compared in full.
         'flow_head',
         'contrastive_head',
@@ -57,7 +57,7 @@ INTENDED_DIFFERENCES = {
         # (model.motion_heads) are compared in full.
         'reconstruction_loss',
         'contrastive_loss',
-        # _base_/hcml_runtime.py names D.2's SGD once (issue 15); the stage-2
+        # _base_/hcml_runtime.py names D.2's SGD once; the stage-2
         # configs go back to it from stage 1's AdamW. The optimisers
         # themselves (optim_wrapper) are compared in full.
         'sgd_optimizer',

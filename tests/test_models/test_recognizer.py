@@ -164,3 +164,11 @@ def test_init_weights_reaches_the_motion_heads():
     plain = MODELS.build(plain_cfg)
     plain.init_weights()
     assert plain.motion_heads['rec_l1'].predict_flow.weight.abs().sum() > 0
+
+
+@pytest.mark.parametrize('bad', ['4', 0, 2.0])
+def test_num_classes_of_the_wrong_type_is_named(bad):
+    cfg = tiny_model_cfg()
+    cfg['cls_head']['num_classes'] = bad
+    with pytest.raises(ValueError, match='cls_head.num_classes'):
+        MODELS.build(cfg)

@@ -1,4 +1,4 @@
-"""``mim search mmhcml`` finds the model zoo (issue 16 item 3).
+"""``mim search mmhcml`` finds the model zoo.
 
 openmim 0.3.9 reads ``<package dir>/.mim/model-index.yml``, where
 ``<package dir>`` is ``<dist location>/mmhcml`` if that folder exists, else

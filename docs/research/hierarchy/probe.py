@@ -39,6 +39,7 @@ ARM_SWITCHES = {
     'paper': {},
     'cut': dict(zero_init_fuse=True),
     'temporal': dict(temporal_weight=1.0),
+    'temporal5': dict(temporal_weight=5.0),
     'nocontext': dict(context='none'),
     'tau05': dict(temperature=0.5),
     'lr3': dict(lr=3e-3),
@@ -51,11 +52,18 @@ def parse_args(argv=None):
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--train-clips', type=int, default=128)
     parser.add_argument('--val-clips', type=int, default=32)
-    parser.add_argument('--stage1-iters', type=int, default=150)
-    parser.add_argument('--stage2-iters', type=int, default=150)
+    parser.add_argument('--stage1-iters', type=int, default=200)
+    parser.add_argument('--stage2-iters', type=int, default=1000,
+                        help='iterations of each contrastive stage')
+    parser.add_argument('--levels', type=int, nargs='+', default=[2],
+                        choices=[2, 3], help='contrastive stages to train '
+                        '(3 trains stage 2 first)')
     parser.add_argument('--batch', type=int, default=8)
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--work-dir', default='work_dirs/hierarchy_probe')
+    parser.add_argument('--stage1-from', help='a stage-1 state dict to start '
+                        'stage 2 from (default: train or reuse one in '
+                        '--work-dir)')
     parser.add_argument('--out', help='write the results as JSON here')
     return parser.parse_args(argv)
 
@@ -77,7 +85,7 @@ def render(num, seed, frames=12, size=64):
     return x.permute(0, 4, 1, 2, 3).contiguous()
 
 
-def build_model(switches, with_flow, with_con):
+def build_model(switches, with_flow, con_level=None):
     """The synthetic benchmark's tiny HCML (configs/hcml/_base_/
     hcml_synthetic.py with the study's settings), without a classifier."""
     from mmengine.config import Config
@@ -98,9 +106,12 @@ def build_model(switches, with_flow, with_con):
         heads.append(dict(type='FlowReconstructionHead', level=1,
                           dense_channels=(32, 32, 24, 16, 8),
                           loss_weight=15.0))
-    if with_con:
+    if con_level:
+        # T_3 = 3 time steps at level 3: one prediction step there, as the
+        # synthetic configs do
         heads.append(dict(
-            type='ContrastiveMotionHead', level=2, num_steps=2,
+            type='ContrastiveMotionHead', level=con_level,
+            num_steps=2 if con_level == 2 else 1,
             num_locations=8, loss_weight=1.0,
             context=switches.get('context', 'target'),
             loss=dict(type='InfoNCELoss',
@@ -145,12 +156,12 @@ def train(model, clips, iters, lr, batch, seed, log_every=50):
 
 
 @torch.no_grad()
-def evaluate(model, clips, batch=8, seed=0):
-    """Pooled future metrics of the level-2 head (and an untrained copy)."""
+def evaluate(model, clips, level=2, batch=8, seed=0):
+    """Pooled future metrics of the level's head (and an untrained copy)."""
     from mmhcml.models.heads.prediction_metrics import \
         future_prediction_metrics
     from mmhcml.models.recognizers.hcml_recognizer import motion_head_inputs
-    head = model.motion_heads['con_l2']
+    head = model.motion_heads[f'con_l{level}']
     fresh = copy.deepcopy(head)
     torch.manual_seed(1000 + seed)
     for module in fresh.modules():
@@ -169,7 +180,8 @@ def evaluate(model, clips, batch=8, seed=0):
                 dict(inputs=list(clips[i:i + batch].unsqueeze(1)),
                      data_samples=None), False)
             x = data['inputs'].flatten(0, 1)
-            _, motion = model.backbone(x, return_motion=True, max_level=2)
+            _, motion = model.backbone(x, return_motion=True,
+                                       max_level=level)
             torch.manual_seed(seed * 7 + i)
             s = h.score(motion_head_inputs(h, motion))
             m = future_prediction_metrics(s.logits, s.targets, s.positives,
@@ -198,43 +210,53 @@ def main(argv=None):
     train_clips = render(args.train_clips, 10 + args.seed)
     val_clips = render(args.val_clips, 5000)
     results = {}
-    stage1 = {}
     for arm in args.arms:
         switches = {}
         for part in arm.split('+'):
             switches.update(ARM_SWITCHES[part])
-        init = 'cut' if switches.get('zero_init_fuse') else 'paper'
+        # stage 1 never reads Z^1, so both inits train the same flow; the
+        # 'cut' arm zeroes g^1 afterwards, as zero_init_fuse=True leaves it
         ckpt = osp.join(args.work_dir,
-                        f'stage1_{init}_seed{args.seed}_'
-                        f'{args.stage1_iters}.pth')
+                        f'stage1_seed{args.seed}_{args.stage1_iters}.pth')
+        if args.stage1_from:
+            ckpt = args.stage1_from
         if not osp.exists(ckpt):
-            print(f'[probe] stage 1 ({init} init), {args.stage1_iters} '
-                  'iterations', flush=True)
+            print(f'[probe] stage 1, {args.stage1_iters} iterations',
+                  flush=True)
             torch.manual_seed(args.seed)
-            model = build_model(switches, with_flow=True, with_con=False)
+            model = build_model({}, with_flow=True)
             train(model, train_clips, args.stage1_iters, 1e-3, args.batch,
                   args.seed)
             torch.save(model.state_dict(), ckpt)
-        stage1[init] = ckpt
-        print(f'[probe] stage 2 arm {arm}', flush=True)
-        torch.manual_seed(args.seed)
-        model = build_model(switches, with_flow=False, with_con=True)
-        state = torch.load(ckpt, map_location='cpu')
-        state = {k: v for k, v in state.items()
-                 if not k.startswith('motion_heads.')}
-        model.load_state_dict(state, strict=False)
-        before = evaluate(model, val_clips, seed=args.seed)
-        _, norms = freeze_up_to(model, 1)
-        model._frozen_norms = norms
-        start = time.time()
-        train(model, train_clips, args.stage2_iters,
-              switches.get('lr', 1e-3), args.batch, args.seed + 1)
-        after = evaluate(model, val_clips, seed=args.seed)
-        results[arm] = dict(switches=switches, before=before['trained'],
-                            trained=after['trained'],
-                            untrained=after['untrained'],
-                            stage2_seconds=round(time.time() - start, 1))
-        print(f'[probe] {arm}: {json.dumps(results[arm])}', flush=True)
+        previous, results[arm] = ckpt, dict(switches=switches)
+        for level in args.levels:
+            print(f'[probe] stage {level} arm {arm}', flush=True)
+            torch.manual_seed(args.seed)
+            model = build_model(switches, with_flow=False, con_level=level)
+            state = torch.load(previous, map_location='cpu')
+            state = {k: v for k, v in state.items()
+                     if not k.startswith('motion_heads.')}
+            model.load_state_dict(state, strict=False)
+            if switches.get('zero_init_fuse') and level == 2:
+                for fuse in model.backbone.motion_fuses.values():
+                    torch.nn.init.zeros_(fuse.norm.weight)
+                    torch.nn.init.zeros_(fuse.norm.bias)
+            before = evaluate(model, val_clips, level, seed=args.seed)
+            _, norms = freeze_up_to(model, level - 1)
+            model._frozen_norms = norms
+            start = time.time()
+            train(model, train_clips, args.stage2_iters,
+                  switches.get('lr', 1e-3), args.batch, args.seed + level)
+            after = evaluate(model, val_clips, level, seed=args.seed)
+            results[arm][f'level{level}'] = dict(
+                before=before['trained'], trained=after['trained'],
+                untrained=after['untrained'],
+                seconds=round(time.time() - start, 1))
+            print(f'[probe] {arm} level {level}: '
+                  f'{json.dumps(results[arm][f"level{level}"])}', flush=True)
+            previous = osp.join(args.work_dir, f'{arm}_stage{level}_seed'
+                                f'{args.seed}.pth')
+            torch.save(model.state_dict(), previous)
     out = dict(seed=args.seed, stage1_iters=args.stage1_iters,
                stage2_iters=args.stage2_iters, train_clips=args.train_clips,
                val_clips=args.val_clips, arms=results)

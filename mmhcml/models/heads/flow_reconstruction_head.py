@@ -52,9 +52,8 @@ class FlowReconstructionHead(BaseMotionHead):
         zero_init_flow (bool): Initialise the last conv (``predict_flow``)
             to zero, so that the flow starts at exactly zero everywhere and
             grows only where the photometric term pushes it, as
-            ``zero_init_residual`` does for residual branches. Chosen on the
-            validation part of the real footage (README, "Does it learn
-            motion?"): with PyTorch's default initialisation (``False``) the
+            ``zero_init_residual`` does for residual branches. Chosen on
+            held-out frames of the real footage: with PyTorch's default initialisation (``False``) the
             untrained flow is noise of about a pixel (median 0.97 px on
             vtest) that stage 1 has to unlearn on still content, and two
             seeds cut vtest's error by -0.4% and -11.0%; with zero init by

@@ -45,8 +45,8 @@ def photometric_loss(target: Tensor,
     ``normalise='all'`` divides by every position, ``H * W * T``, as Eq. 2 is
     written: out-of-bound positions (``mask == 0``) add nothing but still
     count, so a flow that sends pixels out of the frame lowers the loss, and
-    on small frames stage 1 diverges to flow that points everything out
-    (README, "Does it learn motion?"). ``'valid'`` divides by the in-bound
+    on small frames stage 1 diverges to flow that points everything out.
+    ``'valid'`` divides by the in-bound
     positions only (``+ 1e-6``), which removes that reward.
 
     ``intensity_scale`` is the intensity range the Charbonnier penalty is

@@ -106,6 +106,15 @@ class HCMLRecognizer(Recognizer3D):
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None) -> None:
+        if isinstance(cls_head, dict):
+            classes = cls_head.get('num_classes')
+            if classes is not None and (not isinstance(classes, int)
+                                        or isinstance(classes, bool)
+                                        or classes < 1):
+                raise ValueError(
+                    'model.cls_head.num_classes must be an int >= 1, got '
+                    f'{classes!r} (a number written as a string in the '
+                    'config or in --cfg-options?)')
         super().__init__(
             backbone=backbone,
             cls_head=cls_head,
