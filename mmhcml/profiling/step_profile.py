@@ -14,6 +14,13 @@ and reports each one's median and its increment over the variant below it.
 :func:`op_table` profiles one variant with :mod:`torch.profiler` and returns
 the operators that take the most device (or CPU) time, with their input
 shapes, which tells which layer they belong to.
+
+:func:`deploy_profile` answers where the deploy model's extra inference time
+goes: it profiles baseline and deploy inference alternately and reports,
+per forward pass, the HCML parts (the ``record_function`` ranges of the
+Prime Motion Block's inference path, ``pmb.reduce``, ``pmb.cost_volume``,
+``pmb.cost_bn_relu``, ``pmb.fuse``, and of the fusion ``hcml.g_fusion``)
+and each operator's self time in both models with the difference.
 """
 import copy
 import statistics
@@ -25,8 +32,18 @@ from mmengine.config import Config
 from .model_benchmark import build_step, random_batch
 from .measure import check_iters, device_name, synchronize, time_call
 
-__all__ = ['BREAKDOWN_VARIANTS', 'format_breakdown', 'op_table',
+__all__ = ['BREAKDOWN_VARIANTS', 'DEPLOY_RANGES', 'deploy_profile',
+           'format_breakdown', 'format_deploy_profile', 'op_table',
            'step_breakdown', 'variant_cfg']
+
+#: ``record_function`` ranges of the deploy path and what each computes.
+DEPLOY_RANGES = {
+    'pmb.reduce': '1x1x1 conv C -> C/4, BN folded, ReLU',
+    'pmb.cost_volume': 'cost volume of Eq. 1 (norms + kernel)',
+    'pmb.cost_bn_relu': 'BN + ReLU of the cost volume, in place',
+    'pmb.fuse': '1x1x1 conv (M + C/4) -> C/4, BN folded, ReLU',
+    'hcml.g_fusion': 'Z = F + g(P): conv + BN folded, residual sum',
+}
 
 #: Variants of :func:`step_breakdown`, and what each adds to its parent.
 BREAKDOWN_VARIANTS = {
@@ -161,3 +178,104 @@ def op_table(model_cfg: dict,
     return prof.key_averages(group_by_input_shape=True).table(
         sort_by=key, row_limit=top, max_name_column_width=40,
         max_shapes_column_width=80)
+
+
+def deploy_profile(baseline: Config,
+                   hcml: Config,
+                   *,
+                   shape: Sequence[int] = (8, 112, 112),
+                   batch: int = 2,
+                   rounds: int = 3,
+                   calls: int = 2,
+                   device: str = 'cpu') -> Dict:
+    """Where the deploy model's extra inference time goes (module doc).
+
+    Builds the baseline and the deploy HCML model (no side branch) in eval
+    mode, then profiles ``calls`` forward passes of each, alternately,
+    ``rounds`` times.
+
+    Returns:
+        dict: ``setup``, ``total_ms`` (``{model: self time per forward}``
+        summed over operators, the profiler's view of the wall clock),
+        ``ranges`` (``{range: ms per forward}`` of :data:`DEPLOY_RANGES`
+        in the deploy model, CPU total) and ``ops``
+        (``{op: {baseline, deploy, delta}}`` self ms per forward, operators
+        above 0.1 ms in either, largest difference first).
+    """
+    import os
+    from mmaction.registry import MODELS
+    from torch.profiler import ProfilerActivity, profile
+
+    from ..deploy import deploy_config
+    check_iters(rounds, 0)
+    check_iters(calls, 0)
+    models = dict(
+        baseline=MODELS.build(copy.deepcopy(baseline.model)),
+        deploy=MODELS.build(copy.deepcopy(deploy_config(hcml).model)))
+    inputs = torch.randn(batch, 1, 3, *shape, device=device)
+    self_ms: Dict[str, Dict[str, float]] = {name: {} for name in models}
+    ranges: Dict[str, float] = {name: 0.0 for name in DEPLOY_RANGES}
+    cuda = torch.device(device).type == 'cuda'
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA]
+                                           if cuda else [])
+    load_before = os.getloadavg()[0]
+    with torch.no_grad():
+        for model in models.values():
+            model.to(device).eval()
+            model(inputs, mode='tensor')  # warm-up (and kernel build)
+        for _ in range(rounds):
+            for name, model in models.items():
+                synchronize(device)
+                with profile(activities=activities) as prof:
+                    for _ in range(calls):
+                        model(inputs, mode='tensor')
+                    synchronize(device)
+                for event in prof.key_averages():
+                    per_call = 1e-3 / (rounds * calls)
+                    if event.key in ranges:
+                        if name == 'deploy':
+                            ranges[event.key] += event.cpu_time_total * \
+                                per_call
+                        continue
+                    self_ms[name][event.key] = self_ms[name].get(
+                        event.key, 0.0) + event.self_cpu_time_total * per_call
+    ops = {}
+    for key in set(self_ms['baseline']) | set(self_ms['deploy']):
+        b, d = self_ms['baseline'].get(key, 0.0), self_ms['deploy'].get(
+            key, 0.0)
+        if max(b, d) >= 0.1:
+            ops[key] = dict(baseline=b, deploy=d, delta=d - b)
+    ops = dict(sorted(ops.items(), key=lambda kv: -abs(kv[1]['delta'])))
+    return dict(device=torch.device(device).type,
+                device_name=device_name(device), torch=torch.__version__,
+                setup=dict(shape=list(shape), batch=batch, rounds=rounds,
+                           calls=calls, threads=torch.get_num_threads(),
+                           load_avg=[load_before, os.getloadavg()[0]]),
+                total_ms={name: sum(v.values())
+                          for name, v in self_ms.items()},
+                ranges=ranges, ops=ops)
+
+
+def format_deploy_profile(result: Dict, top: int = 15) -> str:
+    """The tables of :func:`deploy_profile` as text."""
+    setup = result['setup']
+    total = result['total_ms']
+    base = total['baseline']
+    lines = [f'device: {result["device_name"]} ({result["device"]}), torch '
+             f'{result["torch"]}, batch {setup["batch"]} x 3 x '
+             f'{" x ".join(map(str, setup["shape"]))}, {setup["threads"]} '
+             f'threads, load average '
+             + ' -> '.join(f'{x:.2f}' for x in setup['load_avg']),
+             f'ms per forward (operator self time): baseline {base:.1f}, '
+             f'deploy {total["deploy"]:.1f} '
+             f'({total["deploy"] / base:.3f}x)',
+             f'{"HCML part (deploy)":22s} {"ms":>8s} {"% of base":>9s}  what']
+    for key, what in DEPLOY_RANGES.items():
+        ms = result['ranges'].get(key, 0.0)
+        lines.append(f'{key:22s} {ms:8.2f} {100 * ms / base:8.1f}%  {what}')
+    lines.append(f'{"operator":34s} {"baseline":>9s} {"deploy":>9s} '
+                 f'{"+ms":>8s}')
+    for key, row in list(result['ops'].items())[:top]:
+        lines.append(f'{key[:34]:34s} {row["baseline"]:9.2f} '
+                     f'{row["deploy"]:9.2f} {row["delta"]:+8.2f}')
+    return '\n'.join(lines)

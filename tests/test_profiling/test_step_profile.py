@@ -55,3 +55,24 @@ def test_cli_refuses_no_breakdown_without_ops(run_tool):
     proc = run_tool('tools/analysis/profile_step.py', '--no-breakdown',
                     timeout=120)
     assert proc.returncode == 2 and '--ops' in proc.stderr
+
+
+def test_deploy_profile_names_the_hcml_parts(tmp_path, tiny_config_paths,
+                                             run_tool):
+    out = tmp_path / 'deploy.json'
+    proc = run_tool('tools/analysis/profile_step.py', *tiny_config_paths,
+                    '--deploy', '--shape', 8, 32, 32, '--batch', 1,
+                    '--iters', 1, '--threads', 1, '--out', out)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    # the folded inference path ran: every range of the PMB and g^l timed
+    for key in ('pmb.reduce', 'pmb.cost_volume', 'pmb.cost_bn_relu',
+                'pmb.fuse', 'hcml.g_fusion'):
+        assert result['ranges'][key] > 0, key
+        assert key in proc.stdout
+    for row in result['ops'].values():
+        assert row['delta'] == pytest.approx(row['deploy'] - row['baseline'])
+    deltas = [abs(row['delta']) for row in result['ops'].values()]
+    assert deltas == sorted(deltas, reverse=True)
+    assert result['total_ms']['deploy'] > 0
+    assert result['setup']['threads'] == 1

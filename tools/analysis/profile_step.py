@@ -4,11 +4,17 @@
         [--device cpu|cuda] [--shape T H W] [--batch B] [--amp none|bf16] \
         [--with-cp none|flow|all] [--iters N] [--ops joint] [--top 25] \
         [--trace trace.json] [--out breakdown.json]
+    python tools/analysis/profile_step.py --deploy [--shape T H W] \
+        [--batch B] [--threads N] [--out deploy_profile.json]
 
 Times the training step of the baseline, of HCML with only the motion blocks,
 with the flow head, with the contrastive heads and of joint training,
 interleaved, and prints each one's increment; ``--ops VARIANT`` also prints
-the most expensive operators of that variant (torch.profiler). Defaults: the
+the most expensive operators of that variant (torch.profiler). ``--deploy``
+instead profiles baseline and deploy inference and prints where the deploy
+model's extra time goes: the Prime Motion Block's parts (reduce conv, cost
+volume, its BN, fuse conv) and the fusion g^l, and each operator's self
+time in both models. Defaults: the
 R2D-50 model bases, 16 x 224 x 224, batch 8. See docs/benchmark.md.
 """
 import argparse
@@ -25,7 +31,8 @@ from mmhcml.profiling.model_benchmark import (add_comparison_args,  # noqa: E402
                                        set_with_cp, with_cp_parts)
 from mmhcml.profiling.measure import write_result  # noqa: E402
 from mmhcml.profiling.step_profile import (BREAKDOWN_VARIANTS,  # noqa: E402
-                                          format_breakdown, op_table,
+                                          deploy_profile, format_breakdown,
+                                          format_deploy_profile, op_table,
                                           step_breakdown, variant_cfg)
 
 MODELS_DIR = osp.join(ROOT, 'configs', 'hcml', '_base_', 'models')
@@ -46,6 +53,11 @@ def parse_args(argv=None):
     parser.add_argument('--top', type=int, default=25,
                         help='rows of the op table')
     parser.add_argument('--trace', help='Chrome trace of the --ops profile')
+    parser.add_argument('--deploy', action='store_true',
+                        help='profile deploy vs baseline inference instead '
+                        '(--iters profiled rounds of 2 forwards each)')
+    parser.add_argument('--threads', type=int,
+                        help='torch.set_num_threads (default: PyTorch\'s)')
     parser.add_argument('--out', help='write the breakdown (and op table) '
                         'as JSON here')
     args = parser.parse_args(argv)
@@ -62,6 +74,17 @@ def main(argv=None):
         hcml = set_with_cp(hcml, args.with_cp)
     init_default_scope(hcml.get('default_scope', None) or 'mmaction')
     import mmhcml  # noqa: F401  (registers the models)
+    if args.threads:
+        import torch
+        torch.set_num_threads(args.threads)
+    if args.deploy:
+        result = deploy_profile(baseline, hcml, shape=args.shape,
+                                batch=args.batch, rounds=args.iters,
+                                device=args.device)
+        result['setup']['command'] = ' '.join(sys.argv)
+        print(format_deploy_profile(result))
+        write_result(result, args.out)
+        return result
     common = dict(shape=args.shape, batch=args.batch, device=args.device,
                   amp=args.amp)
     result = {}

@@ -16,6 +16,7 @@ from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
 from torch import Tensor
 from torch.nn.modules.batchnorm import _BatchNorm
+from torch.profiler import record_function
 
 from mmaction.registry import MODELS
 from mmaction.utils import ConfigType, OptConfigType
@@ -312,10 +313,11 @@ class HCMLBackbone(BaseModule):
 
         def run(x: Tensor) -> Tuple[Tensor, Tensor]:
             motion = block(x)
-            if folded:
-                return conv_bn_residual(x, motion, fuse.conv, fuse.norm), \
-                    motion
-            return x + fuse(motion), motion
+            with record_function('hcml.g_fusion'):  # a profiler range
+                if folded:
+                    return conv_bn_residual(x, motion, fuse.conv,
+                                            fuse.norm), motion
+                return x + fuse(motion), motion
 
         if wants_checkpoint(self, self.with_cp):
             return checkpoint_segment(run, feats, modules=(block, fuse))

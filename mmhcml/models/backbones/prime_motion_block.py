@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from mmcv.cnn import ConvModule, build_norm_layer
 from mmengine.model import BaseModule
 from torch import Tensor
+from torch.profiler import record_function
 
 from mmaction.registry import MODELS
 from mmaction.utils import ConfigType, OptConfigType
@@ -218,6 +219,9 @@ class PrimeMotionBlock(BaseModule):
             buf[:, :M] = ReLU(s * buf[:, :M] + t)       cost BN, in place
             P = ReLU(W_f' buf + b_f')                   fuse, BN folded
 
+        Each step is a :func:`torch.profiler.record_function` range
+        (``pmb.reduce``, ``pmb.cost_volume``, ``pmb.cost_bn_relu``,
+        ``pmb.fuse``) for ``tools/analysis/profile_step.py --deploy``.
         The reduced features are written where the concatenation would
         copy them and the cost volume (``'native'``: in place, no frame
         pair copies) into the channels before them, so the fuse conv reads
@@ -230,26 +234,30 @@ class PrimeMotionBlock(BaseModule):
         length = t * h * w
         buf = x.new_empty((n, m + red, t, h, w))
         flat = buf.view(n, m + red, length)
-        weight, bias = fold_conv_bn(self.reduce.conv, self.reduce.norm)
-        torch.baddbmm(
-            bias[None, :, None].expand(n, red, length),
-            weight.reshape(red, c).expand(n, red, c),
-            x.reshape(n, c, length),
-            out=flat[:, m:]).relu_()
-        costs = buf[:, :m]
-        temporal_cost_volume(buf[:, m:], self.max_displacement, self.stride,
-                             impl=self.cost_volume_impl, out=costs)
-        scale, shift = self._cost_affine()
-        flat[:, :m].mul_(scale[None, :, None]).add_(
-            shift[None, :, None]).relu_()
-        weight, bias = fold_conv_bn(self.fuse.conv, self.fuse.norm)
-        conv = self.fuse.conv
-        if conv.kernel_size == (1, 1, 1) and conv.stride == (1, 1, 1) and \
-                conv.padding == (0, 0, 0) and conv.groups == 1:
-            out = torch.baddbmm(
-                bias[None, :, None].expand(n, self.out_channels, length),
-                weight.reshape(self.out_channels, m + red).expand(
-                    n, self.out_channels, m + red), flat)
-            return out.relu_().view(n, self.out_channels, t, h, w)
-        return F.conv3d(buf, weight, bias, conv.stride, conv.padding,
-                        conv.dilation, conv.groups).relu_()
+        with record_function('pmb.reduce'):
+            weight, bias = fold_conv_bn(self.reduce.conv, self.reduce.norm)
+            torch.baddbmm(
+                bias[None, :, None].expand(n, red, length),
+                weight.reshape(red, c).expand(n, red, c),
+                x.reshape(n, c, length),
+                out=flat[:, m:]).relu_()
+        with record_function('pmb.cost_volume'):
+            temporal_cost_volume(buf[:, m:], self.max_displacement,
+                                 self.stride, impl=self.cost_volume_impl,
+                                 out=buf[:, :m])
+        with record_function('pmb.cost_bn_relu'):
+            scale, shift = self._cost_affine()
+            flat[:, :m].mul_(scale[None, :, None]).add_(
+                shift[None, :, None]).relu_()
+        with record_function('pmb.fuse'):
+            weight, bias = fold_conv_bn(self.fuse.conv, self.fuse.norm)
+            conv = self.fuse.conv
+            if conv.kernel_size == (1, 1, 1) and conv.stride == (1, 1, 1) \
+                    and conv.padding == (0, 0, 0) and conv.groups == 1:
+                out = torch.baddbmm(
+                    bias[None, :, None].expand(n, self.out_channels, length),
+                    weight.reshape(self.out_channels, m + red).expand(
+                        n, self.out_channels, m + red), flat)
+                return out.relu_().view(n, self.out_channels, t, h, w)
+            return F.conv3d(buf, weight, bias, conv.stride, conv.padding,
+                            conv.dilation, conv.groups).relu_()
