@@ -10,8 +10,8 @@ backward pass. Here BN is folded into the conv for the current statistics:
     BN(W P) = s * (W P - mu) + beta,   s = gamma / sqrt(var + eps)
             = W' P + b',               W' = diag(s) W,  b' = beta - s * mu
 
-so ``Z`` is one batched matrix product accumulated onto ``F``
-(``torch.baddbmm``) plus an in-place bias. In training the batch
+so ``Z`` is ``F + b'`` (one pass) with one batched matrix product
+accumulated onto it in place (``baddbmm_``). In training the batch
 statistics of ``W P`` come from the first two moments of ``P``:
 ``mu = W m``, ``var = diag(W (S - m m^T) W^T)`` with ``m`` the channel mean
 and ``S`` the second-moment matrix ``(C_p x C_p)`` of ``P``. Autograd
@@ -179,9 +179,11 @@ def conv_bn_residual(residual: Tensor, x: Tensor, conv: nn.Module,
             f'input of shape {tuple(x.shape)}')
     with torch.autocast(x.device.type, enabled=False):
         folded, shift = _fold(conv, bn, flat, count)
-    out = torch.baddbmm(residual.reshape(n, c_out, -1),
-                        folded.to(x.dtype).expand(n, c_out, c_in), flat)
-    out = out.add_(shift.to(out.dtype)[None, :, None])
+    # F + b' first (one pass over F), then W' P accumulated in place (the
+    # product's beta = 1): no second pass over the stage-width output
+    out = residual.reshape(n, c_out, -1).add(
+        shift.to(residual.dtype)[None, :, None])
+    out = out.baddbmm_(folded.to(x.dtype).expand(n, c_out, c_in), flat)
     return out.reshape(residual.shape)
 
 

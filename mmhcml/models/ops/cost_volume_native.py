@@ -15,7 +15,7 @@ partial sums in L1::
 
 The innermost loop runs along the image row, so the compiler vectorises it
 without reordering any sum (no ``-ffast-math``): the result equals the
-reference to float32 rounding. The inverse norms come from one PyTorch pass.
+reference to float32 rounding. The inverse norms come from one pass of a second C function.
 The frame pairs ``(F_t, F_t+1)`` of the Prime Motion Block are read in place
 from the ``(N, C, T, H, W)`` features and the output is written in
 ``(N, M, T, H, W)`` layout: no copies of the pairs, no transposes.
@@ -48,6 +48,7 @@ __all__ = ['native_available', 'native_cost_volume',
            'native_temporal_cost_volume']
 
 _SOURCE = r'''
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,29 @@ int hcml_cost_volume_bands(const float *f1, const float *f2,
   free(acc);
   return 0;
 }
+
+/* inv[f, p] = 1 / max(|F[f, :, p]|, eps) for frames [frame_begin,
+   frame_end) of clip-major order (clip = f / T, t = f % T); element (clip,
+   c, t, p) of F at clip*sn + c*sc + t*st + p, inv dense (frames, hw). */
+int hcml_inverse_norms(const float *f, float *inv, int64_t frame_begin,
+                       int64_t frame_end, int64_t T, int64_t C, int64_t hw,
+                       int64_t sn, int64_t sc, int64_t st, double eps) {
+  const float e = (float)eps;
+  for (int64_t fr = frame_begin; fr < frame_end; ++fr) {
+    const float *f0 = f + (fr / T) * sn + (fr % T) * st;
+    float *restrict out = inv + fr * hw;
+    memset(out, 0, sizeof(float) * hw);
+    for (int64_t c = 0; c < C; ++c) {
+      const float *restrict v = f0 + c * sc;
+      for (int64_t p = 0; p < hw; ++p) out[p] += v[p] * v[p];
+    }
+    for (int64_t p = 0; p < hw; ++p) {
+      const float n = sqrtf(out[p]);
+      out[p] = 1.f / (n > e ? n : e);
+    }
+  }
+  return 0;
+}
 '''
 
 #: Pixels per band of rows (one task): the band's ``m`` partial sums
@@ -216,7 +240,7 @@ def _compile(cache_dir: str) -> Optional[str]:
                 f.write(_SOURCE)
             built = osp.join(tmp, 'lib.so')
             try:
-                subprocess.run([compiler, *flags, src, '-o', built],
+                subprocess.run([compiler, *flags, src, '-o', built, '-lm'],
                                check=True, capture_output=True, timeout=120)
             except (OSError, subprocess.SubprocessError):
                 continue
@@ -246,6 +270,10 @@ def _load() -> Optional[ctypes.CDLL]:
             fn = lib.hcml_cost_volume_bands
             fn.restype = ctypes.c_int
             fn.argtypes = [ctypes.c_void_p] * 5 + [ctypes.c_int64] * 16
+            fn = lib.hcml_inverse_norms
+            fn.restype = ctypes.c_int
+            fn.argtypes = [ctypes.c_void_p] * 2 + [ctypes.c_int64] * 8 + [
+                ctypes.c_double]
         _lib = lib
         return _lib
 
@@ -268,33 +296,19 @@ def _executor(threads: int) -> ThreadPoolExecutor:
         return _pool
 
 
-def _inverse_norms(feats: Tensor, eps: float) -> Tensor:
-    """``1 / max(||F||, eps)`` over dim 1, as ``(N, T, H, W)`` contiguous."""
-    norm = torch.linalg.vector_norm(feats, dim=1)
-    return norm.clamp_min_(eps).reciprocal_().contiguous()
-
-
-def _run(f1: Tensor, f2: Tensor, inv1: Tensor, inv2: Tensor, out: Tensor,
-         pairs: int, frames: int, steps: int, stride: int,
-         shift: int) -> None:
+def _library() -> ctypes.CDLL:
     lib = _load()
     if lib is None:
         raise RuntimeError('the native cost volume kernel is unavailable '
                            '(no C compiler, or MMHCML_NATIVE_KERNELS=0)')
-    h, w = f1.shape[-2:]
-    c = f1.shape[1]
-    sn, sc = f1.stride(0), f1.stride(1)
-    st = f1.stride(2) if f1.dim() == 5 else 0
-    on, ok = out.stride(0), out.stride(1)
-    ot = out.stride(2) if out.dim() == 5 else 0
-    band = min(h, max(1, -(-BAND_PIXELS // w)))
-    tasks = pairs * (-(-h // band))
+    return lib
+
+
+def _parallel(fn, tasks: int, args: tuple, tail: tuple) -> None:
+    """``fn(*args, lo, hi, *tail)`` over ``[0, tasks)`` split into
+    ``torch.get_num_threads()`` blocks, one per pool thread (ctypes
+    releases the GIL)."""
     threads = max(1, min(torch.get_num_threads(), tasks))
-    args = (f1.data_ptr(), f2.data_ptr(), inv1.data_ptr(), inv2.data_ptr(),
-            out.data_ptr())
-    tail = (band, frames, c, h, w, sn, sc, st, on, ok, ot, steps, stride,
-            shift)
-    fn = lib.hcml_cost_volume_bands
     if threads == 1:
         codes = [fn(*args, 0, tasks, *tail)]
     else:
@@ -306,6 +320,40 @@ def _run(f1: Tensor, f2: Tensor, inv1: Tensor, inv2: Tensor, out: Tensor,
         codes = [f.result() for f in futures]
     if any(codes):
         raise MemoryError('native cost volume kernel: out of memory')
+
+
+def _inverse_norms(feats: Tensor, eps: float) -> Tensor:
+    """``1 / max(||F||, eps)`` over dim 1 of float32 ``(N, C, [T,] H, W)``
+    features with dense ``H x W`` planes, as ``(N, T, H, W)`` (one pass of
+    the C kernel)."""
+    n, c = feats.shape[:2]
+    t = feats.shape[2] if feats.dim() == 5 else 1
+    h, w = feats.shape[-2:]
+    inv = feats.new_empty((n, t, h, w))
+    st = feats.stride(2) if feats.dim() == 5 else 0
+    _parallel(_library().hcml_inverse_norms, n * t,
+              (feats.data_ptr(), inv.data_ptr()),
+              (t, c, h * w, feats.stride(0), feats.stride(1), st, eps))
+    return inv
+
+
+def _run(f1: Tensor, f2: Tensor, inv1: Tensor, inv2: Tensor, out: Tensor,
+         pairs: int, frames: int, steps: int, stride: int,
+         shift: int) -> None:
+    lib = _library()
+    h, w = f1.shape[-2:]
+    c = f1.shape[1]
+    sn, sc = f1.stride(0), f1.stride(1)
+    st = f1.stride(2) if f1.dim() == 5 else 0
+    on, ok = out.stride(0), out.stride(1)
+    ot = out.stride(2) if out.dim() == 5 else 0
+    band = min(h, max(1, -(-BAND_PIXELS // w)))
+    tasks = pairs * (-(-h // band))
+    args = (f1.data_ptr(), f2.data_ptr(), inv1.data_ptr(), inv2.data_ptr(),
+            out.data_ptr())
+    tail = (band, frames, c, h, w, sn, sc, st, on, ok, ot, steps, stride,
+            shift)
+    _parallel(lib.hcml_cost_volume_bands, tasks, args, tail)
 
 
 def _as_float(x: Tensor) -> Tensor:
