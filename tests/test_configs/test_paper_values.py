@@ -152,6 +152,8 @@ def test_motion_heads_and_eq4_eq5_values(rel):
             assert head.loss.type == 'InfoNCELoss'
             assert (head.num_steps, head.num_locations,
                     head.loss.temperature) == (2, 8, 0.1)
+            # the track-only term (a documented departure) is written out
+            assert head.loss.temporal_weight == 5.0
         else:
             # Eq. 2-3: generalised Charbonnier, alpha = 0.45, eps = 1e-3
             assert head.loss.type == 'ReconstructionLoss'

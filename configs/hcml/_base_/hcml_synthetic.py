@@ -25,9 +25,11 @@ model = dict(
         dict(type='FlowReconstructionHead', level=1,
              dense_channels=(32, 32, 24, 16, 8), loss_weight=15.0),
         dict(type='ContrastiveMotionHead', level=2, num_steps=2,
-             num_locations=8, loss_weight=0.25),
+             num_locations=8, loss_weight=0.25,
+             loss=_base_.contrastive_loss),
         dict(type='ContrastiveMotionHead', level=3, num_steps=1,
-             num_locations=8, loss_weight=0.25),
+             num_locations=8, loss_weight=0.25,
+             loss=_base_.contrastive_loss),
     ])
 
 # lr for 8 clips on one device

@@ -14,9 +14,11 @@ model = dict(
         dict(type='FlowReconstructionHead', level=1,
              dense_channels=(16, 16, 12, 8, 4), loss_weight=15.0),
         dict(type='ContrastiveMotionHead', level=2, num_steps=2,
-             num_locations=8, loss_weight=0.25),
+             num_locations=8, loss_weight=0.25,
+             loss=_base_.contrastive_loss),
         dict(type='ContrastiveMotionHead', level=3, num_steps=1,
-             num_locations=4, loss_weight=0.25),
+             num_locations=4, loss_weight=0.25,
+             loss=_base_.contrastive_loss),
     ])
 
 train_cfg = dict(max_epochs=4, val_interval=1)

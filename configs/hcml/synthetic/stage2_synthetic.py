@@ -8,7 +8,8 @@ optim_wrapper = dict(optimizer=dict(
 
 model = dict(motion_heads=[
     dict(type='ContrastiveMotionHead', level=2, num_steps=2,
-         num_locations=8, loss_weight=1.0)
+         num_locations=8, loss_weight=1.0,
+         loss=_base_.contrastive_loss)
 ])
 custom_hooks = [
     dict(type='ProgressiveFreezeHook', frozen_levels=1),

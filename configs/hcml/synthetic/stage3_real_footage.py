@@ -6,7 +6,8 @@ _base_ = ['./stage2_real_footage.py']
 work_dir = 'work_dirs/synthetic/stage3_real_footage'
 model = dict(motion_heads=[
     dict(type='ContrastiveMotionHead', level=3, num_steps=1,
-         num_locations=8, loss_weight=1.0)
+         num_locations=8, loss_weight=1.0,
+         loss=_base_.contrastive_loss)
 ])
 custom_hooks = [
     dict(type='ProgressiveFreezeHook', frozen_levels=2),

@@ -5,7 +5,8 @@ work_dir = 'work_dirs/synthetic/stage3_synthetic'
 
 model = dict(motion_heads=[
     dict(type='ContrastiveMotionHead', level=3, num_steps=1,
-         num_locations=8, loss_weight=1.0)
+         num_locations=8, loss_weight=1.0,
+         loss=_base_.contrastive_loss)
 ])
 custom_hooks = [
     dict(type='ProgressiveFreezeHook', frozen_levels=2),
