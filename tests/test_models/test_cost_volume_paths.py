@@ -118,7 +118,9 @@ def test_fast_rejects_double_backward():
         g.sum().backward()
 
 
-def test_auto_uses_fast_on_cpu(monkeypatch):
+def test_auto_never_uses_triton_on_cpu(monkeypatch):
+    # 'auto' on CPU: the native kernel (or 'fast' without a compiler),
+    # differentiated by the chunked backward of _CosineCorrelation
     monkeypatch.setattr(cv_module, 'triton_available', lambda: True)
     monkeypatch.setattr(cv_module, 'triton_cost_volume',
                         lambda *a, **k: pytest.fail('triton on CPU'))
@@ -251,7 +253,7 @@ def temporal_inputs(shape, d, s, dtype=torch.float64):
             torch.randn(n, m, t, h, w, dtype=dtype))
 
 
-@pytest.mark.parametrize('impl', ['fast', 'auto'])
+@pytest.mark.parametrize('impl', ['fast', 'native', 'auto'])
 def test_temporal_cost_volume_pairs_each_frame_with_the_next(impl):
     feats, weight = temporal_inputs((2, 3, 4, 5, 6), 2, 1)
     got = temporal_values_and_grads(impl, feats, 2, 1, weight)
@@ -489,7 +491,7 @@ def test_cuda_temporal_triton_equals_reference():
     assert_temporal_same('triton', 'reference', feats, 6, 2, weight, 1e-4)
 
 
-@pytest.mark.parametrize('impl', ['fast', 'auto'])
+@pytest.mark.parametrize('impl', ['fast', 'native', 'auto'])
 def test_prime_motion_block_accepts_every_cpu_path(impl):
     from mmaction.registry import MODELS
     cfg = dict(type='PrimeMotionBlock', in_channels=8, reduction=2,
