@@ -32,8 +32,8 @@ from .measure import PeakMemory, device_name, time_it, write_result
 
 #: The checkout (or installed package) root, holding configs/.
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-IMPLS = ('reference', 'unfold', 'fast', 'compile', 'triton',
-         'triton_temporal')
+IMPLS = ('reference', 'unfold', 'fast', 'native', 'native_temporal',
+         'compile', 'triton', 'triton_temporal')
 LEVELS = (('res2', 1, 64, 4), ('res3', 2, 128, 8), ('res4', 4, 256, 16))
 D, S = 6, 2
 
@@ -93,6 +93,20 @@ def make_impls(names, device, triton_configs=()):
                 lambda a, b: cost_volume(a, b, D, S, impl='reference'),
                 dynamic=False)
             fns[name] = compiled
+        elif name in ('native', 'native_temporal'):
+            from ..models.ops.cost_volume_native import native_available
+            if torch.device(device).type != 'cpu' or not native_available():
+                print(f'[cost volume] {name} skipped: needs a CPU and a C '
+                      'compiler')
+                continue
+            if name == 'native':
+                fns[name] = lambda a, b: cost_volume(a, b, D, S,
+                                                     impl='native')
+            else:
+                def native_temporal(*args):
+                    return temporal_cost_volume(args[0], D, S, impl='native')
+                native_temporal.temporal = True
+                fns[name] = native_temporal
         elif name in ('triton', 'triton_temporal'):
             if torch.device(device).type != 'cuda' or not triton_available():
                 print(f'[cost volume] {name} skipped: needs CUDA and triton')
@@ -283,7 +297,7 @@ def summarise(result):
     lines, out = [], dict(speedups={}, targets={})
     levels = result['levels']
     on_cuda = result['device'] == 'cuda'
-    for name in ('fast', 'triton', 'compile'):
+    for name in ('fast', 'native', 'triton', 'compile'):
         for base in ('unfold', 'reference'):
             for key in ('forward', 'forward_backward'):
                 ratios = []
@@ -296,7 +310,7 @@ def summarise(result):
                     out['speedups'][f'{name}_vs_{base}_{key}'] = ratios
                     lines.append(f'{name} vs {base} {key}: ' + ', '.join(
                         f'{r:.1f}x' for r in ratios) + f' ({", ".join(levels)})')
-    for name in ('fast', 'triton'):
+    for name in ('fast', 'native', 'triton'):
         cases = [e['impls'].get(name) for e in levels.values()]
         if not all(c and 'error' not in c for c in cases):
             continue
