@@ -62,25 +62,42 @@ def test_native_two_maps_and_half_dtype():
 
 @needs_native
 @pytest.mark.parametrize('temporal', [False, True])
-def test_native_gradients_equal_reference(temporal):
-    # with autograd the C kernel computes the values, 'fast' the backward
+@pytest.mark.parametrize('d,s', [(2, 1), (6, 2), (9, 2)])
+def test_native_gradients_equal_reference(temporal, d, s):
+    # the C kernels compute values and both gradients (gathers over the
+    # displacements); d = 9 reaches past the 6 x 7 map
     torch.manual_seed(0)
     if temporal:
-        feats = torch.randn(2, 4, 3, 6, 7)
+        inputs = (torch.randn(2, 4, 3, 6, 7), )
         fn = temporal_cost_volume
-        args = [(feats, )]
     else:
+        inputs = (torch.randn(2, 4, 6, 7), torch.randn(2, 4, 6, 7))
         fn = cost_volume
-        args = [(torch.randn(2, 4, 6, 7), torch.randn(2, 4, 6, 7))]
     results = []
     for impl in ('native', 'reference'):
-        xs = [x.clone().requires_grad_() for x in args[0]]
-        out = fn(*xs, 2, 1, impl=impl)
+        xs = [x.clone().requires_grad_() for x in inputs]
+        out = fn(*xs, d, s, impl=impl)
         weight = torch.linspace(-1, 1, out.numel()).reshape(out.shape)
         grads = torch.autograd.grad((out * weight).sum(), xs)
         results.append((out.detach(), *grads))
     for got, want in zip(*results):
         torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+
+
+@needs_native
+def test_native_gradient_of_one_input_and_a_zero_vector():
+    # no gradient asked for F_t+1; a zero vector of F_t has no radial term
+    # and its gradient is the partners over eps (as the reference's)
+    f1, f2 = torch.randn(1, 3, 5, 5), torch.randn(1, 3, 5, 5)
+    f1[0, :, 2, 2] = 0
+    grads = []
+    for impl in ('native', 'reference'):
+        a = f1.clone().requires_grad_()
+        out = cost_volume(a, f2, 2, 1, impl=impl)
+        weight = torch.linspace(-1, 1, out.numel()).reshape(out.shape)
+        grads.append(torch.autograd.grad((out * weight).sum(), a)[0])
+    assert grads[1].abs().max() > 1e6  # 1 / eps at the zero vector
+    torch.testing.assert_close(grads[0], grads[1], rtol=1e-5, atol=1e-5)
 
 
 def test_auto_falls_back_to_fast_without_the_kernel(monkeypatch):

@@ -23,8 +23,9 @@ Implementations with equal output (``impl``):
   differentiated by hand, so the extra memory is a few chunk-sized buffers.
 * ``'native'`` (CPU, :mod:`.cost_volume_native`) computes the forward pass
   with a compiled C kernel that reads each frame pair once per displacement
-  row and keeps the partial sums in L1 (3-10x ``'fast'``); the backward pass
-  is ``'fast'``'s, and float64 inputs run ``'fast'``. Without autograd the PMB's frame pairs are read in place.
+  row and keeps the partial sums in L1 (3-10x ``'fast'``), and the backward
+  pass with a second kernel, a gather over the displacements for each
+  input (no atomics); float64 inputs run ``'fast'``. Without autograd the PMB's frame pairs are read in place.
 * ``'triton'`` (CUDA, :mod:`.cost_volume_triton`) computes all displacements
   of a block of pixels in one program with the normalisation folded in.
 * ``'auto'`` is ``'triton'`` for CUDA tensors when Triton is installed,
@@ -42,6 +43,7 @@ from torch import Tensor
 from torch.autograd.function import once_differentiable
 
 from .cost_volume_native import (native_available, native_cost_volume,
+                                 native_cost_volume_grad,
                                  native_temporal_cost_volume)
 from .cost_volume_triton import (triton_available, triton_cost_volume,
                                  triton_temporal_cost_volume)
@@ -129,7 +131,7 @@ class _CosineCorrelation(torch.autograd.Function):
         inv1, live1 = _inverse_norms(feat1, eps)
         inv2, live2 = _inverse_norms(feat2, eps)
         step = _chunk_size(feat1)
-        ctx.offsets, ctx.step = offsets, step
+        ctx.offsets, ctx.step, ctx.native = offsets, step, native
         ctx.save_for_backward(feat1, feat2, inv1, inv2, live1, live2)
         if native is not None:  # (max_displacement, stride): the C kernel
             return native_cost_volume(feat1, feat2, *native, eps)
@@ -149,6 +151,14 @@ class _CosineCorrelation(torch.autograd.Function):
         feat1, feat2, inv1, inv2, live1, live2 = ctx.saved_tensors
         h, w = feat1.shape[-2:]
         need1, need2 = ctx.needs_input_grad[:2]
+        if ctx.native is not None and grad_out.dtype == torch.float32:
+            # the C kernel: a gather over the displacements per input
+            grad_out = grad_out.contiguous()
+            return (native_cost_volume_grad(
+                feat1, feat2, inv1, inv2, live1, grad_out, *ctx.native,
+                True) if need1 else None, native_cost_volume_grad(
+                    feat2, feat1, inv2, inv1, live2, grad_out, *ctx.native,
+                    False) if need2 else None, None, None, None)
         grad1 = torch.empty_like(feat1) if need1 else None
         grad2 = torch.empty_like(feat2) if need2 else None
         step = ctx.step
@@ -171,6 +181,40 @@ class _CosineCorrelation(torch.autograd.Function):
                     radial = (g * unit).sum(1, keepdim=True).mul_(live)
                     g.sub_(unit.mul_(radial)).mul_(inv)
         return grad1, grad2, None, None, None
+
+
+class _NativeTemporalCorrelation(torch.autograd.Function):
+    """The PMB's frame pairs with the C kernels: the forward pass reads the
+    pairs in place; only the float32 clip is kept, and the backward pass
+    builds the two pair stacks once to run the gather kernels."""
+
+    @staticmethod
+    def forward(ctx, feats: Tensor, max_displacement: int, stride: int,
+                eps: float) -> Tensor:
+        ctx.args = (max_displacement, stride, eps)
+        ctx.save_for_backward(feats)
+        return native_temporal_cost_volume(feats, max_displacement, stride,
+                                           eps)
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_out: Tensor):
+        feats, = ctx.saved_tensors
+        d, s, eps = ctx.args
+        n, c, t, h, w = feats.shape
+        frames = feats.transpose(1, 2)  # (N, T, C, H, W) view
+        nxt = torch.arange(1, t + 1, device=feats.device).clamp_max(t - 1)
+        flat1 = frames.reshape(n * t, c, h, w)
+        flat2 = frames[:, nxt].reshape(n * t, c, h, w)
+        grad = grad_out.transpose(1, 2).reshape(n * t, -1, h, w)
+        inv1, live1 = _inverse_norms(flat1, eps)
+        inv2, live2 = _inverse_norms(flat2, eps)
+        g1 = native_cost_volume_grad(flat1, flat2, inv1, inv2, live1, grad,
+                                     d, s, True).view(n, t, c, h, w)
+        g2 = native_cost_volume_grad(flat2, flat1, inv2, inv1, live2, grad,
+                                     d, s, False).view(n, t, c, h, w)
+        g1.index_add_(1, nxt, g2)  # F_t+1 of pair t is frame min(t+1, T-1)
+        return g1.transpose(1, 2).contiguous(), None, None, None
 
 
 def _reference(feat1: Tensor, feat2: Tensor, offsets, radius: int,
@@ -305,6 +349,9 @@ def temporal_cost_volume(feats: Tensor,
         # pairs read in place, output written as (N, M, T, H, W)
         return native_temporal_cost_volume(feats, max_displacement, stride,
                                            eps)
+    if resolved == 'native' and feats.dtype == torch.float32:
+        return _NativeTemporalCorrelation.apply(feats, max_displacement,
+                                                stride, eps)
     following = torch.cat([feats[:, :, 1:], feats[:, :, -1:]], dim=2)
     # (N, C, T, H, W) -> (N*T, C, H, W): each frame pair is one sample
     flat1 = feats.transpose(1, 2).reshape(n * t, c, h, w)

@@ -45,7 +45,7 @@ import torch
 from torch import Tensor
 
 __all__ = ['native_available', 'native_cost_volume',
-           'native_temporal_cost_volume']
+           'native_cost_volume_grad', 'native_temporal_cost_volume']
 
 _SOURCE = r'''
 #include <math.h>
@@ -171,6 +171,93 @@ int hcml_cost_volume_bands(const float *f1, const float *f2,
   return 0;
 }
 
+/* Backward pass for tasks [task_begin, task_end) of the (pair, band)
+   grid of contiguous (P, C, h, w) stacks: the gradient of `mine` (F_t when
+   sign = 1, F_t+1 when sign = -1) given g = dL/dcv (P, m*m, h, w):
+     gu[c, q] = sum_k g[k, src_k(q)] inv_other[q + sign o_k]
+                      other[c, q + sign o_k]
+   with src_k(q) = q (sign 1) or q - o_k (sign -1), terms whose partner or
+   source leaves the map dropped; then, u = mine * inv_mine,
+     r[q] = live[q] sum_c gu[c, q] u[c, q]
+     grad[c, q] = inv_mine[q] (gu[c, q] - u[c, q] r[q])
+   A gather for both inputs (no atomics): bands are independent. */
+int hcml_cost_volume_grad(const float *mine, const float *other,
+                          const float *inv_mine, const float *inv_other,
+                          const float *live, const float *g, float *grad,
+                          int64_t task_begin, int64_t task_end,
+                          int64_t band, int64_t C, int64_t h, int64_t w,
+                          int64_t steps, int64_t s, int64_t sign) {
+  const int64_t m = 2 * steps + 1, mm = m * m, R = steps * s, hw = h * w;
+  const int64_t bands = (h + band - 1) / band;
+  float *gs = (float *)malloc(sizeof(float) * mm * band * w);
+  float *r = (float *)malloc(sizeof(float) * band * w);
+  if (!gs || !r) { free(gs); free(r); return 1; }
+  for (int64_t task = task_begin; task < task_end; ++task) {
+    const int64_t p = task / bands;
+    const int64_t y0 = (task % bands) * band;
+    const int64_t y1 = y0 + band < h ? y0 + band : h;
+    const int64_t n = (y1 - y0) * w;
+    const float *me = mine + p * C * hw, *ot = other + p * C * hw;
+    const float *im = inv_mine + p * hw, *io = inv_other + p * hw;
+    const float *lv = live + p * hw, *gp = g + p * mm * hw;
+    float *gr = grad + p * C * hw;
+    /* gs[k][q - y0 w]: the weight of partner q + sign o_k */
+    for (int64_t k = 0; k < mm; ++k) {
+      const int64_t dy = (k / m) * s - R, dx = (k % m) * s - R;
+      float *gk = gs + k * band * w;
+      for (int64_t y = y0; y < y1; ++y) {
+        const int64_t y2 = y + sign * dy;
+        for (int64_t x = 0; x < w; ++x) {
+          const int64_t x2 = x + sign * dx;
+          float v = 0.f;
+          if (y2 >= 0 && y2 < h && x2 >= 0 && x2 < w) {
+            /* entry (k, source) of g: source q (sign 1) or q - o_k */
+            const int64_t src = sign > 0 ? y * w + x : y2 * w + x2;
+            v = gp[k * hw + src] * io[y2 * w + x2];
+          }
+          gk[(y - y0) * w + x] = v;
+        }
+      }
+    }
+    for (int64_t c = 0; c < C; ++c) {
+      float *restrict out = gr + c * hw + y0 * w;
+      const float *oc = ot + c * hw;
+      memset(out, 0, sizeof(float) * n);
+      for (int64_t k = 0; k < mm; ++k) {
+        const int64_t dy = (k / m) * s - R, dx = (k % m) * s - R;
+        const int64_t off = sign * (dy * w + dx);
+        int64_t lo = y0 * w, hi = y1 * w;
+        if (lo + off < 0) lo = -off;
+        if (hi + off > hw) hi = hw - off;
+        const float *restrict wk = gs + k * band * w - y0 * w;
+        const float *restrict b = oc + off;
+        float *restrict o = gr + c * hw;
+        for (int64_t q = lo; q < hi; ++q) o[q] += wk[q] * b[q];
+      }
+    }
+    memset(r, 0, sizeof(float) * n);
+    for (int64_t c = 0; c < C; ++c) {
+      const float *restrict gc = gr + c * hw + y0 * w;
+      const float *restrict mc = me + c * hw + y0 * w;
+      for (int64_t q = 0; q < n; ++q) r[q] += gc[q] * mc[q];
+    }
+    for (int64_t q = 0; q < n; ++q) {
+      const float i = im[y0 * w + q];
+      r[q] *= lv[y0 * w + q] * i * i; /* u r / inv: one multiply below */
+    }
+    for (int64_t c = 0; c < C; ++c) {
+      float *restrict gc = gr + c * hw + y0 * w;
+      const float *restrict mc = me + c * hw + y0 * w;
+      const float *restrict ic = im + y0 * w;
+      for (int64_t q = 0; q < n; ++q)
+        gc[q] = ic[q] * (gc[q] - mc[q] * r[q]);
+    }
+  }
+  free(gs);
+  free(r);
+  return 0;
+}
+
 /* inv[f, p] = 1 / max(|F[f, :, p]|, eps) for frames [frame_begin,
    frame_end) of clip-major order (clip = f / T, t = f % T); element (clip,
    c, t, p) of F at clip*sn + c*sc + t*st + p, inv dense (frames, hw). */
@@ -270,6 +357,9 @@ def _load() -> Optional[ctypes.CDLL]:
             fn = lib.hcml_cost_volume_bands
             fn.restype = ctypes.c_int
             fn.argtypes = [ctypes.c_void_p] * 5 + [ctypes.c_int64] * 16
+            fn = lib.hcml_cost_volume_grad
+            fn.restype = ctypes.c_int
+            fn.argtypes = [ctypes.c_void_p] * 7 + [ctypes.c_int64] * 9
             fn = lib.hcml_inverse_norms
             fn.restype = ctypes.c_int
             fn.argtypes = [ctypes.c_void_p] * 2 + [ctypes.c_int64] * 8 + [
@@ -411,3 +501,28 @@ def native_cost_volume(feat1: Tensor, feat2: Tensor, max_displacement: int,
     out = a.new_empty((n, m * m, h, w))
     _run(a, b, inv1, inv2, out, n, 1, steps, stride, 0)
     return out.to(dtype)
+
+
+@torch.no_grad()
+def native_cost_volume_grad(mine: Tensor, other: Tensor, inv_mine: Tensor,
+                            inv_other: Tensor, live: Tensor, grad_out: Tensor,
+                            max_displacement: int, stride: int,
+                            first: bool) -> Tensor:
+    """Gradient of the cost volume of contiguous float32 ``(P, C, H, W)``
+    pair stacks with respect to ``F_t`` (``first``, ``mine = F_t``) or
+    ``F_t+1`` (``mine = F_t+1``), given ``grad_out`` ``(P, M, H, W)``; the
+    inverse norms and the mask ``||F|| > eps`` of each stack as
+    ``(P, 1, H, W)`` (the saved tensors of the ``'fast'`` path).
+    """
+    lib = _library()
+    p, c, h, w = mine.shape
+    args = [x.contiguous() for x in (mine, other, inv_mine, inv_other, live,
+                                     grad_out)]
+    grad = torch.empty_like(args[0])
+    band = min(h, max(1, -(-BAND_PIXELS // w)))
+    tasks = p * (-(-h // band))
+    _parallel(lib.hcml_cost_volume_grad, tasks,
+              tuple(x.data_ptr() for x in args) + (grad.data_ptr(), ),
+              (band, c, h, w, max_displacement // stride, stride,
+               1 if first else -1))
+    return grad
