@@ -196,7 +196,9 @@ def deploy_profile(baseline: Config,
 
     Returns:
         dict: ``setup``, ``total_ms`` (``{model: self time per forward}``
-        summed over operators, the profiler's view of the wall clock),
+        summed over operators and ranges, the profiler's view of the wall
+        clock; a range's self time is the code outside ATen operators in
+        it, e.g. the native cost volume kernel),
         ``ranges`` (``{range: ms per forward}`` of :data:`DEPLOY_RANGES`
         in the deploy model, CPU total) and ``ops``
         (``{op: {baseline, deploy, delta}}`` self ms per forward, operators
@@ -232,11 +234,10 @@ def deploy_profile(baseline: Config,
                     synchronize(device)
                 for event in prof.key_averages():
                     per_call = 1e-3 / (rounds * calls)
-                    if event.key in ranges:
-                        if name == 'deploy':
-                            ranges[event.key] += event.cpu_time_total * \
-                                per_call
-                        continue
+                    if event.key in ranges and name == 'deploy':
+                        ranges[event.key] += event.cpu_time_total * per_call
+                    # a range's self time is what runs outside ATen ops
+                    # in it: the native cost volume kernel, Python
                     self_ms[name][event.key] = self_ms[name].get(
                         event.key, 0.0) + event.self_cpu_time_total * per_call
     ops = {}
@@ -266,7 +267,7 @@ def format_deploy_profile(result: Dict, top: int = 15) -> str:
              f'{" x ".join(map(str, setup["shape"]))}, {setup["threads"]} '
              f'threads, load average '
              + ' -> '.join(f'{x:.2f}' for x in setup['load_avg']),
-             f'ms per forward (operator self time): baseline {base:.1f}, '
+             f'ms per forward (self times): baseline {base:.1f}, '
              f'deploy {total["deploy"]:.1f} '
              f'({total["deploy"] / base:.3f}x)',
              f'{"HCML part (deploy)":22s} {"ms":>8s} {"% of base":>9s}  what']
