@@ -16,11 +16,11 @@ cost about a baseline step. In one process, on the same device and input:
 * FLOPs of both inference models (:func:`model_complexity`).
 
 Every model is built first (its peak memory measured on the way, one step
-at a time); then the timed steps run in *rounds*, each round every case
-once (``iters`` calls), the order reversed every other round. Each ratio
-(e.g. deploy / baseline inference) is computed per round from the two
-cases' times in that round, and reported as the median over the rounds
-with its quartiles and range: a change of machine load between rounds
+at a time); then the timed steps run in *repeats*, each repeat every
+case once (``iters`` calls), the order reversed every other repeat. Each
+ratio (e.g. deploy / baseline inference) is computed per repeat from the two
+cases' times in that repeat, and reported as the median over the repeats
+with its quartiles and range: a change of machine load between repeats
 hits both sides of a ratio alike, so one command gives a stable verdict on
 a shared machine. The load average before and after is recorded.
 """
@@ -46,7 +46,7 @@ from .measure import (PeakMemory, SavedActivations, check_iters, device_name,
 __all__ = [
     'AMP_MODES', 'CASE_SETS', 'RATIO_PAIRS', 'add_comparison_args',
     'benchmark_models', 'build_step', 'check_targets', 'format_report',
-    'interleaved_rounds', 'random_batch', 'ratio_summary', 'run_case',
+    'interleaved_repeats', 'random_batch', 'ratio_summary', 'run_case',
     'set_with_cp', 'stage_model_cfg', 'WITH_CP_CHOICES', 'with_cp_parts'
 ]
 
@@ -295,8 +295,8 @@ for _row in STAGES:
 
 
 def ratio_summary(values: Sequence[float]) -> Optional[Dict]:
-    """``median``, quartiles ``q1``/``q3``, ``min``, ``max`` and ``rounds``
-    of per-round ratios (``None`` for none)."""
+    """``median``, quartiles ``q1``/``q3``, ``min``, ``max`` and ``repeats``
+    of per-repeat ratios (``None`` for none)."""
     values = sorted(values)
     if not values:
         return None
@@ -305,35 +305,35 @@ def ratio_summary(values: Sequence[float]) -> Optional[Dict]:
     else:
         q1 = q3 = values[0]
     return dict(median=statistics.median(values), q1=q1, q3=q3,
-                min=values[0], max=values[-1], rounds=len(values))
+                min=values[0], max=values[-1], repeats=len(values))
 
 
-def interleaved_rounds(steps: Dict[str, Callable[[], None]], device: str,
+def interleaved_repeats(steps: Dict[str, Callable[[], None]], device: str,
                        repeats: int, iters: int = 1) -> Dict[str, list]:
-    """Time every step once per round (``iters`` calls, median taken),
-    ``repeats`` rounds, the order reversed every other round.
+    """Time every step once per repeat (``iters`` calls, median taken),
+    ``repeats`` times, the order reversed every other repeat.
 
     Returns:
-        dict: ``{name: [round median ms, ...]}`` and, under ``'_calls'``,
+        dict: ``{name: [median ms of each repeat, ...]}`` and, under ``'_calls'``,
         ``{name: [every call's ms]}``.
     """
     check_iters(repeats, 0)
     check_iters(iters, 0)
     names = list(steps)
-    rounds: Dict[str, list] = {name: [] for name in names}
+    timed: Dict[str, list] = {name: [] for name in names}
     calls: Dict[str, list] = {name: [] for name in names}
     for index in range(repeats):
-        print(f'[benchmark] round {index + 1}/{repeats}', flush=True)
+        print(f'[benchmark] repeat {index + 1}/{repeats}', flush=True)
         for name in (names if index % 2 == 0 else names[::-1]):
             times = [time_call(steps[name], device) for _ in range(iters)]
             calls[name] += times
-            rounds[name].append(statistics.median(times))
-    return dict(rounds, _calls=calls)
+            timed[name].append(statistics.median(times))
+    return dict(timed, _calls=calls)
 
 
-def _ratios(flops: Dict, cases: Dict, rounds: Dict[str, list]) -> Dict:
+def _ratios(flops: Dict, cases: Dict, timed: Dict[str, list]) -> Dict:
     """HCML / baseline ratios: FLOPs, memory, saved activations, and for
-    each of :data:`RATIO_PAIRS` the median of the per-round time ratios
+    each of :data:`RATIO_PAIRS` the median of the per-repeat time ratios
     (``ratio_spread`` holds its quartiles and range)."""
 
     def case(name, key):
@@ -347,9 +347,9 @@ def _ratios(flops: Dict, cases: Dict, rounds: Dict[str, list]) -> Dict:
                                  case('baseline_train', 'saved_bytes')))
     spread = {}
     for key, (hcml, base) in RATIO_PAIRS.items():
-        per_round = [a / b for a, b in zip(rounds.get(hcml, []),
-                                           rounds.get(base, [])) if b > 0]
-        spread[key] = ratio_summary(per_round)
+        per_repeat = [a / b for a, b in zip(timed.get(hcml, []),
+                                            timed.get(base, [])) if b > 0]
+        spread[key] = ratio_summary(per_repeat)
         ratios[key] = spread[key]['median'] if spread[key] else None
     ratios['ratio_spread'] = spread
     return ratios
@@ -420,12 +420,12 @@ def benchmark_models(baseline: Config,
         shape (Sequence[int]): ``(T, H, W)`` of each clip.
             Defaults to ``(16, 224, 224)``.
         batch (int): Clips per step. Defaults to ``8``.
-        iters (int): Timed calls per case and round (their median is the
-            round's time). Defaults to ``1``.
+        iters (int): Timed calls per case and repeat (their median is the
+            repeat's time). Defaults to ``1``.
         warmup (int): Untimed steps per case after it is built (at least
             one runs, inside the peak-memory measurement). Defaults to ``1``.
-        repeats (int): Rounds of interleaved timing; each ratio is the
-            median over the rounds. Defaults to ``7``.
+        repeats (int): Passes of interleaved timing over every case; each
+            ratio is the median over them. Defaults to ``7``.
         device (str): ``'cpu'`` or ``'cuda'``. Defaults to ``'cpu'``.
         amp (str): ``'none'``, ``'bf16'`` or ``'fp16'`` autocast.
             Defaults to ``'none'``.
@@ -447,9 +447,9 @@ def benchmark_models(baseline: Config,
         dict: ``device``, ``device_name``, ``setup`` (with ``threads``,
         ``cpu_count`` and ``load_avg``, the 1-minute load average before
         and after the timing), ``flops``, ``cases`` (per case
-        ``median_ms``/``min_ms`` over every timed call, ``round_ms``,
+        ``median_ms``/``min_ms`` over every timed call, ``repeat_ms``,
         throughput, ``peak_bytes``) and ``ratios`` (medians over the
-        rounds; ``ratios['ratio_spread']`` their quartiles and range).
+        repeats; ``ratios['ratio_spread']`` their quartiles and range).
         Acceptance limits are the caller's (:func:`check_targets`;
         ``tools/analysis/benchmark.py`` adds the paper's as ``targets``).
     """
@@ -497,9 +497,9 @@ def benchmark_models(baseline: Config,
         steps[name], results[name] = _measure_case(
             model_cfg, train=train, freeze=freeze, warmup=warmup, **common)
     load_before = os.getloadavg()[0]
-    rounds = interleaved_rounds(steps, device, repeats, iters)
+    timed = interleaved_repeats(steps, device, repeats, iters)
     load_after = os.getloadavg()[0]
-    calls = rounds.pop('_calls')
+    calls = timed.pop('_calls')
     for name, info in results.items():
         if info is None:
             continue
@@ -508,7 +508,7 @@ def benchmark_models(baseline: Config,
         per_s = 1e3 / median
         info.update(median_ms=median, min_ms=min(calls[name]),
                     mean_ms=statistics.fmean(calls[name]),
-                    round_ms=rounds[name])
+                    repeat_ms=timed[name])
         info['iters_per_s' if train else 'clips_per_s'] = (
             per_s if train else per_s * inputs.shape[0])
     return dict(
@@ -524,7 +524,7 @@ def benchmark_models(baseline: Config,
                    cost_volume_impl=hcml.model.backbone.motion_block.get(
                        'cost_volume_impl'),
                    with_cp=with_cp_parts(hcml.model)),
-        flops=flops, cases=results, ratios=_ratios(flops, results, rounds))
+        flops=flops, cases=results, ratios=_ratios(flops, results, timed))
 
 
 def format_report(result: Dict) -> str:
@@ -537,7 +537,7 @@ def format_report(result: Dict) -> str:
              f'{w}, amp {setup["amp"]}, cost volume '
              f'{setup["cost_volume_impl"]}, with_cp '
              f'{setup.get("with_cp", "none")}',
-             f'timing: {setup.get("repeats", 1)} interleaved rounds x '
+             f'timing: {setup.get("repeats", 1)} interleaved repeats x '
              f'{setup["iters"]} call(s) per case, {setup.get("threads")} '
              f'threads on {setup.get("cpu_count")} CPUs, load average '
              + ' -> '.join(f'{x:.2f}' for x in setup.get('load_avg', []))
@@ -573,7 +573,7 @@ def format_report(result: Dict) -> str:
         shown = 'n/a' if value is None else f'{value:.3f}x'
         spread = spreads.get(key)
         spread = '' if not spread else (
-            f' [median of {spread["rounds"]} rounds, IQR '
+            f' [median of {spread["repeats"]} repeats, IQR '
             f'{spread["q1"]:.3f}-{spread["q3"]:.3f}, range '
             f'{spread["min"]:.3f}-{spread["max"]:.3f}]')
         lines.append(f'{key:18s} ratio {shown:>8s} <= {target["limit"]:.3f}x '
@@ -581,7 +581,7 @@ def format_report(result: Dict) -> str:
     for key, spread in spreads.items():
         if key not in result.get('targets', {}) and spread:
             lines.append(f'{key:18s} ratio {spread["median"]:7.3f}x '
-                         f'[median of {spread["rounds"]} rounds, IQR '
+                         f'[median of {spread["repeats"]} repeats, IQR '
                          f'{spread["q1"]:.3f}-{spread["q3"]:.3f}]')
     saved = result['ratios'].get('saved_activations')
     if saved:

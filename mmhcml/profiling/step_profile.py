@@ -88,7 +88,7 @@ def step_breakdown(baseline: Config,
     """Median training-step time of each of :data:`BREAKDOWN_VARIANTS`.
 
     All variants are built first, then run in turn ``iters`` times after
-    ``warmup`` rounds (CUDA synchronised around each step).
+    ``warmup`` untimed passes (CUDA synchronised around each step).
 
     Returns:
         dict: ``device``, ``device_name``, ``setup`` and ``variants``:
@@ -105,12 +105,12 @@ def step_breakdown(baseline: Config,
             variant_cfg(baseline, hcml, name), train=True, freeze=0,
             inputs=inputs, samples=samples, device=device, amp=amp)
     times: Dict[str, List[float]] = {name: [] for name in steps}
-    for round_ in range(warmup + iters):
-        print(f'[step_breakdown] round {round_ + 1}/{warmup + iters}',
+    for repeat in range(warmup + iters):
+        print(f'[step_breakdown] pass {repeat + 1}/{warmup + iters}',
               flush=True)
         for name, step in steps.items():
             ms = time_call(step, device)
-            if round_ >= warmup:
+            if repeat >= warmup:
                 times[name].append(ms)
     medians = {name: statistics.median(v) for name, v in times.items()}
     variants = {}
@@ -185,14 +185,14 @@ def deploy_profile(baseline: Config,
                    *,
                    shape: Sequence[int] = (8, 112, 112),
                    batch: int = 2,
-                   rounds: int = 3,
+                   repeats: int = 3,
                    calls: int = 2,
                    device: str = 'cpu') -> Dict:
     """Where the deploy model's extra inference time goes (module doc).
 
     Builds the baseline and the deploy HCML model (no side branch) in eval
     mode, then profiles ``calls`` forward passes of each, alternately,
-    ``rounds`` times.
+    ``repeats`` times.
 
     Returns:
         dict: ``setup``, ``total_ms`` (``{model: self time per forward}``
@@ -209,7 +209,7 @@ def deploy_profile(baseline: Config,
     from torch.profiler import ProfilerActivity, profile
 
     from ..deploy import deploy_config
-    check_iters(rounds, 0)
+    check_iters(repeats, 0)
     check_iters(calls, 0)
     models = dict(
         baseline=MODELS.build(copy.deepcopy(baseline.model)),
@@ -225,7 +225,7 @@ def deploy_profile(baseline: Config,
         for model in models.values():
             model.to(device).eval()
             model(inputs, mode='tensor')  # warm-up (and kernel build)
-        for _ in range(rounds):
+        for _ in range(repeats):
             for name, model in models.items():
                 synchronize(device)
                 with profile(activities=activities) as prof:
@@ -233,7 +233,7 @@ def deploy_profile(baseline: Config,
                         model(inputs, mode='tensor')
                     synchronize(device)
                 for event in prof.key_averages():
-                    per_call = 1e-3 / (rounds * calls)
+                    per_call = 1e-3 / (repeats * calls)
                     if event.key in ranges and name == 'deploy':
                         ranges[event.key] += event.cpu_time_total * per_call
                     # a range's self time is what runs outside ATen ops
@@ -249,7 +249,7 @@ def deploy_profile(baseline: Config,
     ops = dict(sorted(ops.items(), key=lambda kv: -abs(kv[1]['delta'])))
     return dict(device=torch.device(device).type,
                 device_name=device_name(device), torch=torch.__version__,
-                setup=dict(shape=list(shape), batch=batch, rounds=rounds,
+                setup=dict(shape=list(shape), batch=batch, repeats=repeats,
                            calls=calls, threads=torch.get_num_threads(),
                            load_avg=[load_before, os.getloadavg()[0]]),
                 total_ms={name: sum(v.values())

@@ -105,21 +105,21 @@ def test_ratio_summary_hand_computed():
     # sorted 1.0 1.1 1.2 1.4 3.0; inclusive quartiles at 1.1 and 1.4
     assert s['median'] == pytest.approx(1.2)
     assert (s['q1'], s['q3']) == pytest.approx((1.1, 1.4))
-    assert (s['min'], s['max'], s['rounds']) == (1.0, 3.0, 5)
+    assert (s['min'], s['max'], s['repeats']) == (1.0, 3.0, 5)
     assert ratio_summary([]) is None
     assert ratio_summary([2.0])['q1'] == 2.0
 
 
 def test_interleaved_rounds_pair_the_cases_round_by_round(monkeypatch):
-    """Rounds alternate the order; a ratio is taken within each round, so
-    a load that doubles every time from round 2 on leaves it unchanged."""
+    """Repeats alternate the order; a ratio is taken within each repeat,
+    so a load that doubles with every repeat leaves it unchanged."""
     from mmhcml.profiling import model_benchmark as mb
     order = []
 
     def fake_time_call(fn, device):
-        round_ = len(order) // 4  # 2 cases x 2 calls per round
+        repeat = len(order) // 4  # 2 cases x 2 calls per repeat
         order.append(fn.__name__)
-        return {'base': 10.0, 'hcml': 11.0}[fn.__name__] * 2**round_
+        return {'base': 10.0, 'hcml': 11.0}[fn.__name__] * 2**repeat
 
     def base():
         pass
@@ -128,15 +128,15 @@ def test_interleaved_rounds_pair_the_cases_round_by_round(monkeypatch):
         pass
 
     monkeypatch.setattr(mb, 'time_call', fake_time_call)
-    rounds = mb.interleaved_rounds(dict(base=base, hcml=hcml), 'cpu',
+    timed = mb.interleaved_repeats(dict(base=base, hcml=hcml), 'cpu',
                                    repeats=4, iters=2)
     assert order == ['base', 'base', 'hcml', 'hcml', 'hcml', 'hcml',
                      'base', 'base'] * 2
-    assert rounds['base'] == [10.0, 20.0, 40.0, 80.0]
-    assert len(rounds['_calls']['hcml']) == 8
+    assert timed['base'] == [10.0, 20.0, 40.0, 80.0]
+    assert len(timed['_calls']['hcml']) == 8
     ratios = mb._ratios(dict(hcml=dict(flops=2), baseline=dict(flops=1)), {},
-                        dict(deploy_inference=rounds['hcml'],
-                             baseline_inference=rounds['base']))
+                        dict(deploy_inference=timed['hcml'],
+                             baseline_inference=timed['base']))
     assert ratios['deploy_wall_clock'] == pytest.approx(1.1)
     assert ratios['ratio_spread']['deploy_wall_clock']['max'] == \
         pytest.approx(1.1)
@@ -153,11 +153,11 @@ def test_cli_inference_only_reports_the_spread(tmp_path, tiny_config_paths,
     result = json.loads(out.read_text())
     assert set(result['cases']) == {'baseline_inference', 'deploy_inference'}
     spread = result['ratios']['ratio_spread']['deploy_wall_clock']
-    assert spread['rounds'] == 3
+    assert spread['repeats'] == 3
     assert spread['min'] <= spread['median'] <= spread['max']
-    assert len(result['cases']['deploy_inference']['round_ms']) == 3
+    assert len(result['cases']['deploy_inference']['repeat_ms']) == 3
     assert result['setup']['threads'] == 1
     assert len(result['setup']['load_avg']) == 2
     assert result['ratios']['joint_step'] is None
-    assert 'median of 3 rounds' in proc.stdout
+    assert 'median of 3 repeats' in proc.stdout
     assert 'joint_step' in proc.stdout and 'n/a' in proc.stdout

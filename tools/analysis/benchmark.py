@@ -6,10 +6,10 @@
         [--device cpu|cuda] [--amp none|bf16|fp16] [--cost-volume-impl auto] \
         [--with-cp none|flow|all] [--out result.json]
 
-Every case is built first, then timed in R interleaved rounds; each ratio
-is the median of its R per-round ratios, printed with quartiles and range,
+Every case is built first, then timed in R interleaved repeats; each ratio
+is the median of its R per-repeat ratios, printed with quartiles and range,
 and the verdicts use the medians. Defaults: the R2D-50 model bases,
-16 x 224 x 224, batch 8, 7 rounds. See docs/benchmark.md for measured
+16 x 224 x 224, batch 8, 7 repeats. See docs/benchmark.md for measured
 figures.
 """
 import argparse
@@ -49,10 +49,10 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_comparison_args(parser, MODELS_DIR)
     parser.add_argument('--repeats', type=int, default=7,
-                        help='interleaved timing rounds (each ratio is the '
+                        help='interleaved timing passes (each ratio is the '
                         'median over them)')
     parser.add_argument('--iters', type=int, default=1,
-                        help='timed calls per case and round')
+                        help='timed calls per case and repeat')
     parser.add_argument('--warmup', type=int, default=1,
                         help='untimed steps per case after building it')
     parser.add_argument('--cases', choices=CASE_SETS, default='all',

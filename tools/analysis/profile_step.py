@@ -42,9 +42,9 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_comparison_args(parser, MODELS_DIR)
     parser.add_argument('--iters', type=int, default=10,
-                        help='timed rounds (median reported)')
+                        help='timed passes (median reported)')
     parser.add_argument('--warmup', type=int, default=2,
-                        help='untimed rounds first')
+                        help='untimed passes first')
     parser.add_argument('--no-breakdown', action='store_true',
                         help='only the op table')
     parser.add_argument('--ops', choices=tuple(BREAKDOWN_VARIANTS),
@@ -55,7 +55,7 @@ def parse_args(argv=None):
     parser.add_argument('--trace', help='Chrome trace of the --ops profile')
     parser.add_argument('--deploy', action='store_true',
                         help='profile deploy vs baseline inference instead '
-                        '(--iters profiled rounds of 2 forwards each)')
+                        '(--iters profiled passes of 2 forwards each)')
     parser.add_argument('--threads', type=int,
                         help='torch.set_num_threads (default: PyTorch\'s)')
     parser.add_argument('--out', help='write the breakdown (and op table) '
@@ -79,7 +79,7 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     if args.deploy:
         result = deploy_profile(baseline, hcml, shape=args.shape,
-                                batch=args.batch, rounds=args.iters,
+                                batch=args.batch, repeats=args.iters,
                                 device=args.device)
         result['setup']['command'] = ' '.join(sys.argv)
         print(format_deploy_profile(result))
