@@ -14,6 +14,8 @@ from torch import Tensor
 
 from mmaction.registry import MODELS
 from ..ops import backward_warp
+from .charbonnier import charbonnier
+from .robust_terms import census_loss, edge_aware_smoothness, ssim_loss
 
 __all__ = [
     'charbonnier', 'photometric_loss', 'smoothness_loss', 'PHOTOMETRIC_NORMS',
@@ -22,15 +24,6 @@ __all__ = [
 
 #: Normalisers of Eq. 2 (see :func:`photometric_loss`).
 PHOTOMETRIC_NORMS = ('valid', 'all')
-
-
-def charbonnier(z: Tensor, alpha: float = 0.45, eps: float = 1e-3) -> Tensor:
-    """Generalised Charbonnier penalty ``(z^2 + eps^2)^alpha``, elementwise.
-
-    Finite for every finite ``z``; ``rho(0) = eps^(2 alpha)``.
-    """
-    z = z.float()
-    return (z * z + eps * eps).pow(alpha)
 
 
 def photometric_loss(target: Tensor,
@@ -248,8 +241,6 @@ class ReconstructionLoss(nn.Module):
         height, width = target.shape[-2:]
         extra = 0.0
         if self.census_weight or self.ssim_weight:
-            # robust_terms builds on this module's charbonnier
-            from .robust_terms import census_loss, ssim_loss
             warped, mask = backward_warp(source, flow)
             if self.census_weight:
                 extra = extra + self.census_weight * census_loss(
@@ -287,7 +278,6 @@ class ReconstructionLoss(nn.Module):
         if self.smooth_order == 1 and not self.smooth_edge_weight:
             smoothness = smoothness_loss(flow, self.alpha, self.eps)
         else:
-            from .robust_terms import edge_aware_smoothness
             smoothness = edge_aware_smoothness(
                 flow, target, self.smooth_order, self.smooth_edge_weight,
                 self.alpha, self.eps)

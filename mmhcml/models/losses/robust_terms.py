@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .reconstruction_loss import charbonnier
+from .charbonnier import charbonnier
 
 __all__ = ['census_transform', 'census_loss', 'ssim_loss',
            'edge_aware_smoothness']
