@@ -179,7 +179,11 @@ class PrimeMotionBlock(BaseModule):
     def can_fold(self, x: Tensor) -> bool:
         """Whether :meth:`forward_folded` may run: eval mode, no gradient
         wanted, a float32 CPU or CUDA input outside autocast, and the
-        layers conv -> BatchNorm -> ReLU as built by default."""
+        layers conv -> BatchNorm -> ReLU as built by default. Never while
+        TorchScript traces or scripts the block: an exported graph replays
+        the module path (the folded one writes into buffers in place)."""
+        if torch.jit.is_tracing() or torch.jit.is_scripting():
+            return False
         if self.training or x.dtype != torch.float32 or \
                 torch.is_autocast_enabled(x.device.type):
             return False
