@@ -3,6 +3,7 @@ tiny annotation files) and runs one training iteration on rendered videos,
 with widths, clip lengths and crop sizes shrunk to CPU size."""
 import copy
 import glob
+import os
 import os.path as osp
 
 import cv2
@@ -13,11 +14,13 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 
 from mmaction.registry import DATASETS, HOOKS, MODELS
+from tests.test_configs.test_config_snapshot import is_entry_config
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
 CONFIGS = sorted(
     p for p in glob.glob(osp.join(ROOT, 'configs', '**', '*.py'),
-                         recursive=True) if '_base_' not in p)
+                         recursive=True) if is_entry_config(p))
 
 
 def test_every_entry_point_named_in_the_issue_exists():

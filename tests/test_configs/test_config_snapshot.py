@@ -72,11 +72,20 @@ INTENDED_DIFFERENCES = {
 SCHEDULE_HOOKS = ('ProgressiveFreezeHook', 'LoadStageCheckpointHook')
 
 
+def is_entry_config(path):
+    """A config a user trains or tests: outside ``_base_`` and built on a
+    base (data files such as ``configs/hcml/real_footage/splits.py`` are
+    read by tools, not by the runner)."""
+    if '_base_' in path.split(os.sep):
+        return False
+    with open(path) as handle:
+        return '_base_' in handle.read()
+
+
 def entry_configs(root=ROOT):
     """Paths (relative to ``root``) of every config a user can pass."""
     paths = glob.glob(osp.join(root, 'configs', '**', '*.py'), recursive=True)
-    return sorted(
-        osp.relpath(p, root) for p in paths if '_base_' not in p.split(os.sep))
+    return sorted(osp.relpath(p, root) for p in paths if is_entry_config(p))
 
 
 def _relative(value, root):
