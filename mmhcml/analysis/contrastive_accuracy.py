@@ -22,6 +22,7 @@ import torch.nn as nn
 
 from ..datasets.video_frames import read_video_frames
 from ..models.heads import ContrastiveMotionHead
+from ..models.heads.contrastive_motion_head import track_accuracies
 from ..models.heads.prediction_metrics import future_prediction_metrics
 from ..models.recognizers.hcml_recognizer import motion_head_inputs
 from ..models.utils import eval_mode
@@ -171,7 +172,8 @@ def contrastive_accuracy(model: nn.Module,
                             scores.starts, scores.deltas, scores.steps,
                             head.distinct_threshold), len(scores.positives))
                         if scorer is head:
-                            sums[level].append(_accuracies(scores))
+                            sums[level].append(tuple(
+                                map(float, track_accuracies(scores))))
                     steps[level] = motion[level].shape[2]
     finally:
         torch.set_rng_state(generator_state)
@@ -192,12 +194,3 @@ def contrastive_accuracy(model: nn.Module,
         }
     return results
 
-
-def _accuracies(scores) -> Tuple[float, float]:
-    """``(con_acc, con_temporal_acc)`` of one scoring (as the head logs)."""
-    logits, positives, starts = scores.logits, scores.positives, scores.starts
-    acc = (logits.argmax(dim=1) == positives).float().mean()
-    track = starts[:, None] + torch.arange(scores.steps,
-                                           device=logits.device)
-    temporal = logits.gather(1, track).argmax(dim=1)
-    return float(acc), float((starts + temporal == positives).float().mean())

@@ -161,12 +161,9 @@ def evaluate(model, clips, level=2, batch=8, seed=0):
     from mmhcml.models.heads.prediction_metrics import \
         future_prediction_metrics
     from mmhcml.models.recognizers.hcml_recognizer import motion_head_inputs
+    from mmhcml.analysis.contrastive_accuracy import untrained_copy
     head = model.motion_heads[f'con_l{level}']
-    fresh = copy.deepcopy(head)
-    torch.manual_seed(1000 + seed)
-    for module in fresh.modules():
-        if isinstance(module, torch.nn.Conv3d):
-            module.reset_parameters()
+    fresh = untrained_copy(head, 1000 + seed)
     model.eval()
     torch.manual_seed(seed)
     sums = {}

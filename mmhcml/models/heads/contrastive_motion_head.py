@@ -23,7 +23,7 @@ from .base_motion_head import BaseMotionHead
 from .prediction_metrics import future_prediction_metrics
 
 __all__ = ['ContrastiveMotionHead', 'ContrastiveScores', 'prediction_rows',
-           'CONTEXTS']
+           'track_accuracies', 'CONTEXTS']
 
 #: What the predictor is conditioned on besides ``P^l_t`` (see the class).
 CONTEXTS = ('target', 'none')
@@ -72,6 +72,19 @@ def prediction_rows(batch: int, num_locations: int, steps: int,
         positives.append(rows[:, :, delta:].reshape(-1))
         starts.append(rows[:, :, :1].expand(-1, -1, steps - delta).reshape(-1))
     return torch.cat(positives), torch.cat(starts)
+
+
+@torch.no_grad()
+def track_accuracies(scores: ContrastiveScores) -> Tuple[Tensor, Tensor]:
+    """``(con_acc, con_temporal_acc)`` of one scoring: how often the
+    positive ranks first among all targets, and among its own track's
+    ``T`` targets (the temporal negatives only). Scalars."""
+    logits, positives, starts = scores.logits, scores.positives, scores.starts
+    acc = (logits.argmax(dim=1) == positives).float().mean()
+    track = starts[:, None] + torch.arange(scores.steps,
+                                           device=logits.device)
+    temporal = logits.gather(1, track).argmax(dim=1)
+    return acc, (starts + temporal == positives).float().mean()
 
 
 @MODELS.register_module()
@@ -273,17 +286,12 @@ class ContrastiveMotionHead(BaseMotionHead):
             which no row is).
         """
         scores = self.score(feats)
-        logits, positives, starts = (scores.logits, scores.positives,
-                                     scores.starts)
+        acc, temporal_acc = track_accuracies(scores)
         with torch.no_grad():
-            acc = (logits.argmax(dim=1) == positives).float().mean()
-            same_track = starts[:, None] + torch.arange(
-                scores.steps, device=logits.device)
-            temporal = logits.gather(1, same_track).argmax(dim=1)
-            temporal_acc = (starts + temporal == positives).float().mean()
             future = future_prediction_metrics(
-                logits, scores.targets, positives, starts, scores.deltas,
-                scores.steps, self.distinct_threshold)
+                scores.logits, scores.targets, scores.positives,
+                scores.starts, scores.deltas, scores.steps,
+                self.distinct_threshold)
         out = {
             f'loss_con_l{self.level}': self.loss_weight * scores.loss,
             f'con_acc_l{self.level}': acc,
