@@ -43,6 +43,9 @@ __all__ = ['StudySettings', 'run_study', 'MODELS', 'SETTINGS', 'SELF_SUP']
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BENCH_BASE = osp.join(ROOT, 'configs/hcml/_base_/datasets/'
                       'synthetic_benchmark.py')
+#: the folder of the tiny synthetic configs each run's config inherits
+#: (``<run>_synthetic.py``)
+RUN_CONFIGS = osp.join(ROOT, 'configs/hcml/synthetic')
 #: reported model -> the training runs it needs, in order
 MODELS = {
     'baseline': ('baseline', ),
@@ -235,7 +238,7 @@ class _Study:
                                        SETTINGS[setting]) + '.txt')
         pipeline = ('bench_unlabelled_pipeline' if stage else
                     'bench_train_pipeline')
-        base = osp.join(ROOT, 'configs/hcml/synthetic', f'{run}_synthetic.py')
+        base = osp.join(RUN_CONFIGS, f'{run}_synthetic.py')
         workers = s.num_workers
         text = [
             f'_base_ = [{base!r}, {BENCH_BASE!r}]',
