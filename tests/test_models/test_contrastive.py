@@ -128,3 +128,28 @@ def test_single_time_step_is_reported():
     head = build_head()
     with pytest.raises(ValueError, match='at least 2 time steps'):
         head.loss((torch.randn(1, 6, 1, 4, 4), torch.randn(1, 4, 1, 4, 4)))
+
+
+def test_shuffle_time_control_scores_targets_in_a_random_time_order():
+    # one position per frame (1x1 grid): the target rows of video b are
+    # P^(l-1)_b at the times of a permutation drawn first in score()
+    b, t = 2, 6
+    lower = torch.randn(b, 6, t, 1, 1)
+    upper = torch.randn(b, 4, t, 1, 1)
+    head = build_head(num_locations=1, shuffle_time=True)
+    torch.manual_seed(3)
+    scores = head.score((lower, upper))
+    torch.manual_seed(3)
+    perm = torch.randperm(t)
+    assert not torch.equal(perm, torch.arange(t))
+    expected = lower[:, :, perm, 0, 0].permute(0, 2, 1).reshape(b * t, 6)
+    torch.testing.assert_close(scores.targets, expected)
+    # the paper's head keeps the time order
+    plain = build_head(num_locations=1).score((lower, upper))
+    torch.testing.assert_close(
+        plain.targets, lower[:, :, :, 0, 0].permute(0, 2, 1).reshape(b * t, 6))
+
+
+def test_shuffle_time_must_be_a_bool():
+    with pytest.raises(ValueError, match='shuffle_time'):
+        build_head(shuffle_time='yes')

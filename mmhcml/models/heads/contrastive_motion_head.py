@@ -125,6 +125,13 @@ class ContrastiveMotionHead(BaseMotionHead):
             is a cheap way to beat the easy and spatial negatives), or
             ``'none'``, ``P^l_t`` alone (a departure, measured in the
             README's hierarchy section). Defaults to ``'target'``.
+        shuffle_time (bool): A control, not the method: permute the
+            targets ``G`` along time (one random permutation per call,
+            shared by the batch) before predicting and scoring, so that
+            "the future of ``t``" is an arbitrary time. The easy and spatial
+            negatives stay; what the level can learn about temporal order
+            goes. The synthetic study's time-shuffled arm uses it.
+            Defaults to ``False``.
         init_cfg (dict, optional): Initialisation config. Defaults to
             ``None``.
     """
@@ -159,12 +166,17 @@ class ContrastiveMotionHead(BaseMotionHead):
                  loss_weight: float = 0.25,
                  distinct_threshold: float = 0.05,
                  context: str = 'target',
+                 shuffle_time: bool = False,
                  init_cfg: OptConfigType = None) -> None:
         super().__init__(level, loss, loss_weight, init_cfg=init_cfg)
         if context not in CONTEXTS:
             raise ValueError(f'context must be one of {CONTEXTS}, got '
                              f'{context!r}')
         self.context = context
+        if not isinstance(shuffle_time, bool):
+            raise ValueError('shuffle_time must be a bool, got '
+                             f'{shuffle_time!r}')
+        self.shuffle_time = shuffle_time
         if not (isinstance(distinct_threshold, (int, float))
                 and 0 <= distinct_threshold < 2):
             raise ValueError('distinct_threshold is a cosine distance in '
@@ -238,6 +250,8 @@ class ContrastiveMotionHead(BaseMotionHead):
                 'prediction steps are used', logger='current', level=30)
             self._warned_short = True
         targets = F.adaptive_avg_pool3d(lower, (t, h, w)).detach()
+        if self.shuffle_time:
+            targets = targets[:, :, torch.randperm(t, device=targets.device)]
         context = targets if self.context == 'target' else None
         predictions = self(upper, context)
         locs = self._sample_locations(n, h * w, upper.device)  # (n, L)
