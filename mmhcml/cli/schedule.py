@@ -11,7 +11,7 @@ The configs are found by their names, not from a list: the schedule of
 ``configs/hcml/`` and its subfolders: see :func:`schedule_folder`). A new
 dataset needs its dataset base and these four files, and no Python edit.
 A folder holding only the first stages (e.g. stage 1-3 of
-``configs/hcml/synthetic/*_real_footage.py``) runs those.
+``configs/hcml/real_footage/*_real_footage.py``) runs those.
 """
 import argparse
 import glob
@@ -62,7 +62,7 @@ def schedule_folder(dataset: str,
     ``config_dir`` when given; for another backbone than ``r2d50``,
     ``configs/hcml/<backbone>/``; otherwise ``configs/hcml/`` or, when it
     has no ``stage1_<dataset>.py``, the one subfolder of it that has (e.g.
-    ``configs/hcml/synthetic/`` for ``synthetic``).
+    ``configs/hcml/tiny/`` for ``synthetic``).
 
     Raises:
         ValueError: No folder (or more than one) holds the stage-1 config;

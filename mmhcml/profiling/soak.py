@@ -90,7 +90,7 @@ def run_soak(data_root: str, work_dir: str, iters: int = 2000,
     """Train the tiny synthetic config for ``iters`` iterations; returns
     the samples and the growth (see module docstring)."""
     cfg = Config.fromfile(
-        osp.join(ROOT, 'configs/hcml/synthetic/hcml_tiny_joint_synthetic.py'))
+        osp.join(ROOT, 'configs/hcml/tiny/hcml_tiny_joint_synthetic.py'))
     cfg.work_dir = work_dir
     cfg.train_dataloader.update(
         batch_size=batch_size, num_workers=workers,

@@ -26,12 +26,12 @@ FAST_IF_ROOM = 0.25 * (1 - (9 / 17) ** 2)
 # of FAST_IF_ROOM; at Something-V1's short side of 256-320 the rescale
 # leaves room of its own, so only a lower bound
 CASES = [
-    ('configs/hcml/synthetic/stage1_synthetic.py', (64, 64), (64, 64),
+    ('configs/hcml/tiny/stage1_synthetic.py', (64, 64), (64, 64),
      0.5 * FAST_IF_ROOM),
 ]
 #: Pipelines that crop without panning, with frame size and crop.
 STILL_CASES = [
-    ('configs/hcml/synthetic/stage1_real_footage.py', (96, 128), (64, 96)),
+    ('configs/hcml/real_footage/stage1_real_footage.py', (96, 128), (64, 96)),
 ]
 DRAWS = 400
 

@@ -4,7 +4,7 @@ Expected values are the paper's (section 3, appendix C.2, D.2, Table 8) and
 are written out here, not read from the configs' bases. Not checked here,
 because they are project choices the paper does not fix: ``zeta``, the
 Eq. 2 normaliser, the flow-estimator widths, the stage-1 optimiser and
-warm-up, and anything under ``configs/hcml/synthetic/``.
+warm-up, and anything under ``configs/hcml/tiny/``.
 """
 import functools
 import glob

@@ -12,7 +12,7 @@ from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmhcml.deploy import deploy_config, strip_side_branch
 
-CONFIG = 'configs/hcml/synthetic/hcml_tiny_joint_synthetic.py'
+CONFIG = 'configs/hcml/tiny/hcml_tiny_joint_synthetic.py'
 
 
 def trained_checkpoint(cfg, path, seed=0):

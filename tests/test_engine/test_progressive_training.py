@@ -20,7 +20,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 def stage_cfg(stage, info, work_root):
     cfg = Config.fromfile(
-        osp.join(ROOT, f'configs/hcml/synthetic/{stage}_synthetic.py'))
+        osp.join(ROOT, f'configs/hcml/tiny/{stage}_synthetic.py'))
     cfg.work_dir = str(work_root / stage)
     cfg.model.backbone.backbone.base_channels = 8
     cfg.model.backbone.motion_block.max_displacement = 2

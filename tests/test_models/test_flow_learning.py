@@ -1,7 +1,7 @@
 """Stage 1 learns motion: the level-1 flow recovers known shifts (Sec. 3.2).
 
 A learning test, not a unit test: the model of the shipped stage-1 config
-(``configs/hcml/synthetic/stage1_synthetic.py``: its backbone, PMB, flow head
+(``configs/hcml/tiny/stage1_synthetic.py``: its backbone, PMB, flow head
 and Eq. 2-3 settings), cut to level 1, is trained for a few hundred steps on
 rendered clips of translating textures, whose true flow is known, with the
 loss of Eq. 2-3 only (no flow labels). It fails on every failure mode stage 1
@@ -24,7 +24,7 @@ SIZE, MAX_SHIFT, STEPS, BATCH = 64, 3, 500, 4
 
 def _stage1_model():
     cfg = Config.fromfile(
-        osp.join(ROOT, 'configs/hcml/synthetic/stage1_synthetic.py'))
+        osp.join(ROOT, 'configs/hcml/tiny/stage1_synthetic.py'))
     model_cfg = cfg.model.to_dict()
     # level 1 only: 2-frame clips (one frame pair) are then enough
     model_cfg['backbone']['levels'] = (1, )

@@ -22,7 +22,7 @@ def test_cost_volume_is_counted_analytically():
 def test_get_flops_tool_prints_ratio():
     out = subprocess.run(
         [sys.executable, 'tools/analysis/get_flops.py',
-         'configs/hcml/synthetic/hcml_tiny_joint_synthetic.py', '--shape', '8',
+         'configs/hcml/tiny/hcml_tiny_joint_synthetic.py', '--shape', '8',
          '64', '64'], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert 'GFLOPs' in out.stdout and 'cost volume' in out.stdout

@@ -22,7 +22,7 @@ from mmhcml.engine.checkpoint_io import (NonFiniteCheckpointError,
 from tests.conftest import data_overrides
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TINY = osp.join(ROOT, 'configs/hcml/synthetic/hcml_tiny_joint_synthetic.py')
+TINY = osp.join(ROOT, 'configs/hcml/tiny/hcml_tiny_joint_synthetic.py')
 
 
 class _Payload:

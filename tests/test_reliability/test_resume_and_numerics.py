@@ -17,7 +17,7 @@ from mmhcml.engine.hooks import NonFiniteLossError
 from tests.conftest import tiny_model_cfg
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TINY = osp.join(ROOT, 'configs/hcml/synthetic/hcml_tiny_joint_synthetic.py')
+TINY = osp.join(ROOT, 'configs/hcml/tiny/hcml_tiny_joint_synthetic.py')
 LOSSES = []
 
 

@@ -12,7 +12,7 @@ from mmhcml.demo import recognize_video, top_k, video_test_pipeline
 from mmhcml.deploy.export import build_clip_scores, export_model
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TINY = osp.join(ROOT, 'configs/hcml/synthetic/hcml_tiny_joint_synthetic.py')
+TINY = osp.join(ROOT, 'configs/hcml/tiny/hcml_tiny_joint_synthetic.py')
 
 
 def config(name):

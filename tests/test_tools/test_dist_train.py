@@ -69,7 +69,7 @@ def assert_same_parameters_on_both_ranks(tmp_path):
 def test_two_cpu_processes_end_with_identical_parameters(rendered_benchmark,
                                                          tmp_path):
     result = run_dist_train(
-        tmp_path, 'configs/hcml/synthetic/hcml_tiny_joint_synthetic.py', '''
+        tmp_path, 'configs/hcml/tiny/hcml_tiny_joint_synthetic.py', '''
         env_cfg = dict(dist_cfg=dict(backend='gloo'))
         train_dataloader = dict(batch_size=2)
         val_cfg = None
@@ -92,7 +92,7 @@ def test_stage_config_with_sync_bn_runs_on_two_cpu_processes(
     root = rendered_benchmark['root']
     # the README's recipe, as written
     result = run_dist_train(
-        tmp_path, 'configs/hcml/synthetic/stage1_synthetic.py',
+        tmp_path, 'configs/hcml/tiny/stage1_synthetic.py',
         "train_dataloader = dict(batch_size=1)", 29534, [
             '--cfg-options', 'env_cfg.dist_cfg.backend=gloo',
             f'train_dataloader.dataset.ann_file={root}/unlabelled.txt',

@@ -120,7 +120,7 @@ def test_bad_named_settings_are_refused():
 
 
 def test_path_settings_move_paths_under_them():
-    cfg = cfg_of('synthetic/hcml_tiny_joint_synthetic.py')
+    cfg = cfg_of('tiny/hcml_tiny_joint_synthetic.py')
     apply_knobs(cfg, dict(data_root='/bench'))
     assert cfg.train_dataloader.dataset.ann_file == '/bench/train.txt'
     assert cfg.test_dataloader.dataset.data_prefix.video == '/bench/videos'

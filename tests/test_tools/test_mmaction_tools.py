@@ -17,7 +17,7 @@ from mmaction.registry import MODELS
 from tests.conftest import data_overrides
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(ROOT, 'configs/hcml/synthetic/hcml_tiny_joint_synthetic.py')
+CONFIG = osp.join(ROOT, 'configs/hcml/tiny/hcml_tiny_joint_synthetic.py')
 TOOLS = osp.join(osp.dirname(mmaction.__file__), '.mim', 'tools')
 REINSTALL = ('mmhcml-preload.pth is not installed: reinstall the plugin '
              '(pip install -e .)')

@@ -60,13 +60,13 @@ def test_configs_are_found_by_name(tmp_path):
     assert available_datasets(str(tmp_path)) == ['mydata']
     # the synthetic benchmark's folder is found without naming it
     assert stage_configs('synthetic')[0][1].endswith(
-        'configs/hcml/synthetic/stage1_synthetic.py')
+        'configs/hcml/tiny/stage1_synthetic.py')
     # a folder with the first stages only runs those
     assert [s for s, _ in stage_configs('real_footage')] == [
         'stage1', 'stage2', 'stage3']
     with pytest.raises(ValueError, match=r"no schedule for dataset 'nope'.*"
                        r"configs/hcml: k400, .*sthv1, sthv2; .*"
-                       r"configs/hcml/synthetic: .*synthetic"):
+                       r"configs/hcml/tiny: .*synthetic"):
         stage_configs('nope')
     with pytest.raises(ValueError, match='no config folder'):
         stage_configs('sthv1', 'resnet9')

@@ -13,7 +13,7 @@ from mmaction.registry import DATASETS
 from tests.conftest import data_overrides
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(ROOT, 'configs/hcml/synthetic/hcml_tiny_joint_synthetic.py')
+CONFIG = osp.join(ROOT, 'configs/hcml/tiny/hcml_tiny_joint_synthetic.py')
 MMACTION_TOOLS = osp.join(osp.dirname(mmaction.__file__), '.mim', 'tools')
 
 

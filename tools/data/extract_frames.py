@@ -12,7 +12,7 @@ folder per shot, so no clip spans a cut), first ``train_fraction`` / rest.
 Writes ``rawframes/<video>_{train,test}/img_*.jpg`` and ``train_list.txt`` /
 ``test_list.txt`` (``frame_dir num_frames``) for ``UnlabelledVideoDataset``
 with ``data_type='rawframes'``, as read by
-``configs/hcml/synthetic/stage1_real_footage.py``.
+``configs/hcml/real_footage/stage1_real_footage.py``.
 """
 import argparse
 import os.path as osp

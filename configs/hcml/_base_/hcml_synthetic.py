@@ -1,7 +1,7 @@
 # HCML on the synthetic motion benchmark (tools/data/render_synthetic.py):
 # a CPU-sized R2D (ResNet-18 blocks of width 16, R2D layout: 1x3x3 convs,
 # temporal stride 2 at res3 and res4) on 8-frame 64x64 clips, runtime and
-# data. Stage, joint and baseline configs under configs/hcml/synthetic/.
+# data. Stage, joint and baseline configs under configs/hcml/tiny/.
 _base_ = [
     './hcml_runtime.py', './models/hcml_r2d50.py',
     './datasets/synthetic_motion.py'

@@ -1,6 +1,6 @@
 # Settings of the synthetic motion benchmark study (tools/run_synthetic_benchmark.py,
 # mmhcml/benchmarks/synthetic_study.py). Every key starts with ``bench_`` so
-# that this file can be a second base next to any configs/hcml/synthetic/
+# that this file can be a second base next to any configs/hcml/tiny/
 # run config; the study's generated configs wire the keys in. Each value is a
 # decision measured on the val split (docs/results_synthetic.md, "Why the
 # benchmark looks like this").

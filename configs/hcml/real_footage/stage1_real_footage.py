@@ -1,11 +1,11 @@
-# Stage 1 of configs/hcml/synthetic/stage1_synthetic.py (the same tiny R2D,
+# Stage 1 of configs/hcml/tiny/stage1_synthetic.py (the same tiny R2D,
 # flow head and recipe) on real videos (configs/hcml/_base_/datasets/
 # real_footage.py): the training videos of configs/hcml/real_footage/
 # splits.py, D.2's rescale/crop/flip, 3600 iterations. Measure on videos it
 # never saw (validation for choices, test for reporting):
 #   python tools/analysis/flow_quality.py THIS_CONFIG CKPT \
 #       --splits configs/hcml/real_footage/splits.py --split val
-_base_ = ['./stage1_synthetic.py', '../_base_/datasets/real_footage.py']
+_base_ = ['../tiny/stage1_synthetic.py', '../_base_/datasets/real_footage.py']
 work_dir = 'work_dirs/synthetic/stage1_real_footage'
 train_dataloader = {{_base_.real_footage_dataloader}}
 train_cfg = {{_base_.real_footage_loop}}

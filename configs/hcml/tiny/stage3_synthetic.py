@@ -16,7 +16,7 @@ custom_hooks = [
             dict(
                 name='stage2_synthetic',
                 work_dir='work_dirs/synthetic/stage2_synthetic',
-                config='configs/hcml/synthetic/stage2_synthetic.py',
+                config='configs/hcml/tiny/stage2_synthetic.py',
                 heads=['con_l2'])
         ])
 ]

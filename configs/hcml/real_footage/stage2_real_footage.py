@@ -1,9 +1,9 @@
-# Stage 2 of configs/hcml/synthetic/stage2_synthetic.py on real videos
+# Stage 2 of configs/hcml/tiny/stage2_synthetic.py on real videos
 # (configs/hcml/_base_/datasets/real_footage.py, 12-frame clips so that level
 # 3 has 3 time steps), starting from stage1_real_footage. Measure on the
 # held-out rest:
 #   python tools/analysis/contrastive_accuracy.py THIS_CONFIG CKPT VIDEO... --start-fraction 0.7
-_base_ = ['./stage2_synthetic.py', '../_base_/datasets/real_footage.py']
+_base_ = ['../tiny/stage2_synthetic.py', '../_base_/datasets/real_footage.py']
 work_dir = 'work_dirs/synthetic/stage2_real_footage'
 train_dataloader = {{_base_.real_footage_dataloader_long}}
 train_cfg = {{_base_.real_footage_contrastive_loop}}
@@ -18,7 +18,7 @@ custom_hooks = [
             dict(
                 name='stage1_real_footage',
                 work_dir='work_dirs/synthetic/stage1_real_footage',
-                config='configs/hcml/synthetic/stage1_real_footage.py',
+                config='configs/hcml/real_footage/stage1_real_footage.py',
                 heads=['rec_l1'])
         ])
 ]

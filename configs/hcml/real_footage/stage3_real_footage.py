@@ -1,4 +1,4 @@
-# Stage 3 of configs/hcml/synthetic/stage3_synthetic.py on real videos: the
+# Stage 3 of configs/hcml/tiny/stage3_synthetic.py on real videos: the
 # data and schedule of stage2_real_footage (12-frame clips, so that level 3
 # has 3 time steps), starting from it. Measure on the held-out rest:
 #   python tools/analysis/contrastive_accuracy.py THIS_CONFIG CKPT VIDEO... --start-fraction 0.7
@@ -14,6 +14,6 @@ custom_hooks = [
     dict(type='LoadStageCheckpointHook', stages=[
         dict(name='stage2_real_footage',
              work_dir='work_dirs/synthetic/stage2_real_footage',
-             config='configs/hcml/synthetic/stage2_real_footage.py',
+             config='configs/hcml/real_footage/stage2_real_footage.py',
              heads=['con_l2'])])
 ]

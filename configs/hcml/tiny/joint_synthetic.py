@@ -9,7 +9,7 @@ custom_hooks = [
         stages=[
             dict(name=f'stage{s}_synthetic',
                  work_dir=f'work_dirs/synthetic/stage{s}_synthetic',
-                 config=f'configs/hcml/synthetic/stage{s}_synthetic.py')
+                 config=f'configs/hcml/tiny/stage{s}_synthetic.py')
             for s in (1, 2, 3)
         ])
 ]

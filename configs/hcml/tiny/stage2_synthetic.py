@@ -19,7 +19,7 @@ custom_hooks = [
             dict(
                 name='stage1_synthetic',
                 work_dir='work_dirs/synthetic/stage1_synthetic',
-                config='configs/hcml/synthetic/stage1_synthetic.py',
+                config='configs/hcml/tiny/stage1_synthetic.py',
                 heads=['rec_l1'])
         ])
 ]
