@@ -5,11 +5,19 @@ flow from the motion features ``P^l`` of each frame pair; the flow, upsampled
 to frame size with its values scaled, warps frame ``t + 1`` back to frame
 ``t``; the loss is ``L_rec = L_photometric + zeta * L_smoothness``. The last
 pair ``(F_T-1, F_T-1)`` carries no motion and is excluded.
+
+The paper upsamples the flow bilinearly (``upsample='bilinear'``). The
+switch ``upsample='convex'`` upsamples it as RAFT does (Teed and Deng,
+ECCV 2020): every frame pixel is a convex combination of the 3x3 coarse
+flow vectors around its cell, with weights predicted from the estimator's
+features (:func:`convex_upsample_flow`), so that a flow edge need not be
+spread over a whole coarse cell.
 """
 from typing import Sequence, Tuple
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from torch import Tensor
 
 from mmaction.registry import MODELS
@@ -19,7 +27,43 @@ from ..utils import checkpoint_segment, wants_checkpoint
 from ._level_utils import frames_at_level
 from .base_motion_head import BaseMotionHead
 
-__all__ = ['FlowReconstructionHead']
+__all__ = ['FlowReconstructionHead', 'convex_upsample_flow', 'UPSAMPLE_MODES']
+
+#: Ways :meth:`FlowReconstructionHead.pair_flow` brings the flow to frame
+#: size: ``'bilinear'`` (the paper) or ``'convex'`` (RAFT's learned convex
+#: combination, :func:`convex_upsample_flow`).
+UPSAMPLE_MODES = ('bilinear', 'convex')
+
+
+def convex_upsample_flow(flow: Tensor, mask: Tensor, factor: int) -> Tensor:
+    """RAFT's convex upsampling of a flow field by an integer ``factor``.
+
+    Frame pixel ``(factor * i + a, factor * j + b)`` gets
+    ``factor * sum_k softmax_k(mask[k, a, b, i, j]) * flow(i + di_k, j + dj_k)``
+    over the 3x3 neighbours ``k = 3 * (di + 1) + (dj + 1)``,
+    ``di, dj in {-1, 0, 1}``, of coarse cell ``(i, j)`` (zero flow outside
+    the grid). Mask channel ``k * factor^2 + a * factor + b`` holds the
+    logit of neighbour ``k`` for sub-pixel ``(a, b)``. Uniform logits give
+    ``factor`` times the 3x3 mean of the cell's neighbourhood; a dominant
+    centre logit gives nearest-neighbour upsampling.
+
+    Shape:
+        - flow: ``(B, 2, h, w)`` in pixels of the ``h x w`` grid
+        - mask: ``(B, 9 * factor^2, h, w)`` logits
+        - output: ``(B, 2, factor * h, factor * w)`` in frame pixels
+    """
+    b, _, h, w = flow.shape
+    if mask.shape != (b, 9 * factor * factor, h, w):
+        raise ValueError(
+            f'mask must have shape {(b, 9 * factor * factor, h, w)} for flow '
+            f'{tuple(flow.shape)} and factor {factor}, got '
+            f'{tuple(mask.shape)}')
+    weights = torch.softmax(mask.view(b, 1, 9, factor, factor, h, w), dim=2)
+    neighbours = F.unfold(factor * flow, 3, padding=1).view(
+        b, 2, 9, 1, 1, h, w)
+    up = (weights * neighbours).sum(dim=2)  # (B, 2, f, f, h, w)
+    return up.permute(0, 1, 4, 2, 5, 3).reshape(b, 2, factor * h,
+                                                 factor * w)
 
 
 @MODELS.register_module()
@@ -59,6 +103,19 @@ class FlowReconstructionHead(BaseMotionHead):
             seeds cut vtest's error by -0.4% and -11.0%; with zero init by
             -2.8% and +1.5%, and the mean cut rose from 5.4% to 8.9%.
             Defaults to ``True``.
+        upsample (str): How :meth:`pair_flow` brings the flow to frame
+            size, one of :data:`UPSAMPLE_MODES`: ``'bilinear'`` (the paper;
+            values scaled by the size ratio) or ``'convex'`` (RAFT's convex
+            combination of the 3x3 coarse neighbours, weights from the dense
+            features through a 3x3 conv (``upsample_channels``, LeakyReLU) and
+            a 1x1 conv to ``9 * upsample_factor^2`` logits, the latter
+            zero-initialised so that it starts as the 3x3 mean; see
+            :func:`convex_upsample_flow`). Defaults to ``'bilinear'``.
+        upsample_factor (int): Frame size over the level's feature size,
+            for ``upsample='convex'`` (4 at level 1 of the R2D backbones);
+            :meth:`pair_flow` refuses other sizes. Defaults to ``4``.
+        upsample_channels (int): Width of the convex mask's hidden conv.
+            Defaults to ``32``.
         with_cp (bool): Checkpoint the dense estimator in training: only its
             input is kept and it runs again in the backward pass (its
             concatenated activations are the head's largest memory). Same
@@ -68,7 +125,7 @@ class FlowReconstructionHead(BaseMotionHead):
 
     Shape:
         - forward input: ``(N, C_p, T, h, w)``; output ``(N, 2, T, h, w)``
-          in pixels of the ``h x w`` grid.
+          in pixels of the ``h x w`` grid (before upsampling, either mode).
     """
 
     key_prefix = 'rec'
@@ -93,6 +150,9 @@ class FlowReconstructionHead(BaseMotionHead):
                  loss: ConfigType = dict(type='ReconstructionLoss'),
                  loss_weight: float = 15.0,
                  zero_init_flow: bool = True,
+                 upsample: str = 'bilinear',
+                 upsample_factor: int = 4,
+                 upsample_channels: int = 32,
                  with_cp: bool = False,
                  init_cfg: OptConfigType = None) -> None:
         super().__init__(level, loss, loss_weight, init_cfg=init_cfg)
@@ -101,6 +161,15 @@ class FlowReconstructionHead(BaseMotionHead):
                 f'zero_init_flow must be a bool, got {zero_init_flow!r}')
         if not isinstance(with_cp, bool):
             raise ValueError(f'with_cp must be a bool, got {with_cp!r}')
+        if upsample not in UPSAMPLE_MODES:
+            raise ValueError(f'upsample must be one of {UPSAMPLE_MODES}, got '
+                             f'{upsample!r}')
+        for name, value in (('upsample_factor', upsample_factor),
+                            ('upsample_channels', upsample_channels)):
+            if not (isinstance(value, int) and not isinstance(value, bool)
+                    and value >= 1):
+                raise ValueError(f'{name} must be an int >= 1, got '
+                                 f'{value!r}')
         if len(dense_channels) < 1 or min(dense_channels) < 1:
             raise ValueError('dense_channels must be positive widths, got '
                              f'{dense_channels!r}')
@@ -116,6 +185,14 @@ class FlowReconstructionHead(BaseMotionHead):
             width += out
         self.predict_flow = nn.Conv2d(width, 2, 3, padding=1)
         self.zero_init_flow = zero_init_flow
+        self.upsample = upsample
+        self.upsample_factor = upsample_factor
+        if upsample == 'convex':
+            self.upsample_mask = nn.Sequential(
+                nn.Conv2d(width, upsample_channels, 3, padding=1),
+                nn.LeakyReLU(0.1, inplace=True),
+                nn.Conv2d(upsample_channels,
+                          9 * upsample_factor * upsample_factor, 1))
 
     def init_weights(self) -> None:
         """``init_cfg`` first, then the zero flow of ``zero_init_flow``."""
@@ -123,6 +200,9 @@ class FlowReconstructionHead(BaseMotionHead):
         if self.zero_init_flow:
             nn.init.zeros_(self.predict_flow.weight)
             nn.init.zeros_(self.predict_flow.bias)
+        if self.upsample == 'convex':
+            nn.init.zeros_(self.upsample_mask[-1].weight)
+            nn.init.zeros_(self.upsample_mask[-1].bias)
 
     def estimate(self, x: Tensor) -> Tensor:
         """The dense estimator (section 3.2, PWC-Net style) on frames.
@@ -130,9 +210,22 @@ class FlowReconstructionHead(BaseMotionHead):
         Shape:
             - x: ``(B, C_p, h, w)``; output ``(B, 2, h, w)``
         """
+        return self.predict_flow(self._dense(x))
+
+    def _dense(self, x: Tensor) -> Tensor:
         for layer in self.dense:
             x = torch.cat([x, layer(x)], dim=1)
-        return self.predict_flow(x)
+        return x
+
+    def _flow_and_mask(self, x: Tensor) -> Tuple[Tensor, Tensor]:
+        """Coarse flow and convex-upsampling logits from the same features.
+
+        Shape:
+            - x: ``(B, C_p, h, w)``; outputs ``(B, 2, h, w)`` and
+              ``(B, 9 * upsample_factor^2, h, w)``
+        """
+        dense = self._dense(x)
+        return self.predict_flow(dense), self.upsample_mask(dense)
 
     def forward(self, motion: Tensor) -> Tensor:
         """Flow of every frame of ``motion`` (see class docstring)."""
@@ -153,10 +246,26 @@ class FlowReconstructionHead(BaseMotionHead):
             - feats: ``(N, C_p, T, h, w)`` motion features of this level
             - output: ``(N * (T - 1), 2, H, W)`` float32, ``(H, W) = size``
         """
-        flow = self(feats[:, :, :-1])
-        n, _, pairs, h, w = flow.shape
-        return upsample_flow(
-            flow.transpose(1, 2).reshape(n * pairs, 2, h, w).float(), size)
+        if self.upsample == 'bilinear':
+            flow = self(feats[:, :, :-1])
+            n, _, pairs, h, w = flow.shape
+            return upsample_flow(
+                flow.transpose(1, 2).reshape(n * pairs, 2, h, w).float(),
+                size)
+        n, c, steps, h, w = feats.shape
+        factor = self.upsample_factor
+        if tuple(size) != (factor * h, factor * w):
+            raise ValueError(
+                f"upsample='convex' with upsample_factor={factor} needs frames "
+                f'of {factor * h}x{factor * w} for {h}x{w} features, got '
+                f'{size[0]}x{size[1]}')
+        x = feats[:, :, :-1].transpose(1, 2).reshape(n * (steps - 1), c, h, w)
+        if wants_checkpoint(self, self.with_cp):
+            flow, mask = checkpoint_segment(self._flow_and_mask, x,
+                                            modules=(self, ))
+        else:
+            flow, mask = self._flow_and_mask(x)
+        return convex_upsample_flow(flow.float(), mask.float(), factor)
 
     def loss(self, feats: Sequence[Tensor], frames: Tensor) -> dict:
         """Reconstruction loss of Eq. 2-3 for this head's level.
