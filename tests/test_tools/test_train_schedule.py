@@ -72,6 +72,34 @@ def test_configs_are_found_by_name(tmp_path):
         stage_configs('sthv1', 'resnet9')
 
 
+def test_a_new_dataset_folder_is_discovered_without_python_edits(
+        tmp_path, monkeypatch):
+    # a config tree with a new dataset's base and its four stage configs in
+    # a folder of its own: `train_schedule.py mydata` finds them with no
+    # --config-dir and no list to extend
+    import mmhcml.cli.schedule as schedule
+    configs = tmp_path / 'configs' / 'hcml'
+    (configs / '_base_' / 'datasets').mkdir(parents=True)
+    (configs / '_base_' / 'datasets' / 'mydata.py').write_text(
+        "data_root = 'data/mydata'\n")
+    (configs / 'mydata').mkdir()
+    for stage in ('stage1', 'stage2', 'stage3', 'joint'):
+        (configs / 'mydata' / f'{stage}_mydata.py').write_text(
+            "_base_ = ['../_base_/datasets/mydata.py']\n")
+    # a stage-1 config directly in configs/hcml/ (another dataset)
+    (configs / 'stage1_other.py').write_text('\n')
+    monkeypatch.setattr(schedule, 'ROOT', str(tmp_path))
+    monkeypatch.setattr(schedule, 'CONFIGS', str(configs))
+    plan = schedule.stage_configs('mydata')
+    assert plan == [(s, str(configs / 'mydata' / f'{s}_mydata.py'))
+                    for s in ('stage1', 'stage2', 'stage3', 'joint')]
+    assert schedule.available_datasets(str(configs / 'mydata')) == ['mydata']
+    assert [s for s, _ in schedule.stage_configs('other')] == ['stage1']
+    # a dataset that is nowhere is refused, naming the folders' datasets
+    with pytest.raises(ValueError, match=r"configs/hcml/mydata: mydata"):
+        schedule.stage_configs('missing')
+
+
 def test_whole_synthetic_schedule_then_resume_at_a_stage(rendered_benchmark,
                                                          tmp_path):
     runs = tmp_path / 'runs'

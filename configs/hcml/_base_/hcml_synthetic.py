@@ -1,12 +1,9 @@
 # HCML on the synthetic motion benchmark (tools/data/render_synthetic.py):
 # a CPU-sized R2D (ResNet-18 blocks of width 16, R2D layout: 1x3x3 convs,
-# temporal stride 2 at res3 and res4) on 8-frame 64x64 clips, runtime and
-# data. Stage, joint and baseline configs under configs/hcml/tiny/.
-_base_ = [
-    './hcml_runtime.py', './models/hcml_r2d50.py',
-    './datasets/synthetic_motion.py'
-]
-num_classes = 14
+# temporal stride 2 at res3 and res4) on 8-frame 64x64 clips, with the
+# runtime, data and schedule of synthetic.py. Stage, joint and PMB configs
+# under configs/hcml/tiny/.
+_base_ = ['./synthetic.py', './models/hcml_r2d50.py']
 
 model = dict(
     backbone=dict(
@@ -19,7 +16,7 @@ model = dict(
         # synthetic benchmark chose 32 as well.
         motion_block=dict(reduction=2, max_displacement=4, stride=1,
                           out_channels=32)),
-    cls_head=dict(num_classes=num_classes, in_channels=128,
+    cls_head=dict(num_classes={{_base_.num_classes}}, in_channels=128,
                   dropout_ratio=0.2),
     motion_heads=[
         dict(type='FlowReconstructionHead', level=1,
@@ -32,16 +29,3 @@ model = dict(
              loss=_base_.contrastive_loss),
     ])
 
-# lr for 8 clips on one device
-optim_wrapper = dict(optimizer=dict(lr=0.05))
-auto_scale_lr = dict(base_batch_size=8)
-train_cfg = dict(max_epochs=12, val_interval=2)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', eta_min=0, by_epoch=True, begin=1,
-         end=12, T_max=11)
-]
-default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=2, max_keep_ckpts=2))

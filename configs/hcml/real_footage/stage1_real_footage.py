@@ -5,7 +5,10 @@
 # never saw (validation for choices, test for reporting):
 #   python tools/analysis/flow_quality.py THIS_CONFIG CKPT \
 #       --splits configs/hcml/real_footage/splits.py --split val
-_base_ = ['../tiny/stage1_synthetic.py', '../_base_/datasets/real_footage.py']
+_base_ = [
+    '../tiny/stage1_synthetic.py', '../_base_/datasets/real_footage.py',
+    '../_base_/schedules/real_footage_iters.py'
+]
 work_dir = 'work_dirs/synthetic/stage1_real_footage'
 train_dataloader = {{_base_.real_footage_dataloader}}
 train_cfg = {{_base_.real_footage_loop}}

@@ -3,7 +3,10 @@
 # 3 has 3 time steps), starting from stage1_real_footage. Measure on the
 # held-out rest:
 #   python tools/analysis/contrastive_accuracy.py THIS_CONFIG CKPT VIDEO... --start-fraction 0.7
-_base_ = ['../tiny/stage2_synthetic.py', '../_base_/datasets/real_footage.py']
+_base_ = [
+    '../tiny/stage2_synthetic.py', '../_base_/datasets/real_footage.py',
+    '../_base_/schedules/real_footage_iters.py'
+]
 work_dir = 'work_dirs/synthetic/stage2_real_footage'
 train_dataloader = {{_base_.real_footage_dataloader_long}}
 train_cfg = {{_base_.real_footage_contrastive_loop}}

@@ -7,14 +7,11 @@
 # whole with tools/analysis/flow_quality.py --splits ... --split val|test).
 # 8-frame clips, appendix D.2's augmentation only: a rescale (short side 80 to
 # 112 px, as D.2's 256-320 around its 224 crop), a random 64x96 crop that does
-# not move, a horizontal flip. Iteration based (the lists hold a few long
-# videos): warm-up for 10% of the iterations, then cosine.
-# Entry configs take `real_footage_dataloader`, `real_footage_loop` and
-# `real_footage_scheduler` (names that cannot clash with a stage config).
+# not move, a horizontal flip. Entry configs take `real_footage_dataloader`
+# (stage 1) or `real_footage_dataloader_long` (stages 2 and 3): names that
+# cannot clash with a stage config. Their iteration-based schedules:
+# ../schedules/real_footage_iters.py.
 real_footage_root = 'data/real_footage'
-# 3600 iterations: under 10 minutes on the idle 2-core machine with the tiny
-# R2D (README, "Real-footage flow")
-real_footage_iters = 3600
 # Opt-in, off by default: the zoom (1.5x in half the clips) and the crop that
 # pans at up to 8 px/frame in a quarter of them (RandomCameraMotion). On the
 # validation videos they lowered the mean cut of zero flow's error from
@@ -50,19 +47,6 @@ real_footage_dataloader = dict(
             dict(type='FormatShape', input_format='NCTHW'),
             dict(type='PackActionInputs')
         ]))
-real_footage_loop = dict(
-    _delete_=True, type='IterBasedTrainLoop', max_iters=real_footage_iters)
-real_footage_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
-         end=real_footage_iters // 10),
-    dict(type='CosineAnnealingLR', eta_min=0, by_epoch=False,
-         begin=real_footage_iters // 10, end=real_footage_iters,
-         T_max=real_footage_iters - real_footage_iters // 10)
-]
-real_footage_hooks = dict(
-    logger=dict(interval=50),
-    checkpoint=dict(by_epoch=False, interval=real_footage_iters,
-                    max_keep_ckpts=2, save_best=None))
 # stages 2 and 3: 12-frame clips, so that level 3 (temporal stride 4) has 3
 # time steps
 real_footage_dataloader_long = dict(
@@ -72,21 +56,3 @@ real_footage_dataloader_long = dict(
         pipeline=[dict(real_footage_dataloader['dataset']['pipeline'][0],
                        clip_len=12)] +
         real_footage_dataloader['dataset']['pipeline'][1:]))
-# stages 2 and 3: 600 iterations each (a few minutes on 2 CPU cores)
-real_footage_contrastive_iters = 600
-real_footage_contrastive_loop = dict(
-    _delete_=True, type='IterBasedTrainLoop',
-    max_iters=real_footage_contrastive_iters)
-real_footage_contrastive_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
-         end=real_footage_contrastive_iters // 10),
-    dict(type='CosineAnnealingLR', eta_min=0, by_epoch=False,
-         begin=real_footage_contrastive_iters // 10,
-         end=real_footage_contrastive_iters,
-         T_max=real_footage_contrastive_iters -
-         real_footage_contrastive_iters // 10)
-]
-real_footage_contrastive_hooks = dict(
-    logger=dict(interval=50),
-    checkpoint=dict(by_epoch=False, interval=real_footage_contrastive_iters,
-                    save_best=None))
