@@ -11,9 +11,14 @@ switch ``upsample='convex'`` upsamples it as RAFT does (Teed and Deng,
 ECCV 2020): every frame pixel is a convex combination of the 3x3 coarse
 flow vectors around its cell, with weights predicted from the estimator's
 features (:func:`convex_upsample_flow`), so that a flow edge need not be
-spread over a whole coarse cell.
+spread over a whole coarse cell. ``upsample='guided'`` upsamples bilinearly
+and adds a residual that a small full-resolution network predicts from the
+frames (``I_t``, ``I_t+1`` warped by the upsampled flow, their difference),
+as PWC-Net's finer pyramid levels and its context network refine a coarse
+estimate: it sees the sub-pixel brightness changes that the features at
+1/4 of the frame size do not resolve.
 """
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -22,7 +27,7 @@ from torch import Tensor
 
 from mmaction.registry import MODELS
 from mmaction.utils import ConfigType, OptConfigType
-from ..ops import upsample_flow
+from ..ops import backward_warp, upsample_flow
 from ..utils import checkpoint_segment, wants_checkpoint
 from ._level_utils import frames_at_level
 from .base_motion_head import BaseMotionHead
@@ -30,9 +35,10 @@ from .base_motion_head import BaseMotionHead
 __all__ = ['FlowReconstructionHead', 'convex_upsample_flow', 'UPSAMPLE_MODES']
 
 #: Ways :meth:`FlowReconstructionHead.pair_flow` brings the flow to frame
-#: size: ``'bilinear'`` (the paper) or ``'convex'`` (RAFT's learned convex
-#: combination, :func:`convex_upsample_flow`).
-UPSAMPLE_MODES = ('bilinear', 'convex')
+#: size: ``'bilinear'`` (the paper), ``'convex'`` (RAFT's learned convex
+#: combination, :func:`convex_upsample_flow`) or ``'guided'`` (bilinear plus
+#: a residual from the frames at full resolution).
+UPSAMPLE_MODES = ('bilinear', 'convex', 'guided')
 
 
 def convex_upsample_flow(flow: Tensor, mask: Tensor, factor: int) -> Tensor:
@@ -110,12 +116,17 @@ class FlowReconstructionHead(BaseMotionHead):
             features through a 3x3 conv (``upsample_channels``, LeakyReLU) and
             a 1x1 conv to ``9 * upsample_factor^2`` logits, the latter
             zero-initialised so that it starts as the 3x3 mean; see
-            :func:`convex_upsample_flow`). Defaults to ``'bilinear'``.
+            :func:`convex_upsample_flow`) or ``'guided'`` (bilinear, then
+            ``+ refine(cat[flow, I_t, warp(I_t+1, flow), I_t - warp])`` at
+            frame size: three 3x3 convs, ``upsample_channels`` wide with
+            LeakyReLU, the last to 2 channels and zero-initialised, so that
+            it starts as ``'bilinear'``; :meth:`pair_flow` then needs the
+            frames). Defaults to ``'bilinear'``.
         upsample_factor (int): Frame size over the level's feature size,
             for ``upsample='convex'`` (4 at level 1 of the R2D backbones);
             :meth:`pair_flow` refuses other sizes. Defaults to ``4``.
-        upsample_channels (int): Width of the convex mask's hidden conv.
-            Defaults to ``32``.
+        upsample_channels (int): Width of the convex mask's hidden conv, or
+            of the guided refinement's convs. Defaults to ``32``.
         with_cp (bool): Checkpoint the dense estimator in training: only its
             input is kept and it runs again in the backward pass (its
             concatenated activations are the head's largest memory). Same
@@ -193,6 +204,13 @@ class FlowReconstructionHead(BaseMotionHead):
                 nn.LeakyReLU(0.1, inplace=True),
                 nn.Conv2d(upsample_channels,
                           9 * upsample_factor * upsample_factor, 1))
+        elif upsample == 'guided':
+            self.refine = nn.Sequential(
+                nn.Conv2d(11, upsample_channels, 3, padding=1),
+                nn.LeakyReLU(0.1, inplace=True),
+                nn.Conv2d(upsample_channels, upsample_channels, 3, padding=1),
+                nn.LeakyReLU(0.1, inplace=True),
+                nn.Conv2d(upsample_channels, 2, 3, padding=1))
 
     def init_weights(self) -> None:
         """``init_cfg`` first, then the zero flow of ``zero_init_flow``."""
@@ -203,6 +221,9 @@ class FlowReconstructionHead(BaseMotionHead):
         if self.upsample == 'convex':
             nn.init.zeros_(self.upsample_mask[-1].weight)
             nn.init.zeros_(self.upsample_mask[-1].bias)
+        if self.upsample == 'guided':
+            nn.init.zeros_(self.refine[-1].weight)
+            nn.init.zeros_(self.refine[-1].bias)
 
     def estimate(self, x: Tensor) -> Tensor:
         """The dense estimator (section 3.2, PWC-Net style) on frames.
@@ -237,21 +258,40 @@ class FlowReconstructionHead(BaseMotionHead):
             flow = self.estimate(x)
         return flow.reshape(n, t, 2, h, w).transpose(1, 2)
 
-    def pair_flow(self, feats: Tensor, size: Tuple[int, int]) -> Tensor:
+    @property
+    def needs_frames(self) -> bool:
+        """Whether :meth:`pair_flow` reads the frames (``'guided'``)."""
+        return self.upsample == 'guided'
+
+    def pair_flow(self,
+                  feats: Tensor,
+                  size: Tuple[int, int],
+                  frames: Optional[Tensor] = None) -> Tensor:
         """Flow of each real frame pair, at frame size and in frame pixels.
 
         The last, replicated pair carries no motion and is excluded.
 
+        Args:
+            feats (Tensor): Motion features of this level.
+            size (tuple[int, int]): Frame size ``(H, W)``.
+            frames (Tensor, optional): The frames at this level's time
+                steps, in ``[0, 1]``; required by ``upsample='guided'``,
+                ignored otherwise.
+
         Shape:
             - feats: ``(N, C_p, T, h, w)`` motion features of this level
+            - frames: ``(N, 3, T, H, W)``
             - output: ``(N * (T - 1), 2, H, W)`` float32, ``(H, W) = size``
         """
-        if self.upsample == 'bilinear':
+        if self.upsample in ('bilinear', 'guided'):
             flow = self(feats[:, :, :-1])
             n, _, pairs, h, w = flow.shape
-            return upsample_flow(
+            flow = upsample_flow(
                 flow.transpose(1, 2).reshape(n * pairs, 2, h, w).float(),
                 size)
+            if self.upsample == 'bilinear':
+                return flow
+            return self._refine(flow, frames, n, pairs)
         n, c, steps, h, w = feats.shape
         factor = self.upsample_factor
         if tuple(size) != (factor * h, factor * w):
@@ -266,6 +306,27 @@ class FlowReconstructionHead(BaseMotionHead):
         else:
             flow, mask = self._flow_and_mask(x)
         return convex_upsample_flow(flow.float(), mask.float(), factor)
+
+    def _refine(self, flow: Tensor, frames: Optional[Tensor], n: int,
+                pairs: int) -> Tensor:
+        """``flow + refine(cat[flow, I_t, I^_t, I_t - I^_t])``, ``I^_t`` the
+        frame ``t + 1`` warped by ``flow`` (``upsample='guided'``)."""
+        size = tuple(flow.shape[-2:])
+        if frames is None or frames.dim() != 5 or frames.shape[0] != n or (
+                frames.shape[2] != pairs + 1) or tuple(
+                    frames.shape[-2:]) != size or frames.shape[1] != 3:
+            raise ValueError(
+                "upsample='guided' needs the level's frames, (N, 3, T, H, W) "
+                f'= {(n, 3, pairs + 1) + size}, got '
+                f'{None if frames is None else tuple(frames.shape)}')
+        frames = frames.float()
+        target = frames[:, :, :-1].transpose(1, 2).reshape(
+            n * pairs, 3, *size)
+        source = frames[:, :, 1:].transpose(1, 2).reshape(
+            n * pairs, 3, *size)
+        warped, _ = backward_warp(source, flow)
+        return flow + self.refine(
+            torch.cat([flow, target, warped, target - warped], dim=1))
 
     def loss(self, feats: Sequence[Tensor], frames: Tensor) -> dict:
         """Reconstruction loss of Eq. 2-3 for this head's level.
@@ -288,7 +349,7 @@ class FlowReconstructionHead(BaseMotionHead):
                 f'{tuple(feats.shape)}')
         frames = frames_at_level(frames, steps, self.level)
         height, width = frames.shape[-2:]
-        flow = self.pair_flow(feats, (height, width))
+        flow = self.pair_flow(feats, (height, width), frames)
         n, pairs = feats.shape[0], steps - 1
         target = frames[:, :, :-1].transpose(1, 2).reshape(
             n * pairs, -1, height, width).float()

@@ -19,6 +19,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from ..heads import FlowReconstructionHead
+from ..heads._level_utils import frames_at_level
 
 __all__ = [
     'flow_heads_by_level', 'check_flow_levels', 'LevelFlow',
@@ -113,8 +114,13 @@ def predict_level_flows(model: nn.Module,
                 'clip length divisible by the temporal strides)')
         stride = num_frames // steps
         n, pairs = feats.shape[0], steps - 1
-        flow = heads[level].pair_flow(feats, (height, width)).reshape(
-            n, pairs, 2, height, width)
+        frames = None
+        if getattr(heads[level], 'needs_frames', False):
+            frames = frames_at_level(model.frames_in_unit_range(clips), steps,
+                                     level)
+        flow = heads[level].pair_flow(feats, (height, width),
+                                      frames).reshape(
+                                          n, pairs, 2, height, width)
         out[level] = LevelFlow(
             flow, tuple((i * stride, (i + 1) * stride) for i in range(pairs)))
     return out

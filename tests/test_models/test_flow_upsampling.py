@@ -1,5 +1,6 @@
-"""The ``upsample='convex'`` switch of FlowReconstructionHead (RAFT's convex
-upsampling) against hand-computed values; ``'bilinear'`` (the paper) beside it."""
+"""The upsampling switches of FlowReconstructionHead against hand-computed
+values: ``'convex'`` (RAFT), ``'guided'`` (a residual from the frames at
+frame size), ``'bilinear'`` (the paper) beside them."""
 import pytest
 import torch
 
@@ -131,3 +132,71 @@ def test_head_convex_checkpointed_gives_the_same_gradients():
         head.loss((feats, ), frames)['loss_rec_l1'].backward()
     for (name, a), b in zip(plain.named_parameters(), ckpt.parameters()):
         torch.testing.assert_close(a.grad, b.grad, msg=name)
+
+
+class _Recorder(torch.nn.Module):
+    """Stands in for the guided refinement: records its input, adds 0."""
+
+    def forward(self, x):
+        self.seen = x
+        return torch.zeros_like(x[:, :2])
+
+
+def test_head_guided_starts_as_bilinear_and_adds_its_residual():
+    feats = torch.rand(1, 4, 3, 3, 3)
+    frames = torch.rand(1, 3, 3, 12, 12)
+    head = _head('guided')
+    guided = head.pair_flow(feats, (12, 12), frames)
+    bilinear = _head('bilinear').pair_flow(feats, (12, 12))
+    torch.testing.assert_close(guided, bilinear)  # zero-initialised residual
+    with torch.no_grad():
+        head.refine[-1].bias.copy_(torch.tensor([0.5, -0.25]))
+    shifted = head.pair_flow(feats, (12, 12), frames)
+    torch.testing.assert_close(shifted[:, 0], torch.full((2, 12, 12), 4.5))
+    torch.testing.assert_close(shifted[:, 1], torch.full((2, 12, 12), -0.25))
+
+
+def test_head_guided_refinement_sees_flow_frame_and_warped_frame():
+    head = _head('guided')  # coarse u = 1 -> 4 frame pixels to the right
+    head.refine = _Recorder()
+    ramp = torch.arange(12.0).view(1, 12).expand(12, 12) / 20
+    frames = torch.zeros(1, 3, 2, 12, 12)
+    frames[0, :, 0] = 0.3
+    frames[0, :, 1] = ramp
+    flow = head.pair_flow(torch.rand(1, 4, 2, 3, 3), (12, 12), frames)
+    assert flow.shape == (1, 2, 12, 12)
+    seen = head.refine.seen[0]
+    assert seen.shape == (11, 12, 12)
+    torch.testing.assert_close(seen[0], torch.full((12, 12), 4.0))
+    torch.testing.assert_close(seen[1], torch.zeros(12, 12))
+    torch.testing.assert_close(seen[2:5], torch.full((3, 12, 12), 0.3))
+    # I_t+1 sampled at x + 4: (x + 4) / 20 where x + 4 is inside the frame
+    inside = (torch.arange(12.0) + 4) / 20
+    torch.testing.assert_close(seen[5, 0, :8], inside[:8])
+    torch.testing.assert_close(seen[8, 0, :8], 0.3 - inside[:8])
+
+
+def test_head_guided_needs_the_frames():
+    head = _head('guided')
+    with pytest.raises(ValueError, match='guided'):
+        head.pair_flow(torch.rand(1, 4, 3, 3, 3), (12, 12))
+    assert head.needs_frames and not _head('convex').needs_frames
+
+
+def test_predict_flow_hands_the_guided_head_its_frames():
+    from mmaction.registry import MODELS
+    from mmhcml.models.recognizers.flow_prediction import flow_heads_by_level
+    from tests.test_analysis.test_flow_vis import flow_model_cfg
+    cfg = flow_model_cfg(levels=(1, ))
+    cfg['motion_heads'][0].update(upsample='guided', upsample_channels=4)
+    model = MODELS.build(cfg).eval()
+    model.init_weights()
+    head = flow_heads_by_level(model)[1]
+    head.refine = _Recorder()
+    clips = torch.randn(1, 3, 8, 32, 32)
+    flow = model.predict_flow(clips)[1].flow
+    assert flow.shape == (1, 7, 2, 32, 32)
+    # the refinement saw frame t (channels 2-4) in [0, 1], not normalised
+    expected = model.frames_in_unit_range(clips)[:, :, :7].transpose(
+        1, 2).reshape(7, 3, 32, 32)
+    torch.testing.assert_close(head.refine.seen[:, 2:5], expected)
