@@ -1,6 +1,6 @@
 """Cost volume (Eq. 1) implementations at the R2D-50 PMB shapes.
 
-Run by ``tools/analysis/benchmark_cost_volume.py`` (``--help`` lists the
+Run by ``tools/profiling/benchmark_cost_volume.py`` (``--help`` lists the
 options: device, batch, frames, size, iterations, implementations, levels,
 threads, ``--no-step``, ``--out``, ``--triton-configs``).
 

@@ -141,7 +141,7 @@ def test_cli(tmp_path):
 
 def test_get_flops_deploy_prints_the_stripped_model():
     out = subprocess.run(
-        [sys.executable, 'tools/analysis/get_flops.py', CONFIG, '--deploy',
+        [sys.executable, 'tools/profiling/get_flops.py', CONFIG, '--deploy',
          '--shape', '8', '64', '64'], capture_output=True, text=True,
         timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]

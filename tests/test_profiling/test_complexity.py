@@ -21,7 +21,7 @@ def test_cost_volume_is_counted_analytically():
 
 def test_get_flops_tool_prints_ratio():
     out = subprocess.run(
-        [sys.executable, 'tools/analysis/get_flops.py',
+        [sys.executable, 'tools/profiling/get_flops.py',
          'configs/hcml/tiny/hcml_tiny_joint_synthetic.py', '--shape', '8',
          '64', '64'], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]

@@ -1,5 +1,5 @@
 """mmhcml.profiling.cost_volume_benchmark and its script
-tools/analysis/benchmark_cost_volume.py on tiny shapes (no timing)."""
+tools/profiling/benchmark_cost_volume.py on tiny shapes (no timing)."""
 import json
 import subprocess
 import sys
@@ -14,7 +14,7 @@ from mmhcml.profiling import cost_volume_benchmark as bcv
 def test_cli_on_cpu_writes_every_level(tmp_path):
     out = tmp_path / 'cv.json'
     proc = subprocess.run(
-        [sys.executable, 'tools/analysis/benchmark_cost_volume.py',
+        [sys.executable, 'tools/profiling/benchmark_cost_volume.py',
          '--device', 'cpu', '--batch', '1', '--frames', '4', '--size', '64',
          '--iters', '1', '--warmup', '0', '--impls', 'unfold', 'fast',
          'triton', '--no-step', '--triton-configs', 'BLOCK_ELEMS=512', '--out',

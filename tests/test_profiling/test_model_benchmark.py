@@ -1,4 +1,4 @@
-"""Smoke test of tools/analysis/benchmark.py on tiny models (no timings)."""
+"""Smoke test of tools/profiling/benchmark.py on tiny models (no timings)."""
 import json
 
 import pytest
@@ -70,7 +70,7 @@ def test_stage_freezing_matches_the_progressive_schedule():
 def test_cli_writes_json_with_positive_ratios(tmp_path, tiny_config_paths,
                                               run_tool):
     out = tmp_path / 'bench.json'
-    proc = run_tool('tools/analysis/benchmark.py', *tiny_config_paths,
+    proc = run_tool('tools/profiling/benchmark.py', *tiny_config_paths,
                     '--shape', 8, 32, 32, '--batch', 2, '--iters', 1,
                     '--warmup', 0, '--cost-volume-impl', 'auto',
                     '--with-cp', 'all', '--out', out)
@@ -146,7 +146,7 @@ def test_interleaved_rounds_pair_the_cases_round_by_round(monkeypatch):
 def test_cli_inference_only_reports_the_spread(tmp_path, tiny_config_paths,
                                                run_tool):
     out = tmp_path / 'bench.json'
-    proc = run_tool('tools/analysis/benchmark.py', *tiny_config_paths,
+    proc = run_tool('tools/profiling/benchmark.py', *tiny_config_paths,
                     '--shape', 8, 32, 32, '--batch', 1, '--repeats', 3,
                     '--cases', 'inference', '--threads', 1, '--out', out)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -1,4 +1,4 @@
-"""tools/analysis/profile_step.py on tiny models (no timing asserted)."""
+"""tools/profiling/profile_step.py on tiny models (no timing asserted)."""
 import json
 
 import pytest
@@ -33,7 +33,7 @@ def test_op_table_lists_convolutions():
 
 def test_cli_breakdown_json(tmp_path, tiny_config_paths, run_tool):
     out = tmp_path / 'breakdown.json'
-    proc = run_tool('tools/analysis/profile_step.py', *tiny_config_paths,
+    proc = run_tool('tools/profiling/profile_step.py', *tiny_config_paths,
                     '--shape', 8, 32, 32, '--batch', 1, '--iters', 1,
                     '--warmup', 0, '--with-cp', 'flow', '--out', out)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -52,7 +52,7 @@ def test_cli_breakdown_json(tmp_path, tiny_config_paths, run_tool):
 
 
 def test_cli_refuses_no_breakdown_without_ops(run_tool):
-    proc = run_tool('tools/analysis/profile_step.py', '--no-breakdown',
+    proc = run_tool('tools/profiling/profile_step.py', '--no-breakdown',
                     timeout=120)
     assert proc.returncode == 2 and '--ops' in proc.stderr
 
@@ -60,7 +60,7 @@ def test_cli_refuses_no_breakdown_without_ops(run_tool):
 def test_deploy_profile_names_the_hcml_parts(tmp_path, tiny_config_paths,
                                              run_tool):
     out = tmp_path / 'deploy.json'
-    proc = run_tool('tools/analysis/profile_step.py', *tiny_config_paths,
+    proc = run_tool('tools/profiling/profile_step.py', *tiny_config_paths,
                     '--deploy', '--shape', 8, 32, 32, '--batch', 1,
                     '--iters', 1, '--threads', 1, '--out', out)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -225,7 +225,7 @@ class PrimeMotionBlock(BaseModule):
 
         Each step is a :func:`torch.profiler.record_function` range
         (``pmb.reduce``, ``pmb.cost_volume``, ``pmb.cost_bn_relu``,
-        ``pmb.fuse``) for ``tools/analysis/profile_step.py --deploy``.
+        ``pmb.fuse``) for ``tools/profiling/profile_step.py --deploy``.
         The reduced features are written where the concatenation would
         copy them and the cost volume (``'native'``: in place, no frame
         pair copies) into the channels before them, so the fuse conv reads

@@ -32,7 +32,7 @@ Implementations with equal output (``impl``):
   ``'native'`` for CPU tensors when the C kernel could be compiled, and
   ``'fast'`` otherwise.
 
-``tools/analysis/benchmark_cost_volume.py`` times them against an
+``tools/profiling/benchmark_cost_volume.py`` times them against an
 ``unfold``-based implementation; ``docs/benchmark.md`` has the figures.
 """
 from typing import List, Optional, Tuple

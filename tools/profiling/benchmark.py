@@ -1,6 +1,6 @@
 """Baseline vs HCML: inference, training stages, peak memory, FLOPs ratio.
 
-    python tools/analysis/benchmark.py [BASELINE_CONFIG HCML_CONFIG] \
+    python tools/profiling/benchmark.py [BASELINE_CONFIG HCML_CONFIG] \
         [--shape T H W] [--batch B] [--repeats R] [--iters N] [--warmup N] \
         [--cases all|inference|train] [--threads N] \
         [--device cpu|cuda] [--amp none|bf16|fp16] [--cost-volume-impl auto] \

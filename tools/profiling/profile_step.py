@@ -1,10 +1,10 @@
 """Where an HCML training step's extra time goes: a breakdown and an op table.
 
-    python tools/analysis/profile_step.py [BASELINE_CONFIG HCML_CONFIG] \
+    python tools/profiling/profile_step.py [BASELINE_CONFIG HCML_CONFIG] \
         [--device cpu|cuda] [--shape T H W] [--batch B] [--amp none|bf16] \
         [--with-cp none|flow|all] [--iters N] [--ops joint] [--top 25] \
         [--trace trace.json] [--out breakdown.json]
-    python tools/analysis/profile_step.py --deploy [--shape T H W] \
+    python tools/profiling/profile_step.py --deploy [--shape T H W] \
         [--batch B] [--threads N] [--out deploy_profile.json]
 
 Times the training step of the baseline, of HCML with only the motion blocks,

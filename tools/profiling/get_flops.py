@@ -1,8 +1,8 @@
 """FLOPs and parameters of a config, the cost volume counted analytically.
 
-    python tools/analysis/get_flops.py configs/hcml/joint_k400.py --shape 16 224 224
-    python tools/analysis/get_flops.py CONFIG --baseline configs/hcml/baseline_k400.py
-    python tools/analysis/get_flops.py CONFIG --deploy   # side branch stripped
+    python tools/profiling/get_flops.py configs/hcml/joint_k400.py --shape 16 224 224
+    python tools/profiling/get_flops.py CONFIG --baseline configs/hcml/ablations/baseline_r2d50_k400.py
+    python tools/profiling/get_flops.py CONFIG --deploy   # side branch stripped
 """
 import argparse
 import os.path as osp

@@ -1,7 +1,7 @@
 """Soak test (outside CI): train a tiny HCML model for 2,000 iterations with
 data loader workers and report the memory growth, which must stay within 10%.
 
-    python tools/analysis/soak.py [--iters 2000] [--workers 2] [--work-dir work_dirs/soak]
+    python tools/profiling/soak.py [--iters 2000] [--workers 2] [--work-dir work_dirs/soak]
 """
 import argparse
 import os.path as osp

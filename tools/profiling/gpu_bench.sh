@@ -2,18 +2,18 @@
 # One GPU run of the CUDA benchmarks of docs/benchmark.md (under 10 minutes on an H100):
 #   1. the CUDA cost volume tests (Triton kernels, pairs and in-place frame pairs,
 #      checked against the reference),
-#   2. tools/analysis/benchmark_cost_volume.py (B=8, T=16, 224; unfold vs Triton, plus
+#   2. tools/profiling/benchmark_cost_volume.py (B=8, T=16, 224; unfold vs Triton, plus
 #      Triton variants to tune the kernels: TRITON_CONFIGS, space-separated),
-#   3. tools/analysis/benchmark.py, R2D-50 baseline vs HCML, fp32, with_cp none/flow/all,
-#   4. tools/analysis/profile_step.py: where the joint step's extra time goes (+ op table),
+#   3. tools/profiling/benchmark.py, R2D-50 baseline vs HCML, fp32, with_cp none/flow/all,
+#   4. tools/profiling/profile_step.py: where the joint step's extra time goes (+ op table),
 #   5. the tiled forward formulations (FORWARD_TILED=1/2, untimed so far): their CUDA
 #      equality tests, then benchmark_cost_volume.py timing them beside the default
 #      kernel (TILED_CONFIGS); last, in what is left of 590 s, so they never cut 1-4.
-# (FLOPs need no GPU: tools/analysis/get_flops.py on any machine; bf16: add --amp bf16.)
+# (FLOPs need no GPU: tools/profiling/get_flops.py on any machine; bf16: add --amp bf16.)
 # Step time limits of 1-4 add up to 550 s, below the 600 s of one device command.
 # Everything lands in $OUT (JSON + one log per step + steps.tsv). A failing step is
 # recorded and the next one runs. Dry run on a CPU with tiny shapes: BENCH_TINY=1.
-# Run from anywhere:  bash tools/analysis/gpu_bench.sh   (with carry=[".whl"])
+# Run from anywhere:  bash tools/profiling/gpu_bench.sh   (with carry=[".whl"])
 cd "$(dirname "$0")/../.." || exit 1
 if [ "${BENCH_TINY:-0}" != 1 ] || ls .whl/*.whl >/dev/null 2>&1; then
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:$PWD || exit; fi
@@ -60,15 +60,15 @@ step env 30 bash -c "nvidia-smi || true; $PY -c 'import torch, sys; print(sys.ve
 step cost_volume_tests 90 $PY -m pytest -q -p no:cacheprovider -k "not in_the_interpreter and not cuda_tiled" \
   tests/test_models/test_cost_volume.py tests/test_models/test_cost_volume_paths.py
 read -r -a TRITON_CONFIGS <<< "${TRITON_CONFIGS:-FORWARD_PRENORM=1 BLOCK_ELEMS=512 BLOCK_ELEMS=2048 CHANNEL_UNROLL=8 BLOCK_W=32 PROGRAMS_PER_SM=8}"
-step cost_volume_bench 120 $PY tools/analysis/benchmark_cost_volume.py --device $DEV \
+step cost_volume_bench 120 $PY tools/profiling/benchmark_cost_volume.py --device $DEV \
   "${CV_ARGS[@]}" --impls "${CV_IMPLS[@]}" --triton-configs "${TRITON_CONFIGS[@]}" \
   --out "$OUT/cost_volume_$DEV.json"
 for cp in none flow all; do  # PMBs on impl='auto': Triton on CUDA
-  step "model_bench_r2d50_fp32_cp_$cp" 80 $PY tools/analysis/benchmark.py --device $DEV \
+  step "model_bench_r2d50_fp32_cp_$cp" 80 $PY tools/profiling/benchmark.py --device $DEV \
     "${MODEL_ARGS[@]}" --amp none --cost-volume-impl auto --with-cp $cp \
     --out "$OUT/model_r2d50_${DEV}_fp32_cp_$cp.json"
 done
-step profile_step_fp32 70 $PY tools/analysis/profile_step.py --device $DEV \
+step profile_step_fp32 70 $PY tools/profiling/profile_step.py --device $DEV \
   "${PROFILE_ARGS[@]}" --ops joint --out "$OUT/profile_step_${DEV}_fp32.json"
 # the tiled forward (FORWARD_TILED in cost_volume_triton.py): checked on CUDA, then timed
 # against the default kernel in the same process, each within what is left of 590 s
@@ -80,7 +80,7 @@ fi
 read -r -a TILED_CONFIGS <<< "${TILED_CONFIGS:-FORWARD_TILED=1 FORWARD_TILED=2 FORWARD_TILED=1,TILED_ELEMS=2048 FORWARD_TILED=1,TILED_ELEMS=8192 FORWARD_TILED=1,CHANNEL_UNROLL=1}"
 if [ "$(left)" -ge 30 ]; then
   step cost_volume_tiled_bench $(( $(left) < 120 ? $(left) : 120 )) $PY \
-    tools/analysis/benchmark_cost_volume.py --device $DEV "${CV_ARGS[@]}" --no-step \
+    tools/profiling/benchmark_cost_volume.py --device $DEV "${CV_ARGS[@]}" --no-step \
     --impls triton triton_temporal --triton-configs "${TILED_CONFIGS[@]}" \
     --out "$OUT/cost_volume_tiled_$DEV.json"
 else

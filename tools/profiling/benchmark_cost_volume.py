@@ -1,6 +1,6 @@
 """Cost volume (Eq. 1) implementations at the R2D-50 PMB shapes.
 
-    python tools/analysis/benchmark_cost_volume.py [--device cpu|cuda] \
+    python tools/profiling/benchmark_cost_volume.py [--device cpu|cuda] \
         [--batch 8] [--frames 16] [--size 224] [--iters 10] [--warmup 3] \
         [--impls reference unfold fast compile triton triton_temporal] \
         [--levels res2 res3 res4] \
