@@ -32,12 +32,12 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
+from ..datasets.footage_splits import split_into_shots
 from ..datasets.translating_textures import render_translating_textures
 from ..datasets.video_frames import read_video_frames
 from ..models.losses import charbonnier
 from ..models.ops import backward_warp
 from ..models.utils import eval_mode
-from .footage_splits import split_into_shots
 from .flow_vis import flow_to_color, predict_level_flows
 
 __all__ = [
@@ -244,7 +244,7 @@ def evaluate_video(model: nn.Module, frames: np.ndarray, clip_len: int,
     frames from ``int(end_fraction * T)`` on; the rest is cut into shots at
     ``cuts`` (full-rate frame indices; ``frame_stride`` is the stride the
     frames were read at) without the ``drop`` ranges
-    (:func:`~mmhcml.analysis.footage_splits.split_into_shots`).
+    (:func:`~mmhcml.datasets.footage_splits.split_into_shots`).
     """
     shots = split_into_shots(frames, frame_stride, cuts, drop,
                              start_fraction, end_fraction)
@@ -390,7 +390,7 @@ def run_flow_quality(model: nn.Module,
 
     ``cuts`` and ``drop`` map a video's file name to its scene cuts and
     left-out ranges (full-rate frames; see
-    :func:`~mmhcml.analysis.footage_splits.shot_ranges`).
+    :func:`~mmhcml.datasets.footage_splits.shot_ranges`).
 
     Returns:
         dict: ``videos`` (name -> :func:`evaluate_shots` result),

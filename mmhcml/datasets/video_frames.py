@@ -12,7 +12,10 @@ from typing import Callable, Dict, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ['read_video_frames', 'extract_rawframes']
+__all__ = [
+    'read_video_frames', 'write_rawframes', 'write_frame_lists',
+    'extract_rawframes'
+]
 
 
 def read_video_frames(path: str,
@@ -60,6 +63,31 @@ def read_video_frames(path: str,
     return np.ascontiguousarray(np.stack(frames))
 
 
+def write_rawframes(folder: str, frames: np.ndarray, ext: str = 'jpg') -> None:
+    """Write ``(T, H, W, 3)`` uint8 RGB frames as MMAction2 rawframes,
+    ``folder/img_00000.<ext>`` from 0 (JPEG at quality 95; PNG lossless)."""
+    import cv2
+
+    if ext not in ('png', 'jpg'):
+        raise ValueError(f"ext must be 'png' or 'jpg', got {ext!r}")
+    os.makedirs(folder, exist_ok=True)
+    options = [cv2.IMWRITE_JPEG_QUALITY, 95] if ext == 'jpg' else []
+    for i, frame in enumerate(frames):
+        cv2.imwrite(osp.join(folder, f'img_{i:05}.{ext}'),
+                    np.ascontiguousarray(frame[:, :, ::-1]), options)
+
+
+def write_frame_lists(out_dir: str,
+                      lists: Dict[str, Sequence[str]]) -> Dict[str, str]:
+    """Write ``out_dir/<name>_list.txt`` (one ``<folder> <num_frames>`` line
+    per entry) for each ``name`` of ``lists``; returns ``{name: path}``."""
+    out = {}
+    for name, lines in lists.items():
+        out[name] = osp.join(out_dir, f'{name}_list.txt')
+        with open(out[name], 'w') as handle:
+            handle.write('\n'.join(lines) + '\n')
+    return out
+
 
 def extract_rawframes(videos: Sequence[str],
                       out_dir: str,
@@ -84,8 +112,6 @@ def extract_rawframes(videos: Sequence[str],
         ValueError: If ``train_fraction`` is not in ``(0, 1)``, two videos
             share a name, or a part has fewer than ``min_frames`` frames.
     """
-    import cv2
-
     if not 0.0 < train_fraction < 1.0:
         raise ValueError(
             f'train_fraction must be in (0, 1), got {train_fraction!r}')
@@ -102,18 +128,9 @@ def extract_rawframes(videos: Sequence[str],
                     f'video {path!r}: its {split} part has {len(part)} '
                     f'frames at frame_stride={frame_stride}, fewer than '
                     f'min_frames={min_frames}')
-            folder = osp.join(out_dir, 'rawframes', f'{name}_{split}')
-            os.makedirs(folder, exist_ok=True)
-            for i, frame in enumerate(part):
-                cv2.imwrite(osp.join(folder, f'img_{i:05}.jpg'),
-                            np.ascontiguousarray(frame[:, :, ::-1]),
-                            [cv2.IMWRITE_JPEG_QUALITY, 95])
+            write_rawframes(
+                osp.join(out_dir, 'rawframes', f'{name}_{split}'), part)
             lists[split].append(f'{name}_{split} {len(part)}')
         log(f'[{index + 1}/{len(videos)}] {name}: {cut} train, '
             f'{len(frames) - cut} test frames')
-    out = {}
-    for split, lines in lists.items():
-        out[split] = osp.join(out_dir, f'{split}_list.txt')
-        with open(out[split], 'w') as handle:
-            handle.write('\n'.join(lines) + '\n')
-    return out
+    return write_frame_lists(out_dir, lists)

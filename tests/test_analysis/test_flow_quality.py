@@ -12,7 +12,7 @@ from mmhcml.analysis import flow_quality
 from mmhcml.analysis.flow_quality import (dis_flow, evaluate_video,
                                           farneback_flow, model_pair_flows,
                                           photometric_error)
-from mmhcml.analysis.footage_splits import (extract_split_rawframes,
+from mmhcml.datasets.footage_splits import (extract_split_rawframes,
                                             load_footage_splits, shot_ranges,
                                             split_into_shots)
 from mmhcml.analysis.flow_vis import LevelFlow

@@ -25,7 +25,7 @@ from mmhcml.analysis.flow_quality import (  # noqa: E402
     format_flow_quality, run_flow_quality, save_flow_quality_panel,
     write_json)
 from mmhcml.analysis.flow_vis import load_flow_model  # noqa: E402
-from mmhcml.analysis.footage_splits import (  # noqa: E402
+from mmhcml.datasets.footage_splits import (  # noqa: E402
     SPLIT_NAMES, load_footage_splits, video_path)
 from mmhcml.cli.tool_args import model_tool_parser, parse_tool_args  # noqa: E402
 

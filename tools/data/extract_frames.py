@@ -20,7 +20,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmhcml.analysis.footage_splits import (  # noqa: E402
+from mmhcml.datasets.footage_splits import (  # noqa: E402
     SPLIT_NAMES, extract_split_rawframes, load_footage_splits)
 from mmhcml.datasets.video_frames import extract_rawframes  # noqa: E402
 

@@ -7,11 +7,12 @@ taken every ``frame_stride``-th, are grouped into shots, and both the
 rawframe extraction (``tools/data/extract_frames.py --splits``) and the flow
 measurement (``tools/analysis/flow_quality.py --splits``) work shot by shot.
 """
-import os
 import os.path as osp
 from typing import Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
+
+from .video_frames import read_video_frames, write_frame_lists, write_rawframes
 
 __all__ = ['SPLIT_NAMES', 'load_footage_splits', 'shot_ranges',
            'split_into_shots', 'video_path', 'extract_split_rawframes']
@@ -172,10 +173,6 @@ def extract_split_rawframes(splits: dict,
     Returns:
         dict: ``{'train': train list path, 'test': test list path}``.
     """
-    import cv2
-
-    from mmhcml.datasets.video_frames import read_video_frames
-
     if ext not in ('png', 'jpg'):
         raise ValueError(f"ext must be 'png' or 'jpg', got {ext!r}")
     if part not in SPLIT_NAMES:
@@ -197,13 +194,8 @@ def extract_split_rawframes(splits: dict,
             per_video[half].append([])
             for number, shot in enumerate(kept):
                 folder = f'{stem}_{number}_{half}'
-                path = osp.join(out_dir, 'rawframes', folder)
-                os.makedirs(path, exist_ok=True)
-                for i, frame in enumerate(shot):
-                    cv2.imwrite(osp.join(path, f'img_{i:05}.{ext}'),
-                                np.ascontiguousarray(frame[:, :, ::-1]),
-                                [cv2.IMWRITE_JPEG_QUALITY, 95]
-                                if ext == 'jpg' else [])
+                write_rawframes(osp.join(out_dir, 'rawframes', folder), shot,
+                                ext)
                 per_video[half][-1].append(f'{folder} {len(shot)}')
             counts[half] = (len(kept), sum(len(shot) for shot in kept))
         log(f'[{index + 1}/{len(splits["splits"][part])}] {name}: '
@@ -215,9 +207,4 @@ def extract_split_rawframes(splits: dict,
         for lines in videos:
             if lines:
                 lists[half].extend(lines * max(1, round(most / len(lines))))
-    out = {}
-    for half, lines in lists.items():
-        out[half] = osp.join(out_dir, f'{half}_list.txt')
-        with open(out[half], 'w') as handle:
-            handle.write('\n'.join(lines) + '\n')
-    return out
+    return write_frame_lists(out_dir, lists)
