@@ -1,12 +1,12 @@
 """Draw test and validation predictions on the clips (``tools/test.py
 --show`` / ``--show-dir``)."""
-import difflib
 import inspect
 import os.path as osp
 from typing import Optional, Sequence
 
 from mmaction.engine.hooks import VisualizationHook
 from mmaction.registry import HOOKS
+from .argument_check import check_known_arguments
 
 __all__ = ['ClipVisualizationHook']
 
@@ -24,14 +24,10 @@ def _check_draw_args(kwargs: dict) -> None:
             ActionVisualizer.add_datasample).parameters
         if name not in _SET_BY_HOOK
     ]
-    for key in kwargs:
-        if key not in known:
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f' (did you mean {close[0]!r}?)' if close else ''
-            raise ValueError(
-                f'ClipVisualizationHook: unknown argument {key!r}{hint}; it '
-                'takes enable, interval, show, wait_time, out_dir and '
-                f'ActionVisualizer.add_datasample\'s {", ".join(known)}')
+    check_known_arguments(
+        kwargs, known, 'ClipVisualizationHook',
+        '; it takes enable, interval, show, wait_time, out_dir and '
+        f'ActionVisualizer.add_datasample\'s {", ".join(known)}')
 
 
 @HOOKS.register_module()

@@ -8,7 +8,6 @@ may name, and, with ``max_keep_ckpts=1``, no intact checkpoint at all. Its
 a mistyped argument reaches ``Runner.save_checkpoint`` only at the first
 save, after the training time has been spent.
 """
-import difflib
 import os
 import os.path as osp
 import re
@@ -22,6 +21,7 @@ from mmengine.runner import BaseLoop
 from mmaction.registry import HOOKS
 from ..checkpoint_io import (UnreadableCheckpointError, atomic_write_text,
                              resolve_last_checkpoint, safe_load)
+from .argument_check import check_known_arguments
 from .work_dir_lock import WorkDirBusyError, WorkDirLock
 
 __all__ = ['SafeCheckpointHook', 'resumable_checkpoints']
@@ -51,13 +51,9 @@ def check_checkpoint_args(kwargs: dict) -> None:
     Args:
         kwargs (dict): The hook's arguments as the config gives them.
     """
-    for key in kwargs:
-        if key not in _ARGUMENTS:
-            close = difflib.get_close_matches(key, _ARGUMENTS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ''
-            raise ValueError(
-                f'default_hooks.checkpoint: unknown argument {key!r}{hint}. '
-                f'SafeCheckpointHook takes {", ".join(_ARGUMENTS)}')
+    check_known_arguments(
+        kwargs, _ARGUMENTS, 'default_hooks.checkpoint',
+        f'. SafeCheckpointHook takes {", ".join(_ARGUMENTS)}')
     checks = dict(
         interval=(lambda v: _is_int(v) and (v >= 1 or v == -1),
                   'an int >= 1 (or -1: never)'),
