@@ -3,15 +3,16 @@
 One decode of each split, then for every trained model: class scores from
 one view or several distinct views (different 12-frame windows and different
 64x64 crops of the 80x80 frames), and globally pooled level-``l`` features
-(``Z^l`` for HCML models, ``F^l`` for the baseline) for the Table-1-style
-linear probe (:func:`ridge_probe`). Scores of several views are averaged as
+(``Z^l`` for HCML models, ``F^l`` for the baseline; or the motion features
+``P^l``) for the linear probes (:func:`ridge_probe`, :func:`probe_efficacy`). Scores of several views are averaged as
 softmax probabilities, like the project's multi-view ``predict``.
 """
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-__all__ = ['read_split', 'view_offsets', 'ModelRunner', 'ridge_probe']
+__all__ = ['read_split', 'view_offsets', 'ModelRunner', 'ridge_probe',
+           'probe_efficacy', 'efficacy_score']
 
 
 def read_split(ann_file: str, video_root: str
@@ -68,10 +69,16 @@ class ModelRunner:
         config (str): Config file the model was trained with.
         checkpoint (str): Its checkpoint.
         levels (Sequence[int]): Levels whose pooled features to return.
+        motion (bool): Return the motion features ``P^l`` of the Prime
+            Motion Blocks instead of the level outputs ``Z^l``.
+
+    A model without a classification head (a self-supervised stage) gives
+    ``None`` for the scores.
     """
 
     def __init__(self, config: str, checkpoint: str,
-                 levels: Sequence[int] = (1, 2, 3)) -> None:
+                 levels: Sequence[int] = (1, 2, 3),
+                 motion: bool = False) -> None:
         import torch
         from mmengine.config import Config
         from mmengine.runner import load_checkpoint
@@ -87,6 +94,7 @@ class ModelRunner:
                         logger='silent')
         self.model.eval()
         self.levels = tuple(levels)
+        self.motion = motion
         dp = self.model.data_preprocessor
         self.mean = dp.mean.reshape(1, 3, 1, 1, 1).float()
         self.std = dp.std.reshape(1, 3, 1, 1, 1).float()
@@ -101,18 +109,26 @@ class ModelRunner:
             clips: ``(B, T, H, W, 3)`` uint8 views.
 
         Returns:
-            ``(probs, feats)``: ``(B, num_classes)`` and ``{level: (B, C_l)}``.
+            ``(probs, feats)``: ``(B, num_classes)`` (``None`` without a
+            classification head) and ``{level: (B, C_l)}``.
         """
         torch = self.torch
         with torch.no_grad():
             x = torch.from_numpy(np.ascontiguousarray(clips)).permute(
                 0, 4, 1, 2, 3).float()
             x = (x - self.mean) / self.std
-            out, levels, _ = self.level_features(self.model.backbone, x)
-            feats = {lv: levels[lv].mean(dim=(2, 3, 4)).numpy()
+            out, levels, motion = self.level_features(self.model.backbone, x)
+            source = motion if self.motion else levels
+            missing = sorted(set(self.levels) - set(source))
+            if missing:
+                raise ValueError(f'the model has no {"P" if self.motion else "Z"}'
+                                 f' features at levels {missing}')
+            feats = {lv: source[lv].mean(dim=(2, 3, 4)).numpy()
                      for lv in self.levels}
-            logits = self.model.cls_head(out)
-            probs = torch.softmax(logits, dim=1).numpy()
+            probs = None
+            if getattr(self.model, 'cls_head', None) is not None:
+                logits = self.model.cls_head(out)
+                probs = torch.softmax(logits, dim=1).numpy()
         return probs, feats
 
     def evaluate(self, frames: np.ndarray, views: List[Tuple[int, int, int]],
@@ -129,19 +145,21 @@ class ModelRunner:
 
         Returns:
             ``(probs, feats)``: ``(N, num_classes)`` probabilities averaged
-            over the views and ``{level: (N, C_l)}`` of ``views[0]``.
+            over the views (``None`` without a classification head) and
+            ``{level: (N, C_l)}`` of ``views[0]``.
         """
         total, feats = None, {}
         for k, (t0, y0, x0) in enumerate(views):
             part = frames[:, t0:t0 + clip_len, y0:y0 + crop, x0:x0 + crop]
             outs = [self.forward(part[i:i + batch])
                     for i in range(0, len(part), batch)]
-            probs = np.concatenate([o[0] for o in outs])
-            total = probs if total is None else total + probs
+            if outs[0][0] is not None:
+                probs = np.concatenate([o[0] for o in outs])
+                total = probs if total is None else total + probs
             if k == 0:
                 feats = {lv: np.concatenate([o[1][lv] for o in outs])
                          for lv in self.levels}
-        return total / len(views), feats
+        return (None if total is None else total / len(views)), feats
 
 
 def ridge_probe(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray,
@@ -176,3 +194,41 @@ def ridge_probe(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray,
             best = (acc, alpha, w)
     _, alpha, w = best
     return xs @ w + bias, alpha
+
+
+def efficacy_score(train_acc: float, test_acc: float,
+                   num_test: int) -> float:
+    """The efficacy score of section 4.2 (Table 1),
+    ``Acc_train / (Acc_train - Acc_test)``.
+
+    The gap is floored at ``1 / num_test``, the resolution of the test
+    accuracy: a probe that generalises perfectly (or better than it fits)
+    scores ``Acc_train * num_test`` instead of dividing by zero or flipping
+    sign.
+    """
+    if num_test < 1:
+        raise ValueError(f'num_test must be >= 1, got {num_test!r}')
+    return float(train_acc / max(train_acc - test_acc, 1.0 / num_test))
+
+
+def probe_efficacy(train_x: np.ndarray, train_y: np.ndarray,
+                   val_x: np.ndarray, val_y: np.ndarray, test_x: np.ndarray,
+                   test_y: np.ndarray, num_classes: int) -> dict:
+    """A light classifier on features, scored as in Table 1.
+
+    The classifier is :func:`ridge_probe` (alpha chosen on val); its top-1
+    on the training and test clips gives :func:`efficacy_score`.
+
+    Returns:
+        dict: ``train_acc``, ``test_acc``, ``efficacy``, ``alpha`` and
+        ``test_scores`` (``(N_test, num_classes)``, for bootstrap CIs).
+    """
+    scores, alpha = ridge_probe(train_x, train_y, val_x, val_y,
+                                np.concatenate([train_x, test_x]),
+                                num_classes)
+    train_s, test_s = scores[:len(train_x)], scores[len(train_x):]
+    train_acc = float((train_s.argmax(1) == train_y).mean())
+    test_acc = float((test_s.argmax(1) == test_y).mean())
+    return dict(train_acc=train_acc, test_acc=test_acc,
+                efficacy=efficacy_score(train_acc, test_acc, len(test_y)),
+                alpha=alpha, test_scores=test_s)

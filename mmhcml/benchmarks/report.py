@@ -7,7 +7,8 @@ from typing import Dict, List
 import numpy as np
 
 __all__ = ['write_report', 'results_markdown', 'claims_markdown',
-           'MODEL_NAMES', 'SETTING_NAMES']
+           'hierarchy_markdown', 'plot_figure2', 'MODEL_NAMES',
+           'SETTING_NAMES']
 
 MODEL_NAMES = {'baseline': 'Baseline R2D', 'pmb_only': 'R2D + PMB (no self-sup)',
                'hcml': 'HCML (PMB + self-sup)'}
@@ -60,6 +61,8 @@ def results_markdown(results: dict) -> str:
     ]
     for setting, models in results['models'].items():
         for name, entry in models.items():
+            if name not in MODEL_NAMES:  # Figure 2's arms: their own table
+                continue
             lines.append(
                 f'| {SETTING_NAMES[setting]} | {MODEL_NAMES[name]} | '
                 f'{_with_ci(entry["test_1view"], "top1")} | '
@@ -99,11 +102,82 @@ def results_markdown(results: dict) -> str:
                          f'{_with_ci(entry, "within_pair")} |')
     lines += ['', 'Ridge regression on globally averaged Z^l (F^l for the '
               'baseline), fitted on the train split, ridge strength chosen '
-              'on val.', '', '## Claims', '',
-              claims_markdown(results['claims'])]
+              'on val.', '']
+    if 'figure2' in results:
+        lines.append(hierarchy_markdown(results))
+    lines += ['## Claims', '', claims_markdown(results['claims'])]
     if 'total_minutes' in results:
         lines.append(f'Total wall time {results["total_minutes"]:.1f} min.')
     return '\n'.join(lines) + '\n'
+
+
+def hierarchy_markdown(results: dict) -> str:
+    """Figure 2 (top-1 per arm) and Table 1 (efficacy of ``P^l``) as
+    markdown, from ``results['figure2']`` and ``results['table1']``."""
+    seeds = len(next(iter(next(iter(results['figure2'].values())).values()))[
+        'per_seed'])
+    lines = [f'## What each level adds (Figure 2, test top-1 %, {seeds} '
+             'seed(s))', '',
+             '| training | ' + ' | '.join(next(iter(
+                 results['figure2'].values()))) + ' |',
+             '|---|' + '---|' * len(next(iter(results['figure2'].values())))]
+    for setting, arms in results['figure2'].items():
+        cells = [f'{_pct(e["value"])} [{_pct(e["ci95"][0])}, '
+                 f'{_pct(e["ci95"][1])}]' for e in arms.values()]
+        lines.append(f'| {SETTING_NAMES[setting]} | ' + ' | '.join(cells)
+                     + ' |')
+    lines += ['', 'Each arm is joint training (Eq. 5 with the heads of the '
+              'levels it adds) from the self-supervised stages named; '
+              'pmb_only has no self-supervision; the time-shuffled arm '
+              'trains stages 2-3 and joint training on contrastive targets '
+              'permuted in time. [95% bootstrap interval over test clips, '
+              'pooled over seeds.]', '',
+              f'## Efficacy of the motion features P^l (Table 1, {seeds} '
+              'seed(s))', '',
+              '| supervision | level 1 | level 2 | level 3 |',
+              '|---|---|---|---|']
+    for sup, levels in results['table1'].items():
+        cells = []
+        for level in (1, 2, 3):
+            e = levels.get(f'level{level}')
+            cells.append('-' if e is None else (
+                f'{e["value"]:.1f} [{e["ci95"][0]:.1f}, {e["ci95"][1]:.1f}] '
+                f'({_pct(e["train_acc"])} / {_pct(e["test_acc"])})'))
+        lines.append(f'| {sup} | ' + ' | '.join(cells) + ' |')
+    lines += ['', 'Efficacy = Acc_train / (Acc_train - Acc_test) of a ridge '
+              'probe on globally averaged P^l (train split, alpha chosen on '
+              'val), the gap floored at 1/N_test; (train / test top-1 %). '
+              'action: PMB-only trained on labels; reconstruction: Eq. 2-3 '
+              'at every level (stage 1, then levels 2 and 3 frozen in turn '
+              'as in stages 2-3); contrastive: the paper\'s stages 1-3.', '']
+    return '\n'.join(lines) + '\n'
+
+
+def plot_figure2(results: dict, path: str) -> None:
+    """Top-1 of Figure 2's arms with their intervals, one panel per
+    setting."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    settings = list(results['figure2'])
+    fig, axes = plt.subplots(1, len(settings), figsize=(5 * len(settings),
+                                                         3.5), squeeze=False)
+    for ax, setting in zip(axes[0], settings):
+        arms = results['figure2'][setting]
+        values = np.array([100 * e['value'] for e in arms.values()])
+        ci = np.array([[100 * c for c in e['ci95']] for e in arms.values()])
+        xs = np.arange(len(arms))
+        ax.bar(xs, values, color=['grey'] + ['C0'] * (len(arms) - 2)
+               + ['C3'])
+        ax.errorbar(xs, values, yerr=[values - ci[:, 0], ci[:, 1] - values],
+                    fmt='none', ecolor='k', capsize=3)
+        ax.set_xticks(xs, list(arms), rotation=25, ha='right', fontsize=8)
+        ax.set_ylabel('test top-1 (%)')
+        ax.set_ylim(max(0, values.min() - 20), 100)
+        ax.set_title(f'adding levels, {SETTING_NAMES[setting]} training')
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def _plot_per_class(results: dict, path: str) -> None:
@@ -174,13 +248,12 @@ def _plot_curves(study, path: str) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    from .synthetic_study import MODELS, SELF_SUP, SETTINGS
+    from .synthetic_study import SETTINGS
     rows_of = ['selfsup', *SETTINGS]
     fig, axes = plt.subplots(1, len(rows_of), figsize=(4.5 * len(rows_of),
                                                        3.5), squeeze=False)
     for ax, setting in zip(axes[0], rows_of):
-        runs = (SELF_SUP if setting == 'selfsup' else
-                [chain[-1] for chain in MODELS.values()])
+        runs = [run for where, run in study.runs() if where == setting]
         for run in runs:
             rows = _scalars(study.run_dir(setting, run))
             loss = [(r['step'], r['loss']) for r in rows if 'loss' in r]
@@ -243,7 +316,8 @@ def write_report(study, results: dict, arrays: dict,
                  per_class=osp.join(out, 'per_class_accuracy.png'),
                  probe=osp.join(out, 'probe_levels.png'),
                  curves=osp.join(out, 'training_curves.png'),
-                 flow=osp.join(out, 'flow_examples.png'))
+                 flow=osp.join(out, 'flow_examples.png'),
+                 figure2=osp.join(out, 'figure2_levels.png'))
     results['outputs'] = paths
     with open(paths['json'], 'w') as f:
         json.dump(results, f, indent=2)
@@ -255,4 +329,5 @@ def write_report(study, results: dict, arrays: dict,
         _plot_probe(results, paths['probe'])
         _plot_curves(study, paths['curves'])
         _plot_flow(study, arrays, paths['flow'], study.s.flow_examples)
+        plot_figure2(results, paths['figure2'])
     return paths

@@ -27,43 +27,53 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from ..datasets.synthetic_motion import (CLASS_SETS, MOTION_CLASSES,
                                          REVERSAL_PAIRS, render_benchmark)
-from ..engine.schedule import STAGE_NAMES, get_stage
+from .arms import RUNS, SELF_SUP, motion_heads
 from .claims import check_claims
+from .hierarchy import (HIERARCHY_ARRAYS, hierarchy_arrays,
+                        hierarchy_results, save_seed_arrays)
 from .metrics import (bootstrap_ci, pair_accuracy, pair_identity_accuracy,
                       per_class_accuracy, top1_accuracy)
 
-__all__ = ['StudySettings', 'run_study', 'MODELS', 'SETTINGS', 'SELF_SUP']
+__all__ = ['StudySettings', 'run_study', 'MODELS', 'SETTINGS', 'SELF_SUP',
+           'LEVEL_MODELS', 'MODEL_RUNS', 'HIERARCHY_SETTINGS']
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BENCH_BASE = osp.join(ROOT, 'configs/hcml/_base_/datasets/'
                       'synthetic_benchmark.py')
 #: the folder of the tiny synthetic configs each run's config inherits
 #: (``<run>_synthetic.py``)
-RUN_CONFIGS = osp.join(ROOT, 'configs/hcml/synthetic')
-#: reported model -> the training runs it needs, in order
+RUN_CONFIGS = osp.join(ROOT, 'configs/hcml/tiny')
+#: Table 2's models -> the training runs they need, in order (every setting)
 MODELS = {
     'baseline': ('baseline', ),
     'pmb_only': ('pmb', ),
     'hcml': ('stage1', 'stage2', 'stage3', 'joint'),
 }
-#: the self-supervised stages: trained once on the unlabelled split (no
-#: labels, no appearance bias), shared by the joint runs of every setting
-SELF_SUP = ('stage1', 'stage2', 'stage3')
+#: Figure 2's arms beyond Table 2's (see :mod:`.arms`): joint training from
+#: stage 1 only, from stages 1-2, and from stages 1-3 trained on
+#: time-shuffled contrastive targets
+LEVEL_MODELS = ('hcml_stage1', 'hcml_stages12', 'hcml_shuffled')
+#: reported model -> its final training run
+MODEL_RUNS = {'baseline': 'baseline', 'pmb_only': 'pmb', 'hcml': 'joint',
+              'hcml_stage1': 'joint_s1', 'hcml_stages12': 'joint_s12',
+              'hcml_shuffled': 'joint_shuffled'}
 #: training settings -> the labelled list they train on
 SETTINGS = {'unbiased': 'train', 'biased': 'train_biased',
             'lowlabel': 'train_lowlabel'}
+#: the settings that also train Figure 2's arms
+HIERARCHY_SETTINGS = ('lowlabel', 'unbiased')
 #: seconds of one training iteration of 8 clips (12x64x64) relative to the
 #: baseline's (measured with one thread: baseline 0.18 s, PMB 0.4 s; the
 #: others from the earlier 2-core run: stage 1 4.5x, stage 2 1.3x, stage 3
 #: 0.9x, joint 3.3x the baseline); only used for the ETA
 _COST = {'baseline': 1.0, 'pmb': 2.2, 'stage1': 4.5, 'stage2': 1.3,
-         'stage3': 0.9, 'joint': 3.3}
+         'stage3': 0.9, 'joint': 3.3}  # keyed by the paper run an arm varies
 
 
 @dataclass
@@ -127,9 +137,9 @@ def _schedule(epochs: int) -> str:
 
 
 def _loads(run: str) -> Tuple[str, ...]:
-    """The stages whose checkpoints ``run`` starts from (the schedule table;
-    none for the baseline and PMB-only runs)."""
-    return get_stage(run).loads if run in STAGE_NAMES else ()
+    """The self-supervised runs whose checkpoints ``run`` starts from
+    (:data:`.arms.RUNS`; none for the baseline and PMB-only runs)."""
+    return RUNS[run].loads
 
 
 def class_set(name: str) -> Tuple[Tuple[int, ...], List[Tuple[int, int]]]:
@@ -202,9 +212,15 @@ class _Study:
         """``(setting, run)`` in training order; stages under 'selfsup'."""
         out = [('selfsup', run) for run in SELF_SUP]
         for setting in SETTINGS:
-            out += [(setting, 'baseline'), (setting, 'pmb'),
-                    (setting, 'joint')]
+            out += [(setting, MODEL_RUNS[m]) for m in self.models(setting)]
         return out
+
+    @staticmethod
+    def models(setting: str) -> Tuple[str, ...]:
+        """The reported models of a setting: Table 2's, and Figure 2's arms
+        in :data:`HIERARCHY_SETTINGS`."""
+        return tuple(MODELS) + (LEVEL_MODELS if setting in HIERARCHY_SETTINGS
+                                else ())
 
     def num_clips(self, setting: str, run: str) -> int:
         s = self.s
@@ -232,13 +248,14 @@ class _Study:
 
     def write_config(self, setting: str, run: str) -> str:
         s = self.s
-        stage = run in SELF_SUP
+        arm = RUNS[run]
+        stage = arm.self_supervised
         epochs = self.epochs(setting, run)
         ann = osp.join(self.data_dir, ('unlabelled' if stage else
                                        SETTINGS[setting]) + '.txt')
         pipeline = ('bench_unlabelled_pipeline' if stage else
                     'bench_train_pipeline')
-        base = osp.join(RUN_CONFIGS, f'{run}_synthetic.py')
+        base = osp.join(RUN_CONFIGS, f'{arm.paper_run}_synthetic.py')
         workers = s.num_workers
         text = [
             f'_base_ = [{base!r}, {BENCH_BASE!r}]',
@@ -255,6 +272,7 @@ class _Study:
             _schedule(epochs),
             f'default_hooks = dict(checkpoint=dict(interval={epochs}, '
             'max_keep_ckpts=1, save_best=None), logger=dict(interval=10))',
+            f'randomness = dict(seed={s.seed})',
         ]
         # the benchmark's recipe (bench_* keys of synthetic_benchmark.py)
         head = ('' if stage else
@@ -267,7 +285,10 @@ class _Study:
                         'backbone={{_base_.bench_resnet}}, '
                         'zero_init_fuse={{_base_.bench_zero_init_fuse}}, '
                         f'motion_block={{{{_base_.bench_motion_block}}}}){head})')
-        if run != 'stage1':
+        heads = self.motion_heads(arm, base)
+        if heads is not None:
+            text.append(f'model.update(motion_heads={heads!r})')
+        if arm.paper_run != 'stage1':
             text.append('optim_wrapper = dict('
                         'optimizer={{_base_.bench_optimizer}})')
         if not stage:
@@ -284,17 +305,31 @@ class _Study:
             stages = ', '.join(
                 f"dict(name='{p}_synthetic', "
                 f'work_dir={self.run_dir("selfsup", p)!r}, '
-                f'heads={list(get_stage(p).heads)!r})' for p in previous)
+                f'heads={list(RUNS[p].heads)!r})' for p in previous)
             hooks = [f"dict(type='LoadStageCheckpointHook', stages=[{stages}])"]
             if stage:
                 hooks.insert(0, "dict(type='ProgressiveFreezeHook', "
-                             f'frozen_levels={get_stage(run).frozen_levels})')
+                             f'frozen_levels={arm.frozen_levels})')
             text.append('custom_hooks = [' + ', '.join(hooks) + ']')
         path = self.config_path(setting, run)
         os.makedirs(osp.dirname(path), exist_ok=True)
         with open(path, 'w') as f:
             f.write('\n'.join(text) + '\n')
         return path
+
+    @staticmethod
+    def motion_heads(arm, base: str) -> Optional[List[dict]]:
+        """The motion heads ``arm`` trains where they differ from those of
+        its base config ``base`` (:func:`.arms.motion_heads`)."""
+        from mmengine.config import Config
+        if not arm.heads:  # the baseline and PMB-only runs
+            return None
+
+        def heads(path: str) -> List[dict]:
+            return Config.fromfile(path).to_dict()['model']['motion_heads']
+
+        return motion_heads(arm, heads(base),
+                            heads(osp.join(RUN_CONFIGS, 'stage1_synthetic.py')))
 
     def dependencies(self, setting: str, run: str) -> List[Tuple[str, str]]:
         """The runs whose checkpoints ``(setting, run)`` starts from."""
@@ -333,7 +368,7 @@ class _Study:
 
     def model_run(self, setting: str, name: str) -> Tuple[str, str]:
         """``(config, checkpoint)`` of a reported model."""
-        run = MODELS[name][-1]
+        run = MODEL_RUNS[name]
         return self.config_path(setting, run), self.checkpoint(setting, run)
 
     # ------------------------------------------------------------ testing
@@ -363,7 +398,7 @@ class _Study:
             'averaged', multi_key=multi_key))
         arrays: dict = dict(scores={}, probe={}, labels=labels)
         for setting in SETTINGS:
-            for name in MODELS:
+            for name in self.models(setting):
                 progress(f'testing {name} ({setting} training)')
                 start = time.time()
                 runner = ModelRunner(*self.model_run(setting, name))
@@ -378,6 +413,9 @@ class _Study:
                                                s.seed, self.pairs)
                 entry['val_1view'] = _summary(val_p, splits['val'][1],
                                               s.bootstrap, s.seed, self.pairs)
+                if name not in MODELS:  # Figure 2's arms: one view only
+                    self.timings[f'test_{setting}_{name}'] = time.time() - start
+                    continue
                 if setting == 'biased':
                     vb_p, _ = runner.evaluate(splits['val_biased'][0], one,
                                               s.clip_len, s.crop)
@@ -405,8 +443,40 @@ class _Study:
                             summary, alpha=alpha,
                             channels=int(test_f[level].shape[1]))
                 self.timings[f'test_{setting}_{name}'] = time.time() - start
+        arrays['efficacy'] = self.efficacy(splits, one, progress)
         arrays['flow_frames'] = splits['test'][0]
         return results, arrays
+
+    def efficacy(self, splits: dict, view: List[Tuple[int, int, int]],
+                 progress: Callable[[str], None]) -> dict:
+        """Table 1: a ridge probe on the pooled ``P^l`` of each
+        supervision's model (:data:`.hierarchy.SUPERVISIONS`), trained on the
+        unbiased train split, alpha chosen on val, scored on test.
+
+        Returns:
+            ``{supervision: {level: dict(train_acc, test_acc, efficacy,
+            alpha, test_scores)}}``
+        """
+        from .evaluate import ModelRunner, probe_efficacy
+        from .hierarchy import SUPERVISIONS
+        s, out = self.s, {}
+        for sup, (setting, run) in SUPERVISIONS.items():
+            progress(f'Table 1 probe of P^l: {sup} ({run})')
+            start = time.time()
+            runner = ModelRunner(self.config_path(setting, run),
+                                self.checkpoint(setting, run), motion=True)
+            feats = {name: runner.evaluate(splits[name][0], view,
+                                           s.clip_len, s.crop)[1]
+                     for name in ('train', 'val', 'test')}
+            out[sup] = {
+                level: probe_efficacy(
+                    feats['train'][level], splits['train'][1],
+                    feats['val'][level], splits['val'][1],
+                    feats['test'][level], splits['test'][1],
+                    len(self.classes))
+                for level in sorted(feats['test'])}
+            self.timings[f'efficacy_{sup}'] = time.time() - start
+        return out
 
 
 def _train_all(study: _Study, runs: List[Tuple[str, str]],
@@ -448,6 +518,8 @@ def _train_all(study: _Study, runs: List[Tuple[str, str]],
                 running[ready] = (study.start(setting, run, threads),
                                   time.time())
             if not running:
+                if not pending:  # every run was kept by --resume
+                    break
                 raise RuntimeError(f'runs {pending} wait for stages that '
                                    'never ran')
             time.sleep(0.2)
@@ -475,7 +547,7 @@ def run_study(settings: StudySettings,
     study = _Study(settings)
     start = time.time()
     runs = study.runs()
-    planned = {r: study.iterations(*r) * _COST[r[1]] for r in runs}
+    planned = {r: study.iterations(*r) * _COST[RUNS[r[1]].paper_run] for r in runs}
     # testing and the report, in baseline-iteration units (measured: about
     # a tenth of the training time)
     tail = 0.1 * sum(planned.values())
@@ -509,6 +581,11 @@ def run_study(settings: StudySettings,
                                      arrays['probe'], study.pairs,
                                      reps=settings.bootstrap,
                                      seed=settings.seed)
+    seed_arrays = hierarchy_arrays(arrays)
+    save_seed_arrays(osp.join(study.out, HIERARCHY_ARRAYS), seed_arrays)
+    results.update(hierarchy_results([seed_arrays], settings.bootstrap,
+                                     settings.seed))
+    results['claims'] += results.pop('hierarchy_claims')
     results['iterations'] = {f'{a}_{b}': study.iterations(a, b)
                              for a, b in runs}
     results['timings_s'] = study.timings

@@ -162,7 +162,10 @@ def test_run_configs_chain_the_stages_and_parse(tmp_path):
                                  lowlabel_epochs=5, stage_epochs=2))
     assert study.runs()[:3] == [('selfsup', 'stage1'), ('selfsup', 'stage2'),
                                 ('selfsup', 'stage3')]
-    assert len(study.runs()) == 3 + 3 * len(SETTINGS)
+    # 7 self-supervised runs (stages 1-3, stages 2-3 time-shuffled, stages
+    # 2-3 by reconstruction); per setting baseline, PMB-only, joint, and in
+    # low-label and unbiased the three Figure 2 arms
+    assert len(study.runs()) == 7 + 3 * len(SETTINGS) + 3 * 2
     paths = {(setting, run): study.write_config(setting, run)
              for setting, run in study.runs()}
     joint = Config.fromfile(paths[('lowlabel', 'joint')])
