@@ -5,6 +5,12 @@ bootstrap intervals and a linear probe per level, and write results.md,
 results.json (with the claims list) and plots into one work directory.
 
     python tools/run_synthetic_benchmark.py [--work-dir work_dirs/synthetic_benchmark]
+
+Several seeds (each a whole study) pool into Figure 2, Table 1 and claims
+(f)-(h) over seeds, without training anything:
+
+    python tools/run_synthetic_benchmark.py --combine DIR_SEED0 DIR_SEED1 \
+        DIR_SEED2 --work-dir work_dirs/synthetic_benchmark_seeds
 """
 import argparse
 import os.path as osp
@@ -12,7 +18,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmhcml.benchmarks.report import write_report  # noqa: E402
+from mmhcml.benchmarks.report import write_report, write_seed_pool  # noqa: E402
 from mmhcml.benchmarks.synthetic_study import StudySettings, run_study  # noqa: E402
 
 #: command-line flag -> StudySettings field
@@ -57,6 +63,12 @@ def parse_args(argv=None):
         parser.add_argument(f'--{flag}', type=kind,
                             default=getattr(defaults, field),
                             help=f'{text} (default: %(default)s)')
+    parser.add_argument('--combine', nargs='+', metavar='DIR',
+                        help='pool finished studies (one per seed) into '
+                        'Figure 2, Table 1 and claims (f)-(h) over seeds; '
+                        'writes hierarchy.json, hierarchy.md and '
+                        'figure2_levels.png into --work-dir and trains '
+                        'nothing')
     parser.add_argument('--no-axis-bars', dest='axis_bars',
                         action='store_false',
                         help='draw translating objects with a random shape '
@@ -66,6 +78,13 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.combine:
+        paths = write_seed_pool(args.combine, args.work_dir,
+                                reps=args.bootstrap, seed=args.seed)
+        with open(paths['markdown']) as f:
+            print(f.read())
+        print('\n'.join(f'{k}: {v}' for k, v in paths.items()))
+        return
     settings = StudySettings(
         work_dir=args.work_dir, resume=args.resume, axis_bars=args.axis_bars,
         **{field: getattr(args, field) for field, _, _ in _FLAGS.values()})

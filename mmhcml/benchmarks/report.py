@@ -7,7 +7,8 @@ from typing import Dict, List
 import numpy as np
 
 __all__ = ['write_report', 'results_markdown', 'claims_markdown',
-           'hierarchy_markdown', 'plot_figure2', 'MODEL_NAMES',
+           'hierarchy_markdown', 'plot_figure2', 'write_seed_pool',
+           'MODEL_NAMES',
            'SETTING_NAMES']
 
 MODEL_NAMES = {'baseline': 'Baseline R2D', 'pmb_only': 'R2D + PMB (no self-sup)',
@@ -330,4 +331,39 @@ def write_report(study, results: dict, arrays: dict,
         _plot_curves(study, paths['curves'])
         _plot_flow(study, arrays, paths['flow'], study.s.flow_examples)
         plot_figure2(results, paths['figure2'])
+    return paths
+
+
+def write_seed_pool(study_dirs: List[str], out: str, reps: int = 1000,
+                    seed: int = 0) -> Dict[str, str]:
+    """Pool finished studies (one per seed) into Figure 2, Table 1 and
+    claims (f)-(h) (:func:`.hierarchy.hierarchy_results`).
+
+    Writes ``hierarchy.json``, ``hierarchy.md`` and ``figure2_levels.png``
+    into ``out``.
+
+    Raises:
+        FileNotFoundError: If a directory holds no finished study.
+    """
+    import os
+
+    from .hierarchy import (HIERARCHY_ARRAYS, hierarchy_results,
+                            load_seed_arrays)
+    seeds = [load_seed_arrays(osp.join(d, HIERARCHY_ARRAYS))
+             for d in study_dirs]
+    results = hierarchy_results(seeds, reps, seed)
+    results['claims'] = results.pop('hierarchy_claims')
+    results['studies'] = [osp.abspath(d) for d in study_dirs]
+    os.makedirs(out, exist_ok=True)
+    paths = dict(json=osp.join(out, 'hierarchy.json'),
+                 markdown=osp.join(out, 'hierarchy.md'),
+                 figure2=osp.join(out, 'figure2_levels.png'))
+    with open(paths['json'], 'w') as f:
+        json.dump(results, f, indent=2)
+    with open(paths['markdown'], 'w') as f:
+        f.write(f'# What each level adds: {len(seeds)} seeds pooled\n\n')
+        f.write('Studies: ' + ', '.join(study_dirs) + '\n\n')
+        f.write(hierarchy_markdown(results))
+        f.write('## Claims\n\n' + claims_markdown(results['claims']))
+    plot_figure2(results, paths['figure2'])
     return paths

@@ -151,3 +151,33 @@ def test_seed_arrays_round_trip(tmp_path):
     assert set(table['action']) == {'level1', 'level2', 'level3'}
     with pytest.raises(FileNotFoundError, match='run_synthetic_benchmark'):
         load_seed_arrays(str(tmp_path / 'missing.npz'))
+
+
+def test_combine_pools_seed_directories(tmp_path):
+    import importlib.util
+    import json
+    import os.path as osp
+    spec = importlib.util.spec_from_file_location(
+        'run_synthetic_benchmark',
+        osp.join(osp.dirname(__file__), '..', '..', 'tools',
+                 'run_synthetic_benchmark.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    rng = np.random.default_rng(4)
+    dirs = []
+    for k in range(3):
+        d = tmp_path / f'seed{k}'
+        d.mkdir()
+        save_seed_arrays(str(d / 'hierarchy_arrays.npz'),
+                         _seed(rng, 0.5, 0.0, True))
+        dirs.append(str(d))
+    out = tmp_path / 'pooled'
+    tool.main(['--combine', *dirs, '--work-dir', str(out), '--bootstrap',
+               '100'])
+    with open(out / 'hierarchy.json') as f:
+        pooled = json.load(f)
+    assert [c['met'] for c in pooled['claims']] == [True, True, True]
+    assert len(pooled['figure2']['lowlabel']['stages1-3']['per_seed']) == 3
+    assert (out / 'figure2_levels.png').stat().st_size > 0
+    with pytest.raises(FileNotFoundError, match='hierarchy_arrays'):
+        tool.main(['--combine', str(tmp_path), '--work-dir', str(out)])
