@@ -4,7 +4,7 @@ import argparse
 import logging
 import os
 import os.path as osp
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import torch
 from mmengine.config import Config, DictAction
@@ -16,7 +16,8 @@ from .knobs import (count_test_views, fractional_epochs_to_iters,
 
 __all__ = [
     'parse_with_common_args', 'apply_common_args', 'load_config',
-    'setup_cpu_distributed', 'cap_workers', 'config_summary', 'build_runner'
+    'setup_cpu_distributed', 'drop_sync_bn_without_cuda', 'cap_workers',
+    'config_summary', 'build_runner', 'prepare_runner'
 ]
 
 
@@ -91,6 +92,39 @@ def setup_cpu_distributed(cfg: Config, launcher: str,
     return None
 
 
+def drop_sync_bn_without_cuda(cfg: Config, launcher: str,
+                              cuda: Optional[bool] = None) -> Optional[str]:
+    """Leave SyncBN out of a distributed run of CPU processes.
+
+    The self-supervised stage configs ask for global BN (``sync_bn='torch'``,
+    appendix D.2), which PyTorch implements for CUDA tensors only
+    (``SyncBatchNorm layers only work with GPU modules``). Without CUDA the
+    run keeps per-process BN instead.
+
+    Args:
+        cfg (Config): The run's config; ``sync_bn`` is removed from it when
+            it cannot work.
+        launcher (str): ``--launcher``; ``'none'`` is one process, where
+            MMEngine reverts SyncBN by itself.
+        cuda (bool, optional): Whether CUDA is available; defaults to
+            ``torch.cuda.is_available()``.
+
+    Returns:
+        str | None: What was left out and why (for the run's log), or
+        ``None`` when nothing changed.
+    """
+    sync_bn = cfg.get('sync_bn', None)
+    if cuda is None:
+        cuda = torch.cuda.is_available()
+    if launcher == 'none' or cuda or sync_bn is None:
+        return None
+    cfg.sync_bn = None
+    return (f'sync_bn={sync_bn!r} left out: SyncBatchNorm needs CUDA and '
+            'this distributed run has only CPU processes, so every process '
+            'normalises with its own batch statistics (plain BN); on GPUs '
+            'the config\'s global BN is used.')
+
+
 def cap_workers(cfg: Config, cpus: Optional[int] = None) -> Optional[str]:
     """Dataloader workers capped at the CPUs this process may use (PyTorch
     warns above that, and the workers only compete for the CPUs).
@@ -120,12 +154,14 @@ def cap_workers(cfg: Config, cpus: Optional[int] = None) -> Optional[str]:
 def apply_common_args(cfg: Config,
                       args: argparse.Namespace,
                       notes: Optional[List[str]] = None) -> None:
-    """Launcher, CPU-distributed settings, workers (:func:`cap_workers`) and
-    work dir (``--work-dir``, the config's, or
-    ``./work_dirs/<config name>``)."""
+    """Launcher, CPU-distributed settings (gloo, no SyncBN: see
+    :func:`setup_cpu_distributed`, :func:`drop_sync_bn_without_cuda`),
+    workers (:func:`cap_workers`) and work dir (``--work-dir``, the
+    config's, or ``./work_dirs/<config name>``)."""
     cfg.launcher = args.launcher
     for note in (setup_cpu_distributed(cfg, args.launcher),
-                 cap_workers(cfg)):
+                 cap_workers(cfg),
+                 drop_sync_bn_without_cuda(cfg, args.launcher)):
         if note is not None and notes is not None:
             notes.append(note)
     if args.work_dir is not None:
@@ -270,3 +306,20 @@ def build_runner(cfg: Config,
     for warning in warnings or []:
         runner.logger.warning(warning)
     return runner
+
+
+def prepare_runner(args: argparse.Namespace,
+                   merge_args: Callable[..., Config], mode: str) -> Runner:
+    """The runner of a train or test command: the config of ``args``
+    (:func:`load_config`), ``merge_args(cfg, args, warnings)`` folding the
+    command line into it, then :func:`build_runner`.
+
+    Args:
+        args (argparse.Namespace): The parsed command line.
+        merge_args (callable): The command's ``merge_args``.
+        mode (str): ``'train'`` or ``'test'``.
+    """
+    notes: List[str] = []
+    warnings: List[str] = []
+    cfg = merge_args(load_config(args, notes), args, warnings)
+    return build_runner(cfg, mode, notes, warnings)

@@ -11,9 +11,8 @@ from typing import List, Optional
 from mmengine.config import Config
 
 import mmhcml  # noqa: F401  (compat fixes, registration)
-from ._common import (apply_common_args, build_runner, load_config,
-                      parse_with_common_args)
-from .train import drop_sync_bn_without_cuda
+from ._common import (apply_common_args, parse_with_common_args,
+                      prepare_runner)
 
 __all__ = ['parse_args', 'merge_args', 'enable_visualization', 'main']
 
@@ -69,13 +68,10 @@ def enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
 def merge_args(cfg: Config,
                args: argparse.Namespace,
                notes: Optional[List[str]] = None) -> Config:
-    """Fold the command-line arguments into the config.
-
-    Args:
-        cfg (Config): The config, changed in place.
-        args (argparse.Namespace): From :func:`parse_args`.
-        notes (list, optional): Receives what was changed beyond the
-            arguments (e.g. gloo on CPU), to be logged.
+    """Fold the test command's arguments into the config: the checkpoint,
+    ``--dump`` and drawing (:func:`enable_visualization`), after the
+    arguments every command shares (arguments as
+    :func:`mmhcml.cli.train.merge_args`).
     """
     if cfg.get('test_dataloader') is None or cfg.get('test_cfg') is None:
         raise ValueError(f'{args.config} has no test_dataloader/test_cfg: it '
@@ -85,9 +81,6 @@ def merge_args(cfg: Config,
         raise FileNotFoundError(
             f'checkpoint {args.checkpoint!r} does not exist')
     apply_common_args(cfg, args, notes)
-    note = drop_sync_bn_without_cuda(cfg, args.launcher)
-    if note is not None and notes is not None:
-        notes.append(note)
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise ValueError(
@@ -104,9 +97,4 @@ def merge_args(cfg: Config,
 
 
 def main(argv: Optional[List[str]] = None) -> dict:
-    args = parse_args(argv)
-    notes: List[str] = []
-    warnings: List[str] = []
-    cfg = merge_args(load_config(args, notes), args, warnings)
-    runner = build_runner(cfg, 'test', notes, warnings)
-    return runner.test()
+    return prepare_runner(parse_args(argv), merge_args, 'test').test()

@@ -8,12 +8,11 @@ import argparse
 import os.path as osp
 from typing import List, Optional
 
-import torch
 from mmengine.config import Config
 
 import mmhcml  # noqa: F401  (compat fixes, registration)
-from ._common import (apply_common_args, build_runner, load_config,
-                      parse_with_common_args)
+from ._common import (apply_common_args, drop_sync_bn_without_cuda,
+                      parse_with_common_args, prepare_runner)
 
 __all__ = ['parse_args', 'merge_args', 'drop_sync_bn_without_cuda', 'main']
 
@@ -52,39 +51,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parse_with_common_args(parser, argv)
 
 
-def drop_sync_bn_without_cuda(cfg: Config, launcher: str,
-                              cuda: Optional[bool] = None) -> Optional[str]:
-    """Leave SyncBN out of a distributed run of CPU processes.
-
-    The self-supervised stage configs ask for global BN (``sync_bn='torch'``,
-    appendix D.2), which PyTorch implements for CUDA tensors only
-    (``SyncBatchNorm layers only work with GPU modules``). Without CUDA the
-    run keeps per-process BN instead.
-
-    Args:
-        cfg (Config): The run's config; ``sync_bn`` is removed from it when
-            it cannot work.
-        launcher (str): ``--launcher``; ``'none'`` is one process, where
-            MMEngine reverts SyncBN by itself.
-        cuda (bool, optional): Whether CUDA is available; defaults to
-            ``torch.cuda.is_available()``.
-
-    Returns:
-        str | None: What was left out and why (for the run's log), or
-        ``None`` when nothing changed.
-    """
-    sync_bn = cfg.get('sync_bn', None)
-    if cuda is None:
-        cuda = torch.cuda.is_available()
-    if launcher == 'none' or cuda or sync_bn is None:
-        return None
-    cfg.sync_bn = None
-    return (f'sync_bn={sync_bn!r} left out: SyncBatchNorm needs CUDA and '
-            'this distributed run has only CPU processes, so every process '
-            'normalises with its own batch statistics (plain BN); on GPUs '
-            'the config\'s global BN is used.')
-
-
 def merge_args(cfg: Config,
                args: argparse.Namespace,
                notes: Optional[List[str]] = None) -> Config:
@@ -101,9 +67,6 @@ def merge_args(cfg: Config,
         cfg.val_dataloader = None
         cfg.val_evaluator = None
     apply_common_args(cfg, args, notes)
-    note = drop_sync_bn_without_cuda(cfg, args.launcher)
-    if note is not None and notes is not None:
-        notes.append(note)
     if args.amp:
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
@@ -139,9 +102,4 @@ def merge_args(cfg: Config,
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    args = parse_args(argv)
-    notes: List[str] = []
-    warnings: List[str] = []
-    cfg = merge_args(load_config(args, notes), args, warnings)
-    runner = build_runner(cfg, 'train', notes, warnings)
-    runner.train()
+    prepare_runner(parse_args(argv), merge_args, 'train').train()
