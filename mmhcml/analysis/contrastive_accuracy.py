@@ -14,7 +14,8 @@ negatives (``con_temporal_acc``, chance ``1 / T_l``).
            -> backbone (eval) -> {l: P^l} -> head_l.loss -> accuracies
 """
 import copy
-from typing import Dict, Iterable, List, Sequence, Tuple
+from contextlib import contextmanager
+from typing import Dict, Iterable, Iterator, List, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -106,6 +107,19 @@ class _Tally:
 
 
 @torch.no_grad()
+@contextmanager
+def uniform_locations(head: nn.Module) -> Iterator[nn.Module]:
+    """Score ``head`` on uniformly drawn positions (its
+    ``location_sampling`` restored afterwards), so that heads trained with
+    different samplings are measured on the same rows."""
+    saved = head.location_sampling
+    head.location_sampling = 'uniform'
+    try:
+        yield head
+    finally:
+        head.location_sampling = saved
+
+
 def contrastive_accuracy(model: nn.Module,
                          clips: List[np.ndarray],
                          batch_size: int = 4,
@@ -164,9 +178,11 @@ def contrastive_accuracy(model: nn.Module,
                     feats = motion_head_inputs(head, motion)
                     for tally, scorer in zip(tallies[level],
                                              (head, untrained[level])):
-                        # the same sampled locations for both heads
+                        # the same sampled locations for both heads, drawn
+                        # uniformly whatever the head trained with
                         torch.manual_seed(seed * 100003 + index)
-                        scores = scorer.score(feats)
+                        with uniform_locations(scorer):
+                            scores = scorer.score(feats)
                         tally.add(future_prediction_metrics(
                             scores.logits, scores.targets, scores.positives,
                             scores.starts, scores.deltas, scores.steps,

@@ -153,3 +153,27 @@ def test_shuffle_time_control_scores_targets_in_a_random_time_order():
 def test_shuffle_time_must_be_a_bool():
     with pytest.raises(ValueError, match='shuffle_time'):
         build_head(shuffle_time='yes')
+
+
+def test_motion_sampling_draws_the_positions_whose_targets_change():
+    # a 4x4 grid where only positions 5 and 10 change over time: motion
+    # sampling of 2 positions picks exactly them; uniform sampling does not
+    b, t = 3, 5
+    lower = torch.ones(b, 6, t, 4, 4)
+    lower[:, :, :, 1, 1] = torch.randn(b, 6, t)
+    lower[:, :, :, 2, 2] = torch.randn(b, 6, t)
+    head = build_head(num_locations=2, location_sampling='motion')
+    for _ in range(5):
+        locs = head._sample_locations(lower)
+        assert locs.shape == (b, 2)
+        assert all(set(row.tolist()) == {5, 10} for row in locs)
+    uniform = build_head(num_locations=2)
+    torch.manual_seed(0)
+    drawn = {tuple(sorted(r.tolist())) for _ in range(20)
+             for r in uniform._sample_locations(lower)}
+    assert len(drawn) > 5
+
+
+def test_location_sampling_is_validated():
+    with pytest.raises(ValueError, match='location_sampling'):
+        build_head(location_sampling='edges')

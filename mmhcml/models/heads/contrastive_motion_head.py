@@ -27,6 +27,8 @@ __all__ = ['ContrastiveMotionHead', 'ContrastiveScores', 'prediction_rows',
 
 #: What the predictor is conditioned on besides ``P^l_t`` (see the class).
 CONTEXTS = ('target', 'none')
+#: How the ``N`` positions per video are drawn (see ``location_sampling``)
+SAMPLINGS = ('uniform', 'motion')
 
 
 class ContrastiveScores(NamedTuple):
@@ -132,6 +134,14 @@ class ContrastiveMotionHead(BaseMotionHead):
             negatives stay; what the level can learn about temporal order
             goes. The synthetic study's time-shuffled arm uses it.
             Defaults to ``False``.
+        location_sampling (str): How the ``num_locations`` positions of
+            each video are drawn, without replacement: ``'uniform'``, as
+            section 3.2 samples them, or ``'motion'`` (a departure), with
+            probability proportional to how much the target track changes
+            over time, ``mean_t (1 - cos(G_t, G_t+1)) + 1e-6``, so that
+            footage whose positions mostly stand still still yields rows
+            whose future differs from the present. Defaults to
+            ``'uniform'``.
         init_cfg (dict, optional): Initialisation config. Defaults to
             ``None``.
     """
@@ -167,6 +177,7 @@ class ContrastiveMotionHead(BaseMotionHead):
                  distinct_threshold: float = 0.05,
                  context: str = 'target',
                  shuffle_time: bool = False,
+                 location_sampling: str = 'uniform',
                  init_cfg: OptConfigType = None) -> None:
         super().__init__(level, loss, loss_weight, init_cfg=init_cfg)
         if context not in CONTEXTS:
@@ -177,6 +188,10 @@ class ContrastiveMotionHead(BaseMotionHead):
             raise ValueError('shuffle_time must be a bool, got '
                              f'{shuffle_time!r}')
         self.shuffle_time = shuffle_time
+        if location_sampling not in SAMPLINGS:
+            raise ValueError(f'location_sampling must be one of {SAMPLINGS}, '
+                             f'got {location_sampling!r}')
+        self.location_sampling = location_sampling
         if not (isinstance(distinct_threshold, (int, float))
                 and 0 <= distinct_threshold < 2):
             raise ValueError('distinct_threshold is a cosine distance in '
@@ -216,14 +231,29 @@ class ContrastiveMotionHead(BaseMotionHead):
             motion if context is None else torch.cat([motion, context], dim=1))
         return {d + 1: step(hidden) for d, step in enumerate(self.steps)}
 
-    def _sample_locations(self, batch: int, area: int,
-                          device: torch.device) -> Tensor:
+    def _sample_locations(self, targets: Tensor) -> Tensor:
+        """``(N, num_locations)`` flat positions per video, drawn as
+        ``location_sampling`` says.
+
+        Shape:
+            - targets: ``(N, C_t, T, H, W)``, the pooled targets ``G``
+        """
+        batch, _, t, h, w = targets.shape
+        area = h * w
         if self.num_locations > area:
             raise ValueError(
                 f'ContrastiveMotionHead(level={self.level}): num_locations='
                 f'{self.num_locations} exceeds the H*W={area} positions of '
                 'its level; lower num_locations or use larger inputs')
-        return torch.rand(batch, area, device=device).argsort(dim=1)[:, :self.num_locations]
+        if self.location_sampling == 'uniform':
+            return torch.rand(batch, area, device=targets.device).argsort(
+                dim=1)[:, :self.num_locations]
+        with torch.no_grad():
+            g = F.normalize(targets.float().flatten(3), dim=1, eps=1e-6)
+            change = (1 - (g[:, :, 1:] * g[:, :, :-1]).sum(1)).mean(1)
+            weights = change.clamp(min=0) + 1e-6  # (N, H*W)
+        return torch.multinomial(weights, self.num_locations,
+                                 replacement=False)
 
     def score(self, feats: Sequence[Tensor]) -> ContrastiveScores:
         """Predict, sample locations and score Eq. 4 (see :meth:`loss`).
@@ -254,7 +284,7 @@ class ContrastiveMotionHead(BaseMotionHead):
             targets = targets[:, :, torch.randperm(t, device=targets.device)]
         context = targets if self.context == 'target' else None
         predictions = self(upper, context)
-        locs = self._sample_locations(n, h * w, upper.device)  # (n, L)
+        locs = self._sample_locations(targets)  # (n, L)
         num_loc = locs.shape[1]
 
         def gather(x: Tensor) -> Tensor:  # (n, C, t, h, w) -> (n, L, t, C)
