@@ -215,16 +215,15 @@ def build_step(
     return model, step, forward_loss
 
 
-def run_case(model_cfg: dict, *, train: bool, freeze: int, inputs, samples,
-             device: str, amp: str, iters: int, warmup: int) -> Dict:
-    """Time one inference (``tensor`` mode) or training case of a model.
-
-    Arguments as :func:`build_step`, plus ``iters`` timed iterations after
-    ``warmup`` untimed ones.
+def _built_case(model_cfg: dict, *, train: bool, freeze: int, inputs,
+                samples, device: str, amp: str,
+                run: Callable[[Callable[[], None]], object]
+                ) -> Tuple[Callable[[], None], object, Dict]:
+    """Build one case (:func:`build_step`) and call ``run(step)`` inside
+    :class:`PeakMemory`, from before the model is built.
 
     Returns:
-        dict: :func:`time_it` fields, ``clips_per_s`` or ``iters_per_s``,
-        ``peak_bytes`` (from before the model is built),
+        tuple: The step, what ``run`` returned, and ``peak_bytes``,
         ``memory_method`` and, for training, ``saved_bytes``
         (:class:`SavedActivations` of one forward pass and loss, without
         the input batch and the model's parameters and buffers).
@@ -236,15 +235,35 @@ def run_case(model_cfg: dict, *, train: bool, freeze: int, inputs, samples,
         model, step, forward_loss = build_step(
             model_cfg, train=train, freeze=freeze, inputs=inputs,
             samples=samples, device=device, amp=amp)
-        timing = time_it(step, device, iters=iters, warmup=warmup)
-    per_s = 1e3 / timing['median_ms']
-    result = dict(timing, peak_bytes=mem.peak_bytes, memory_method=mem.method)
+        out = run(step)
+    info = dict(peak_bytes=mem.peak_bytes, memory_method=mem.method)
     if forward_loss is not None:
         # activations only: the input batch, weights and buffers are not
         with SavedActivations(exclude=[inputs, *model.parameters(),
                                        *model.buffers()]) as saved:
             forward_loss()  # the graph is dropped with the loss
-        result['saved_bytes'] = saved.nbytes
+        info['saved_bytes'] = saved.nbytes
+    return step, out, info
+
+
+def run_case(model_cfg: dict, *, train: bool, freeze: int, inputs, samples,
+             device: str, amp: str, iters: int, warmup: int) -> Dict:
+    """Time one inference (``tensor`` mode) or training case of a model.
+
+    Arguments as :func:`build_step`, plus ``iters`` timed iterations after
+    ``warmup`` untimed ones.
+
+    Returns:
+        dict: :func:`time_it` fields, ``clips_per_s`` or ``iters_per_s``,
+        and the memory fields of :func:`_built_case` (the peak over
+        building and timing).
+    """
+    _, timing, info = _built_case(
+        model_cfg, train=train, freeze=freeze, inputs=inputs,
+        samples=samples, device=device, amp=amp,
+        run=lambda step: time_it(step, device, iters=iters, warmup=warmup))
+    per_s = 1e3 / timing['median_ms']
+    result = dict(timing, **info)
     result['iters_per_s' if train else 'clips_per_s'] = (
         per_s if train else per_s * inputs.shape[0])
     return result
@@ -378,23 +397,16 @@ def _measure_case(model_cfg: dict, *, train: bool, freeze: int, inputs,
                   samples, device: str, amp: str,
                   warmup: int) -> Tuple[Callable[[], None], Dict]:
     """Build one case and run ``max(warmup, 1)`` steps inside
-    :class:`PeakMemory`; returns the step and ``peak_bytes``,
-    ``memory_method`` and, for training, ``saved_bytes``."""
-    gc.collect()
-    if torch.device(device).type == 'cuda':
-        torch.cuda.empty_cache()
-    with PeakMemory(device) as mem:
-        model, step, forward_loss = build_step(
-            model_cfg, train=train, freeze=freeze, inputs=inputs,
-            samples=samples, device=device, amp=amp)
+    :class:`PeakMemory`; returns the step and the memory fields of
+    :func:`_built_case`."""
+
+    def run(step):
         for _ in range(max(warmup, 1)):
             step()
-    info = dict(peak_bytes=mem.peak_bytes, memory_method=mem.method)
-    if forward_loss is not None:
-        with SavedActivations(exclude=[inputs, *model.parameters(),
-                                       *model.buffers()]) as saved:
-            forward_loss()  # the graph is dropped with the loss
-        info['saved_bytes'] = saved.nbytes
+
+    step, _, info = _built_case(
+        model_cfg, train=train, freeze=freeze, inputs=inputs,
+        samples=samples, device=device, amp=amp, run=run)
     return step, info
 
 
@@ -451,7 +463,7 @@ def benchmark_models(baseline: Config,
         throughput, ``peak_bytes``) and ``ratios`` (medians over the
         repeats; ``ratios['ratio_spread']`` their quartiles and range).
         Acceptance limits are the caller's (:func:`check_targets`;
-        ``tools/analysis/benchmark.py`` adds the paper's as ``targets``).
+        ``tools/profiling/benchmark.py`` adds the paper's as ``targets``).
     """
     if amp not in AMP_MODES:
         raise ValueError(f'amp must be one of {AMP_MODES}, got {amp!r}')
