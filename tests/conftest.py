@@ -1,5 +1,8 @@
 """Shared fixtures: tiny HCML models and rendered videos."""
 import copy
+import os
+import os.path as osp
+import shutil
 import warnings
 
 import pytest
@@ -79,6 +82,36 @@ def rendered_benchmark(tmp_path_factory):
                             progress=False)
     info['root'] = str(root)
     return info
+
+
+def decode_pipeline(clip_len, video=True):
+    """One clip of ``clip_len`` frames, decoded (decord for videos, else
+    rawframes) and packed, nothing else."""
+    decode = ([dict(type='DecordInit')] if video else []) + [
+        dict(type='SampleFrames', clip_len=clip_len, frame_interval=1,
+             num_clips=1),
+        dict(type='DecordDecode' if video else 'RawFrameDecode')
+    ]
+    return decode + [
+        dict(type='FormatShape', input_format='NCTHW'),
+        dict(type='PackActionInputs')
+    ]
+
+
+@pytest.fixture
+def bad_videos(rendered_benchmark, tmp_path):
+    """A folder of one good video (a rendered training clip) and three bad
+    files: truncated.mp4 (its first third), text.mp4 (not a video) and
+    empty.mp4."""
+    root = tmp_path / 'videos'
+    root.mkdir()
+    src = osp.join(rendered_benchmark['root'], 'videos', 'train')
+    shutil.copy(osp.join(src, sorted(os.listdir(src))[0]), root / 'good.mp4')
+    data = (root / 'good.mp4').read_bytes()
+    (root / 'truncated.mp4').write_bytes(data[:len(data) // 3])
+    (root / 'text.mp4').write_text('this is not a video\n')
+    (root / 'empty.mp4').write_bytes(b'')
+    return root
 
 
 def data_overrides(info):

@@ -8,15 +8,10 @@ import pytest
 from mmengine.config import Config
 
 from mmhcml.datasets import UnreadableVideoError
-from tests.conftest import build_listed
+from tests.conftest import build_listed, decode_pipeline
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-PIPELINE = [
-    dict(type='SampleFrames', clip_len=8, frame_interval=1, num_clips=1),
-    dict(type='RawFrameDecode'),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
-]
+PIPELINE = decode_pipeline(clip_len=8, video=False)
 
 
 @pytest.fixture

@@ -1,35 +1,19 @@
 """Bad input gets an error naming the file or line, or is skipped and logged."""
 import os.path as osp
-import shutil
 
 import pytest
 
 from mmaction.registry import DATASETS
 from mmhcml.datasets import AllEntriesSkippedError, UnreadableVideoError
-from tests.conftest import build_listed
+from tests.conftest import build_listed, decode_pipeline
 
-PIPELINE = [
-    dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=4, frame_interval=1, num_clips=1),
-    dict(type='DecordDecode'),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
-]
+PIPELINE = decode_pipeline(clip_len=4)
 
 
 @pytest.fixture
-def videos(rendered_benchmark, tmp_path):
+def videos(bad_videos):
     """One good, one truncated, one non-video, one empty file."""
-    root = tmp_path / 'videos'
-    root.mkdir()
-    src = osp.join(rendered_benchmark['root'], 'videos', 'train')
-    good = sorted(p for p in __import__('os').listdir(src))[0]
-    shutil.copy(osp.join(src, good), root / 'good.mp4')
-    data = (root / 'good.mp4').read_bytes()
-    (root / 'truncated.mp4').write_bytes(data[:len(data) // 3])
-    (root / 'text.mp4').write_text('this is not a video\n')
-    (root / 'empty.mp4').write_bytes(b'')
-    return root
+    return bad_videos
 
 
 def build(tmp_path, lines, root, **kwargs):

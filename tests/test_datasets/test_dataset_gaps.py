@@ -3,7 +3,6 @@ unlabelled rawframes checked like labelled ones, config values of the wrong
 type, labels beyond the classifier, repeated test entries, and the checked
 frame decoding as a drop-in for MMAction2's stock RawframeDataset."""
 import os.path as osp
-import shutil
 
 import cv2
 import numpy as np
@@ -14,15 +13,9 @@ from mmaction.registry import DATASETS
 from mmhcml.datasets import AllEntriesSkippedError, UnreadableVideoError
 from mmhcml.datasets import video_checks
 from mmhcml.datasets.video_checks import check_dataset_labels
-from tests.conftest import build_listed
+from tests.conftest import build_listed, decode_pipeline
 
-VIDEO_PIPELINE = [
-    dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=4, frame_interval=1, num_clips=1),
-    dict(type='DecordDecode'),
-    dict(type='FormatShape', input_format='NCTHW'),
-    dict(type='PackActionInputs')
-]
+VIDEO_PIPELINE = decode_pipeline(clip_len=4)
 
 
 def frame_pipeline(decode='RawFrameDecode', clip_len=8):
@@ -37,14 +30,8 @@ def frame_pipeline(decode='RawFrameDecode', clip_len=8):
 
 
 @pytest.fixture
-def videos(rendered_benchmark, tmp_path):
-    root = tmp_path / 'videos'
-    root.mkdir()
-    src = osp.join(rendered_benchmark['root'], 'videos', 'train')
-    shutil.copy(osp.join(src, sorted(__import__('os').listdir(src))[0]),
-                root / 'good.mp4')
-    (root / 'text.mp4').write_text('this is not a video\n')
-    return root
+def videos(bad_videos):
+    return bad_videos
 
 
 @pytest.fixture

@@ -137,21 +137,21 @@ def test_one_training_per_work_dir_stale_lock_taken_over(
 def test_resume_into_another_optimizer_type_is_named(trained,
                                                       rendered_benchmark):
     work, _ = trained
-    cfg = tiny_cfg(rendered_benchmark, work, 2)
-    cfg.optim_wrapper.optimizer = dict(type='AdamW', lr=1e-3)
-    cfg.resume = True
-    with pytest.raises(ForeignCheckpointError,
-                       match=r"optimizer state was saved by SGD .*momentum.*"
-                       r"this config trains with AdamW .*betas.*KeyError: "
-                       r"'step'.*load_from=CHECKPOINT without --resume"):
-        Runner.from_cfg(cfg).train()
+
+    def resume_with(match, **optim_wrapper):
+        cfg = tiny_cfg(rendered_benchmark, work, 2)
+        for key, value in optim_wrapper.items():
+            cfg.optim_wrapper[key] = value
+        cfg.resume = True
+        with pytest.raises(ForeignCheckpointError, match=match):
+            Runner.from_cfg(cfg).train()
+
+    resume_with(r"optimizer state was saved by SGD .*momentum.*"
+                r"this config trains with AdamW .*betas.*KeyError: "
+                r"'step'.*load_from=CHECKPOINT without --resume",
+                optimizer=dict(type='AdamW', lr=1e-3))
     # the same type with other parameter groups (paramwise_cfg: one group
     # per parameter) is named too, instead of torch's group-size ValueError
-    cfg = tiny_cfg(rendered_benchmark, work, 2)
-    cfg.optim_wrapper.paramwise_cfg = dict(norm_decay_mult=0.)
-    cfg.resume = True
-    with pytest.raises(ForeignCheckpointError,
-                       match=r'its optimizer state has 1 parameter group\(s\)'
-                       r' of \[\d+\] parameters, this config\'s optimizer '
-                       r'\d+ of'):
-        Runner.from_cfg(cfg).train()
+    resume_with(r'its optimizer state has 1 parameter group\(s\)'
+                r' of \[\d+\] parameters, this config\'s optimizer \d+ of',
+                paramwise_cfg=dict(norm_decay_mult=0.))
