@@ -14,14 +14,9 @@ param_scheduler = {{_base_.real_footage_contrastive_scheduler}}
 default_hooks = {{_base_.real_footage_contrastive_hooks}}
 log_processor = dict(by_epoch=False)
 custom_hooks = [
-    dict(type='ProgressiveFreezeHook', frozen_levels=1),
-    dict(
-        type='LoadStageCheckpointHook',
-        stages=[
-            dict(
-                name='stage1_real_footage',
-                work_dir='work_dirs/synthetic/stage1_real_footage',
-                config='configs/hcml/real_footage/stage1_real_footage.py',
-                heads=['rec_l1'])
-        ])
+    dict(type='ProgressiveFreezeHook', stage='stage2'),
+    dict(type='LoadStageCheckpointHook', stages=[
+        dict(name='stage1_real_footage', heads=['rec_l1'],
+             work_dir='work_dirs/synthetic/stage1_real_footage',
+             config='configs/hcml/real_footage/stage1_real_footage.py')])
 ]

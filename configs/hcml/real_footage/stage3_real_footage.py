@@ -5,15 +5,11 @@
 _base_ = ['./stage2_real_footage.py']
 work_dir = 'work_dirs/synthetic/stage3_real_footage'
 model = dict(motion_heads=[
-    dict(type='ContrastiveMotionHead', level=3, num_steps=1,
-         num_locations=8, loss_weight=1.0,
-         loss=_base_.contrastive_loss)
-])
+    dict(_base_.contrastive_head, level=3, num_steps=1, loss_weight=1.0)])
 custom_hooks = [
-    dict(type='ProgressiveFreezeHook', frozen_levels=2),
+    dict(type='ProgressiveFreezeHook', stage='stage3'),
     dict(type='LoadStageCheckpointHook', stages=[
-        dict(name='stage2_real_footage',
+        dict(name='stage2_real_footage', heads=['con_l2'],
              work_dir='work_dirs/synthetic/stage2_real_footage',
-             config='configs/hcml/real_footage/stage2_real_footage.py',
-             heads=['con_l2'])])
+             config='configs/hcml/real_footage/stage2_real_footage.py')])
 ]

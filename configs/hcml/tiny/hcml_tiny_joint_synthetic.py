@@ -13,12 +13,9 @@ model = dict(
     motion_heads=[
         dict(type='FlowReconstructionHead', level=1,
              dense_channels=(16, 16, 12, 8, 4), loss_weight=15.0),
-        dict(type='ContrastiveMotionHead', level=2, num_steps=2,
-             num_locations=8, loss_weight=0.25,
-             loss=_base_.contrastive_loss),
-        dict(type='ContrastiveMotionHead', level=3, num_steps=1,
-             num_locations=4, loss_weight=0.25,
-             loss=_base_.contrastive_loss),
+        dict(_base_.contrastive_head, level=2, loss_weight=0.25),
+        dict(_base_.contrastive_head, level=3, num_steps=1, num_locations=4,
+             loss_weight=0.25),
     ])
 
 train_cfg = dict(max_epochs=4, val_interval=1)

@@ -7,19 +7,13 @@ optim_wrapper = dict(optimizer=dict(
     _delete_=True, type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4))
 
 model = dict(motion_heads=[
-    dict(type='ContrastiveMotionHead', level=2, num_steps=2,
-         num_locations=8, loss_weight=1.0,
-         loss=_base_.contrastive_loss)
-])
+    dict(_base_.contrastive_head, level=2, loss_weight=1.0)])
+# frozen levels: the schedule table (mmhcml.engine.schedule.STAGES); the
+# stage it starts from, with its heads
 custom_hooks = [
-    dict(type='ProgressiveFreezeHook', frozen_levels=1),
-    dict(
-        type='LoadStageCheckpointHook',
-        stages=[
-            dict(
-                name='stage1_synthetic',
-                work_dir='work_dirs/synthetic/stage1_synthetic',
-                config='configs/hcml/tiny/stage1_synthetic.py',
-                heads=['rec_l1'])
-        ])
+    dict(type='ProgressiveFreezeHook', stage='stage2'),
+    dict(type='LoadStageCheckpointHook', stages=[
+        dict(name='stage1_synthetic', heads=['rec_l1'],
+             work_dir='work_dirs/synthetic/stage1_synthetic',
+             config='configs/hcml/tiny/stage1_synthetic.py')])
 ]

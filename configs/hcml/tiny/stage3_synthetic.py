@@ -3,20 +3,13 @@
 _base_ = ['./stage2_synthetic.py']
 work_dir = 'work_dirs/synthetic/stage3_synthetic'
 
+# one future step: level 3 of an 8-frame clip has 2 time steps
 model = dict(motion_heads=[
-    dict(type='ContrastiveMotionHead', level=3, num_steps=1,
-         num_locations=8, loss_weight=1.0,
-         loss=_base_.contrastive_loss)
-])
+    dict(_base_.contrastive_head, level=3, num_steps=1, loss_weight=1.0)])
 custom_hooks = [
-    dict(type='ProgressiveFreezeHook', frozen_levels=2),
-    dict(
-        type='LoadStageCheckpointHook',
-        stages=[
-            dict(
-                name='stage2_synthetic',
-                work_dir='work_dirs/synthetic/stage2_synthetic',
-                config='configs/hcml/tiny/stage2_synthetic.py',
-                heads=['con_l2'])
-        ])
+    dict(type='ProgressiveFreezeHook', stage='stage3'),
+    dict(type='LoadStageCheckpointHook', stages=[
+        dict(name='stage2_synthetic', heads=['con_l2'],
+             work_dir='work_dirs/synthetic/stage2_synthetic',
+             config='configs/hcml/tiny/stage2_synthetic.py')])
 ]
