@@ -10,8 +10,7 @@ import numpy as np
 from mmengine.config import Config
 
 __all__ = [
-    'NO_PIPELINE_CLIP', 'pipeline_clip', 'fill_clip_args', 'check_frame_size',
-    'read_video_clip'
+    'NO_PIPELINE_CLIP', 'pipeline_clip', 'check_frame_size', 'read_video_clip'
 ]
 
 _SAMPLERS = ('SampleFrames', 'UniformSample', 'DenseSampleFrames')
@@ -65,31 +64,6 @@ def pipeline_clip(cfg: Config) -> dict:
         'cannot read the clip length (SampleFrames.clip_len) and crop size '
         "from this config's test, val or train pipeline; pass them "
         'explicitly (--clip-len, --frame-interval, --size)')
-
-
-def fill_clip_args(args, cfg: Config) -> dict:
-    """Fill ``args.clip_len`` / ``frame_interval`` / ``size`` left ``None``
-    from :func:`pipeline_clip` (square ``size``: the crop's short side), or
-    from :data:`NO_PIPELINE_CLIP` when the config has no pipeline.
-
-    Returns:
-        dict: What was filled in, by argument name.
-    """
-    names = ('clip_len', 'frame_interval', 'size')
-    if all(getattr(args, n, None) is not None for n in names):
-        return {}
-    try:
-        clip = pipeline_clip(cfg)
-        clip['size'] = min(clip['size'])
-    except ValueError:
-        # a model-only config (no pipelines): the synthetic benchmark's clips
-        clip = dict(NO_PIPELINE_CLIP)
-    filled = {}
-    for name in names:
-        if getattr(args, name, None) is None:
-            setattr(args, name, clip[name])
-            filled[name] = clip[name]
-    return filled
 
 
 def check_frame_size(size: int) -> None:

@@ -2,8 +2,10 @@
 (tools/analysis/*.py, tools/demo_video.py)."""
 import pytest
 
-from mmhcml.cli.tool_args import (add_clip_args, model_tool_parser,
-                                  parse_tool_args)
+from mmengine.config import Config
+
+from mmhcml.cli.tool_args import (add_clip_args, fill_clip_args,
+                                  model_tool_parser, parse_tool_args)
 
 DOC = """Do something with a model.
 
@@ -45,3 +47,20 @@ def test_clip_args_default_to_none_and_name_whose_pipeline():
     helps = {a.dest: a.help for a in parser._actions}
     assert helps['clip_len'] == "default: the HCML config's clip length"
     assert "the HCML config's crop size" in helps['size']
+
+
+def test_clip_args_left_out_come_from_the_config():
+    parser = model_tool_parser(DOC)
+    add_clip_args(parser)
+    cfg = Config(dict(test_dataloader=dict(dataset=dict(pipeline=[
+        dict(type='SampleFrames', clip_len=12, frame_interval=3),
+        dict(type='Resize', scale=(-1, 128)),
+        dict(type='CenterCrop', crop_size=(112, 96))]))))
+    args = parse_tool_args(parser, ['c.py', 'k.pth', '--clip-len', '4'])
+    # the crop is (w, h) = (112, 96): the square clip takes the short side
+    assert fill_clip_args(args, cfg) == dict(frame_interval=3, size=96)
+    assert (args.clip_len, args.frame_interval, args.size) == (4, 3, 96)
+    # a model-only config: the synthetic benchmark's 8 frames of 64 px
+    args = parser.parse_args(['c.py', 'k.pth'])
+    assert fill_clip_args(args, Config(dict(model=dict()))) == dict(
+        clip_len=8, frame_interval=1, size=64)

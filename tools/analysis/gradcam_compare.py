@@ -15,10 +15,10 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import mmhcml  # noqa: E402,F401
-from mmhcml.apis import (fill_clip_args, load_config,  # noqa: E402
-                                    load_model, read_video_clip)
+from mmhcml.apis import load_config, load_model, read_video_clip  # noqa: E402
 from mmhcml.analysis.gradcam import compare_gradcam  # noqa: E402
-from mmhcml.cli.tool_args import add_clip_args, parse_tool_args  # noqa: E402
+from mmhcml.cli.tool_args import (add_clip_args,  # noqa: E402
+                                  fill_clip_args, parse_tool_args)
 
 
 def parse_args(argv=None):

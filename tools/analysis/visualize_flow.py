@@ -15,9 +15,10 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import mmhcml  # noqa: E402,F401
-from mmhcml.apis import fill_clip_args, load_config  # noqa: E402
+from mmhcml.apis import load_config  # noqa: E402
 from mmhcml.cli.tool_args import (add_clip_args,  # noqa: E402
-                                  model_tool_parser, parse_tool_args)
+                                  fill_clip_args, model_tool_parser,
+                                  parse_tool_args)
 from mmhcml.analysis.flow_vis import (load_flow_model,  # noqa: E402
                                       visualize_video_flow)
 
