@@ -78,6 +78,40 @@ def test_import_mmhcml_loads_no_tool_package():
     assert {'models', 'engine', 'datasets'} <= loaded
 
 
+
+#: ``tools/<folder>`` -> the package its scripts are the thin front of: each
+#: wing of the package has one home and its scripts in a tools folder of
+#: the same name (the data scripts front ``mmhcml/datasets``).
+TOOL_FOLDERS = {'analysis': 'analysis', 'profiling': 'profiling',
+                'deploy': 'deploy', 'data': 'datasets'}
+
+
+def script_imports(path):
+    """The first-level mmhcml packages a script imports."""
+    found = set()
+    for node in ast.walk(ast.parse(open(path).read())):
+        names = ([node.module or ''] if isinstance(node, ast.ImportFrom) else
+                 [a.name for a in node.names]
+                 if isinstance(node, ast.Import) else [])
+        found.update(n.split('.')[1] for n in names
+                     if n.startswith('mmhcml.'))
+    return found
+
+
+@pytest.mark.parametrize('folder', sorted(TOOL_FOLDERS))
+def test_each_tool_folder_fronts_its_package(folder):
+    package = TOOL_FOLDERS[folder]
+    assert osp.isdir(osp.join(PACKAGE, package))
+    scripts = sorted(glob.glob(osp.join(ROOT, 'tools', folder, '*.py')))
+    assert scripts, f'tools/{folder}/ has no script'
+    strays = [osp.relpath(p, ROOT) for p in scripts
+              if package not in script_imports(p)]
+    assert not strays, (f'{strays} do not use mmhcml.{package}: their home '
+                        'is another tools folder')
+    # the engineering measurements are not among the paper's analyses
+    if folder == 'analysis':
+        assert not [p for p in scripts if 'profiling' in script_imports(p)]
+
 def test_no_grab_bag_utils_module():
     """Helpers live with the layer that owns them (``eval_mode`` in
     ``models/utils/modes.py``, loading in ``apis``); a package-level
