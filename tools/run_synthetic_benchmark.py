@@ -63,6 +63,11 @@ def parse_args(argv=None):
         parser.add_argument(f'--{flag}', type=kind,
                             default=getattr(defaults, field),
                             help=f'{text} (default: %(default)s)')
+    parser.add_argument('--no-table2', dest='table2', action='store_false',
+                        help='train and test only what Figure 2, Table 1 '
+                        'and claims (f)-(h) need (no baseline, no '
+                        'appearance-biased setting): the extra seeds of a '
+                        'seed sweep')
     parser.add_argument('--combine', nargs='+', metavar='DIR',
                         help='pool finished studies (one per seed) into '
                         'Figure 2, Table 1 and claims (f)-(h) over seeds; '
@@ -87,6 +92,7 @@ def main(argv=None):
         return
     settings = StudySettings(
         work_dir=args.work_dir, resume=args.resume, axis_bars=args.axis_bars,
+        table2=args.table2,
         **{field: getattr(args, field) for field, _, _ in _FLAGS.values()})
     results = run_study(settings, report=write_report)
     with open(results['outputs']['markdown']) as f:

@@ -193,6 +193,8 @@ def _plot_per_class(results: dict, path: str) -> None:
     x = np.arange(len(classes))
     for ax, setting in zip(axes[:, 0], settings):
         for i, name in enumerate(MODEL_NAMES):
+            if name not in results['models'][setting]:
+                continue  # a study without Table 2's baseline
             values = [np.nan if v is None else 100 * v for v in results[
                 'models'][setting][name]['test_1view']['per_class']]
             ax.bar(x + (i - 1) * width, values, width, label=MODEL_NAMES[name])

@@ -118,6 +118,10 @@ class StudySettings:
     #: training runs at a time (each with cpu_count // jobs threads); the
     #: stage chain and the runs that need no stage train side by side
     jobs: int = 2
+    #: False: only what Figure 2, Table 1 and claims (f)-(h) need (no
+    #: baseline, no appearance-biased setting, no claims (a)-(e)); for the
+    #: extra seeds of a seed sweep
+    table2: bool = True
 
 
 def _log(message: str) -> None:
@@ -211,16 +215,23 @@ class _Study:
     def runs(self) -> List[Tuple[str, str]]:
         """``(setting, run)`` in training order; stages under 'selfsup'."""
         out = [('selfsup', run) for run in SELF_SUP]
-        for setting in SETTINGS:
+        for setting in self.settings():
             out += [(setting, MODEL_RUNS[m]) for m in self.models(setting)]
         return out
 
-    @staticmethod
-    def models(setting: str) -> Tuple[str, ...]:
-        """The reported models of a setting: Table 2's, and Figure 2's arms
-        in :data:`HIERARCHY_SETTINGS`."""
-        return tuple(MODELS) + (LEVEL_MODELS if setting in HIERARCHY_SETTINGS
-                                else ())
+    def settings(self) -> Tuple[str, ...]:
+        """The training settings of this study (all three, or with
+        ``table2=False`` those of Figure 2)."""
+        return tuple(SETTINGS) if self.s.table2 else HIERARCHY_SETTINGS
+
+    def models(self, setting: str) -> Tuple[str, ...]:
+        """The reported models of a setting: Table 2's (PMB-only and HCML
+        alone with ``table2=False``), and Figure 2's arms in
+        :data:`HIERARCHY_SETTINGS`."""
+        table2 = (tuple(MODELS) if self.s.table2 else
+                  tuple(m for m in MODELS if m != 'baseline'))
+        return table2 + (LEVEL_MODELS if setting in HIERARCHY_SETTINGS
+                         else ())
 
     def num_clips(self, setting: str, run: str) -> int:
         s = self.s
@@ -397,7 +408,7 @@ class _Study:
             f'{sorted({v[1] for v in multi})} on both axes), probabilities '
             'averaged', multi_key=multi_key))
         arrays: dict = dict(scores={}, probe={}, labels=labels)
-        for setting in SETTINGS:
+        for setting in self.settings():
             for name in self.models(setting):
                 progress(f'testing {name} ({setting} training)')
                 start = time.time()
@@ -577,10 +588,10 @@ def run_study(settings: StudySettings,
     results.update(settings=asdict(settings),
                    classes=[MOTION_CLASSES[c] for c in study.classes],
                    reversal_pairs=[list(p) for p in study.pairs])
-    results['claims'] = check_claims(arrays['scores'], arrays['labels'],
-                                     arrays['probe'], study.pairs,
-                                     reps=settings.bootstrap,
-                                     seed=settings.seed)
+    results['claims'] = (check_claims(
+        arrays['scores'], arrays['labels'], arrays['probe'], study.pairs,
+        reps=settings.bootstrap, seed=settings.seed)
+        if settings.table2 else [])
     seed_arrays = hierarchy_arrays(arrays)
     save_seed_arrays(osp.join(study.out, HIERARCHY_ARRAYS), seed_arrays)
     results.update(hierarchy_results([seed_arrays], settings.bootstrap,

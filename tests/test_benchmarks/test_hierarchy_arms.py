@@ -181,3 +181,18 @@ def test_combine_pools_seed_directories(tmp_path):
     assert (out / 'figure2_levels.png').stat().st_size > 0
     with pytest.raises(FileNotFoundError, match='hierarchy_arrays'):
         tool.main(['--combine', str(tmp_path), '--work-dir', str(out)])
+
+
+def test_a_sweep_seed_without_table2_trains_only_what_figure2_needs(tmp_path):
+    full = _Study(StudySettings(work_dir=str(tmp_path)))
+    lean = _Study(StudySettings(work_dir=str(tmp_path), table2=False))
+    assert lean.settings() == ('lowlabel', 'unbiased')
+    assert set(lean.runs()) < set(full.runs())
+    assert not [r for r in lean.runs() if r[1] == 'baseline']
+    assert not [r for r in lean.runs() if r[0] == 'biased']
+    # every run Figure 2 and Table 1 read is still trained
+    for setting in ('lowlabel', 'unbiased'):
+        for run in ('pmb', 'joint', 'joint_s1', 'joint_s12',
+                    'joint_shuffled'):
+            assert (setting, run) in lean.runs()
+    assert ('selfsup', 'stage3_recon') in lean.runs()
