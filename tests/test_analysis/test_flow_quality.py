@@ -287,3 +287,28 @@ def test_extract_split_rawframes_writes_shots_losslessly(tmp_path,
     np.testing.assert_array_equal(saved, frames[6])
     with pytest.raises(ValueError, match="ext must be"):
         extract_split_rawframes(splits, str(tmp_path / 'o2'), ext='gif')
+
+
+def test_cut_same_pixels_takes_zero_flow_on_the_methods_pixels():
+    """A flow that sends the last column out of the frame, where zero flow's
+    error is large, gets a plain cut from leaving that column out of its
+    average, and none on the same pixels (hand-computed)."""
+    frames = np.full((9, 16, 16, 3), 100, dtype=np.uint8)
+    frames[1::2, :, 15] = 140   # the last column flickers; the rest is still
+    model = torch.nn.Linear(1, 1)
+    model.data_preprocessor = None
+
+    def out_of_frame(model, clip_frames, clip_len):
+        flow = torch.zeros(len(clip_frames) - 1, 2, 16, 16)
+        flow[:, 0, :, 15] = 0.5  # x + u = 15.5 > W - 1: out of the frame
+        return flow
+
+    with mock.patch.object(flow_quality, 'model_pair_flows', out_of_frame):
+        result = evaluate_video(model, frames, 8)
+    floor = (1e-3 ** 2) ** 0.45            # rho(0), the still pixels
+    flicker = ((40 / 255) ** 2 + 1e-6) ** 0.45
+    zero = (240 * floor + 16 * flicker) / 256
+    assert result['photometric']['zero'] == pytest.approx(zero, rel=1e-4)
+    assert result['photometric']['model'] == pytest.approx(floor, rel=1e-4)
+    assert result['cut']['model'] == pytest.approx(1 - floor / zero, rel=1e-4)
+    assert result['cut_same_pixels']['model'] == pytest.approx(0.0, abs=1e-5)
