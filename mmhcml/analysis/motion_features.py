@@ -226,7 +226,8 @@ def retrieval(query_feats: np.ndarray,
                               exclude_self=exclude_self)
 
 
-def efficacy_score(acc_train: float, acc_test: float) -> float:
+def efficacy_score(acc_train: float, acc_test: float,
+                   min_gap: Optional[float] = None) -> float:
     """``Score = Acc_train / (Acc_train - Acc_test)`` (section 4.1).
 
     Higher is better: discriminative (high ``Acc_train``) and generalising
@@ -235,18 +236,27 @@ def efficacy_score(acc_train: float, acc_test: float) -> float:
     - ``acc_train == 0``: ``0.0`` (the features separate nothing);
     - otherwise a gap ``<= 0`` (test at least as good as train): ``math.inf``
       (no generalisation gap; the score is unbounded). No division by zero.
+    - with ``min_gap``, the gap is floored at it instead (e.g. ``1 / N_test``,
+      the resolution of the test accuracy), so that scores stay finite and
+      can be averaged and bootstrapped.
 
     Args:
         acc_train (float): Top-1 training accuracy in ``[0, 1]``.
         acc_test (float): Top-1 test accuracy in ``[0, 1]``.
+        min_gap (float, optional): Floor of the gap, ``> 0``. Defaults to
+            ``None`` (no floor).
     """
     for name, value in (('acc_train', acc_train), ('acc_test', acc_test)):
         if not 0.0 <= value <= 1.0:
             raise ValueError(f'{name} must be a fraction in [0, 1] (not a '
                              f'percentage), got {value!r}')
+    if min_gap is not None and not min_gap > 0:
+        raise ValueError(f'min_gap must be > 0, got {min_gap!r}')
     if acc_train == 0:
         return 0.0
     gap = acc_train - acc_test
+    if min_gap is not None:
+        return acc_train / max(gap, min_gap)
     return math.inf if gap <= 0 else acc_train / gap
 
 

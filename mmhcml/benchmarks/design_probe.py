@@ -1,6 +1,6 @@
 """Small measurements behind the synthetic benchmark's design (val only).
 
-    python -m mmhcml.benchmarks.design_probe [--per-class 8] [--out probe.json]
+    python tools/benchmarks/design_probe.py [--per-class 8] [--out probe.json]
 
 Renders clips in memory from the ``train`` and ``val`` seeds of the
 benchmark (never ``test``) and measures, with ridge probes fitted on the
@@ -109,7 +109,7 @@ def pmb_probe(train, val) -> dict:
     import mmhcml  # noqa: F401
     import os.path as osp
     root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-    cfg_path = osp.join(root, 'configs/hcml/synthetic/pmb_synthetic.py')
+    cfg_path = osp.join(root, 'configs/hcml/tiny/pmb_synthetic.py')
     t0, off = (FRAMES - CLIP) // 2, (SIZE - CROP) // 2
 
     def clips(specs):

@@ -11,8 +11,10 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
+from ..analysis.motion_features import efficacy_score
+
 __all__ = ['read_split', 'view_offsets', 'ModelRunner', 'ridge_probe',
-           'probe_efficacy', 'efficacy_score']
+           'probe_efficacy']
 
 
 def read_split(ann_file: str, video_root: str
@@ -196,28 +198,15 @@ def ridge_probe(train_x: np.ndarray, train_y: np.ndarray, val_x: np.ndarray,
     return xs @ w + bias, alpha
 
 
-def efficacy_score(train_acc: float, test_acc: float,
-                   num_test: int) -> float:
-    """The efficacy score of section 4.2 (Table 1),
-    ``Acc_train / (Acc_train - Acc_test)``.
-
-    The gap is floored at ``1 / num_test``, the resolution of the test
-    accuracy: a probe that generalises perfectly (or better than it fits)
-    scores ``Acc_train * num_test`` instead of dividing by zero or flipping
-    sign.
-    """
-    if num_test < 1:
-        raise ValueError(f'num_test must be >= 1, got {num_test!r}')
-    return float(train_acc / max(train_acc - test_acc, 1.0 / num_test))
-
-
 def probe_efficacy(train_x: np.ndarray, train_y: np.ndarray,
                    val_x: np.ndarray, val_y: np.ndarray, test_x: np.ndarray,
                    test_y: np.ndarray, num_classes: int) -> dict:
     """A light classifier on features, scored as in Table 1.
 
     The classifier is :func:`ridge_probe` (alpha chosen on val); its top-1
-    on the training and test clips gives :func:`efficacy_score`.
+    on the training and test clips gives the efficacy score
+    (:func:`~mmhcml.analysis.motion_features.efficacy_score`, the gap
+    floored at ``1 / N_test``).
 
     Returns:
         dict: ``train_acc``, ``test_acc``, ``efficacy``, ``alpha`` and
@@ -230,5 +219,6 @@ def probe_efficacy(train_x: np.ndarray, train_y: np.ndarray,
     train_acc = float((train_s.argmax(1) == train_y).mean())
     test_acc = float((test_s.argmax(1) == test_y).mean())
     return dict(train_acc=train_acc, test_acc=test_acc,
-                efficacy=efficacy_score(train_acc, test_acc, len(test_y)),
+                efficacy=efficacy_score(train_acc, test_acc,
+                                        min_gap=1.0 / len(test_y)),
                 alpha=alpha, test_scores=test_s)

@@ -17,7 +17,7 @@ from typing import Callable, Dict, List, Sequence
 
 import numpy as np
 
-from .evaluate import efficacy_score
+from ..analysis.motion_features import efficacy_score
 from .metrics import top1_accuracy
 
 __all__ = ['ARMS', 'SUPERVISIONS', 'HIERARCHY_ARRAYS', 'seed_bootstrap',
@@ -87,7 +87,7 @@ def _efficacy(supervision: str, level: int) -> SeedStat:
     def stat(a, idx):
         entry = a['efficacy'][supervision][level]
         test = top1_accuracy(entry['test_scores'][idx], a['labels'][idx])
-        return efficacy_score(entry['train_acc'], test, len(idx))
+        return efficacy_score(entry['train_acc'], test, min_gap=1.0 / len(idx))
 
     return stat
 
@@ -219,7 +219,7 @@ def load_seed_arrays(path: str) -> dict:
     if not osp.isfile(path):
         raise FileNotFoundError(
             f'{path} does not exist; a finished run of '
-            'tools/run_synthetic_benchmark.py writes it into its work '
+            'tools/benchmarks/run_synthetic_benchmark.py writes it into its work '
             'directory')
     out = dict(scores={}, efficacy={})
     with np.load(path) as data:

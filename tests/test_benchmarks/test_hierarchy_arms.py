@@ -4,7 +4,8 @@ import pytest
 from mmengine.config import Config
 
 from mmhcml.benchmarks.arms import RUNS, SELF_SUP, motion_heads
-from mmhcml.benchmarks.evaluate import efficacy_score, probe_efficacy
+from mmhcml.analysis.motion_features import efficacy_score
+from mmhcml.benchmarks.evaluate import probe_efficacy
 from mmhcml.benchmarks.hierarchy import (ARMS, hierarchy_claims,
                                          load_seed_arrays, save_seed_arrays,
                                          seed_bootstrap, table1_efficacy)
@@ -63,12 +64,13 @@ def test_motion_heads_reports_a_head_without_source():
 
 
 def test_efficacy_score_is_tables_formula_with_a_floored_gap():
-    assert efficacy_score(0.9, 0.6, 100) == pytest.approx(0.9 / 0.3)
-    # no gap (or a negative one): the gap is 1 / num_test
-    assert efficacy_score(0.8, 0.8, 50) == pytest.approx(0.8 * 50)
-    assert efficacy_score(0.8, 0.9, 50) == pytest.approx(0.8 * 50)
-    with pytest.raises(ValueError, match='num_test'):
-        efficacy_score(1.0, 1.0, 0)
+    assert efficacy_score(0.9, 0.6, min_gap=0.01) == pytest.approx(0.9 / 0.3)
+    # no gap (or a negative one): the gap is the floor
+    assert efficacy_score(0.8, 0.8, min_gap=1 / 50) == pytest.approx(0.8 * 50)
+    assert efficacy_score(0.8, 0.9, min_gap=1 / 50) == pytest.approx(0.8 * 50)
+    assert efficacy_score(0.8, 0.9) == float('inf')  # no floor: unbounded
+    with pytest.raises(ValueError, match='min_gap'):
+        efficacy_score(1.0, 1.0, min_gap=0)
 
 
 def test_probe_efficacy_on_separable_and_on_noise_features():
@@ -159,7 +161,7 @@ def test_combine_pools_seed_directories(tmp_path):
     import os.path as osp
     spec = importlib.util.spec_from_file_location(
         'run_synthetic_benchmark',
-        osp.join(osp.dirname(__file__), '..', '..', 'tools',
+        osp.join(osp.dirname(__file__), '..', '..', 'tools', 'benchmarks',
                  'run_synthetic_benchmark.py'))
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)

@@ -65,7 +65,7 @@ def test_quick_start_test_command_is_the_ci_command():
     quick = read(README).split('## Quick start')[1].split('## ')[0]
     block = quick.split('```bash\n')[1].split('```')[0].splitlines()
     assert block == ['pip install torch==2.13.0 -e . && '
-                     'python tools/run_synthetic_benchmark.py', command]
+                     'python tools/benchmarks/run_synthetic_benchmark.py', command]
 
 
 def test_no_work_log_words():

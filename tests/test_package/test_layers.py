@@ -83,7 +83,8 @@ def test_import_mmhcml_loads_no_tool_package():
 #: wing of the package has one home and its scripts in a tools folder of
 #: the same name (the data scripts front ``mmhcml/datasets``).
 TOOL_FOLDERS = {'analysis': 'analysis', 'profiling': 'profiling',
-                'deploy': 'deploy', 'data': 'datasets'}
+                'deploy': 'deploy', 'data': 'datasets',
+                'benchmarks': 'benchmarks'}
 
 
 def script_imports(path):

@@ -1,4 +1,4 @@
-# Settings of the synthetic motion benchmark study (tools/run_synthetic_benchmark.py,
+# Settings of the synthetic motion benchmark study (tools/benchmarks/run_synthetic_benchmark.py,
 # mmhcml/benchmarks/synthetic_study.py). Every key starts with ``bench_`` so
 # that this file can be a second base next to any configs/hcml/tiny/
 # run config; the study's generated configs wire the keys in. Each value is a

@@ -4,19 +4,19 @@ appearance-biased and low-label training), test them on the test split with
 bootstrap intervals and a linear probe per level, and write results.md,
 results.json (with the claims list) and plots into one work directory.
 
-    python tools/run_synthetic_benchmark.py [--work-dir work_dirs/synthetic_benchmark]
+    python tools/benchmarks/run_synthetic_benchmark.py [--work-dir work_dirs/synthetic_benchmark]
 
 Several seeds (each a whole study) pool into Figure 2, Table 1 and claims
 (f)-(h) over seeds, without training anything:
 
-    python tools/run_synthetic_benchmark.py --combine DIR_SEED0 DIR_SEED1 \
+    python tools/benchmarks/run_synthetic_benchmark.py --combine DIR_SEED0 DIR_SEED1 \
         DIR_SEED2 --work-dir work_dirs/synthetic_benchmark_seeds
 """
 import argparse
 import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mmhcml.benchmarks.report import write_report, write_seed_pool  # noqa: E402
 from mmhcml.benchmarks.synthetic_study import StudySettings, run_study  # noqa: E402
