@@ -41,6 +41,10 @@ def stage_cfg(stage, info, work_root):
     cfg.param_scheduler = []
     cfg.randomness = dict(seed=0)
     for hook in cfg.get('custom_hooks', []):
+        if hook['type'] != 'LoadStageCheckpointHook':
+            continue
+        if 'stages' not in hook:  # stage= form: stage N's run in work_root/N
+            hook['work_dir'] = str(work_root / '{stage}')
         for previous in hook.get('stages', []):
             previous['work_dir'] = str(work_root / previous['name'].split(
                 '_')[0])
@@ -127,7 +131,7 @@ def test_checkpoint_of_another_backbone_lists_keys(stage1, rendered_benchmark,
                                                     tmp_path):
     work_root, _ = stage1
     cfg = stage_cfg('stage2', rendered_benchmark, tmp_path)
-    cfg.custom_hooks[1]['stages'][0]['work_dir'] = str(work_root / 'stage1')
+    cfg.custom_hooks[1]['work_dir'] = str(work_root / 'stage1')
     cfg.model.backbone.backbone.base_channels = 4  # another backbone width
     cfg.model.cls_head = None
     runner = Runner.from_cfg(cfg)
@@ -200,7 +204,7 @@ def test_checkpoint_of_the_wrong_stage_is_refused(stage1, rendered_benchmark,
     work_root, _ = stage1
     cfg = stage_cfg('stage3', rendered_benchmark, tmp_path)
     # stage 3 expects stage 2's checkpoint (con_l2); give it stage 1's
-    cfg.custom_hooks[1]['stages'][0]['work_dir'] = str(work_root / 'stage1')
+    cfg.custom_hooks[1]['work_dir'] = str(work_root / 'stage1')
     runner = Runner.from_cfg(cfg)
     with pytest.raises(ValueError) as error:
         runner.train()

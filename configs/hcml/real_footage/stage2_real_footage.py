@@ -13,10 +13,11 @@ train_cfg = {{_base_.real_footage_contrastive_loop}}
 param_scheduler = {{_base_.real_footage_contrastive_scheduler}}
 default_hooks = {{_base_.real_footage_contrastive_hooks}}
 log_processor = dict(by_epoch=False)
+# frozen levels and the checkpoints it starts from: the schedule table
+# (mmhcml.engine.schedule.STAGES), runs in work_dirs/synthetic/
 custom_hooks = [
     dict(type='ProgressiveFreezeHook', stage='stage2'),
-    dict(type='LoadStageCheckpointHook', stages=[
-        dict(name='stage1_real_footage', heads=['rec_l1'],
-             work_dir='work_dirs/synthetic/stage1_real_footage',
-             config='configs/hcml/real_footage/stage1_real_footage.py')])
+    dict(type='LoadStageCheckpointHook', stage='stage2', run='{stage}_real_footage',
+         work_dir='work_dirs/synthetic/{name}',
+         config='configs/hcml/real_footage/{name}.py')
 ]

@@ -6,10 +6,6 @@ _base_ = ['./stage2_real_footage.py']
 work_dir = 'work_dirs/synthetic/stage3_real_footage'
 model = dict(motion_heads=[
     dict(_base_.contrastive_head, level=3, num_steps=1, loss_weight=1.0)])
-custom_hooks = [
-    dict(type='ProgressiveFreezeHook', stage='stage3'),
-    dict(type='LoadStageCheckpointHook', stages=[
-        dict(name='stage2_real_footage', heads=['con_l2'],
-             work_dir='work_dirs/synthetic/stage2_real_footage',
-             config='configs/hcml/real_footage/stage2_real_footage.py')])
-]
+# the hooks of stage2_real_footage, for stage 3: levels 1-2 frozen, starting
+# from stage2_real_footage (mmhcml.engine.schedule.STAGES)
+custom_hooks = [dict(hook, stage='stage3') for hook in _base_.custom_hooks]

@@ -8,12 +8,11 @@ optim_wrapper = dict(optimizer=dict(
 
 model = dict(motion_heads=[
     dict(_base_.contrastive_head, level=2, loss_weight=1.0)])
-# frozen levels: the schedule table (mmhcml.engine.schedule.STAGES); the
-# stage it starts from, with its heads
+# frozen levels and the checkpoints it starts from: the schedule table
+# (mmhcml.engine.schedule.STAGES); the synthetic runs live in
+# work_dirs/synthetic/, their configs in configs/hcml/tiny/
 custom_hooks = [
     dict(type='ProgressiveFreezeHook', stage='stage2'),
-    dict(type='LoadStageCheckpointHook', stages=[
-        dict(name='stage1_synthetic', heads=['rec_l1'],
-             work_dir='work_dirs/synthetic/stage1_synthetic',
-             config='configs/hcml/tiny/stage1_synthetic.py')])
+    dict(type='LoadStageCheckpointHook', stage='stage2', run='{stage}_synthetic',
+         work_dir='work_dirs/synthetic/{name}', config='configs/hcml/tiny/{name}.py')
 ]

@@ -6,10 +6,6 @@ work_dir = 'work_dirs/synthetic/stage3_synthetic'
 # one future step: level 3 of an 8-frame clip has 2 time steps
 model = dict(motion_heads=[
     dict(_base_.contrastive_head, level=3, num_steps=1, loss_weight=1.0)])
-custom_hooks = [
-    dict(type='ProgressiveFreezeHook', stage='stage3'),
-    dict(type='LoadStageCheckpointHook', stages=[
-        dict(name='stage2_synthetic', heads=['con_l2'],
-             work_dir='work_dirs/synthetic/stage2_synthetic',
-             config='configs/hcml/tiny/stage2_synthetic.py')])
-]
+# the hooks of stage2_synthetic, for stage 3: levels 1-2 frozen, starting
+# from stage2_synthetic (mmhcml.engine.schedule.STAGES)
+custom_hooks = [dict(hook, stage='stage3') for hook in _base_.custom_hooks]

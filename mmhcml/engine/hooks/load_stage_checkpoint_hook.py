@@ -125,6 +125,13 @@ class LoadStageCheckpointHook(Hook):
         allow_partial (bool): Start from a stage checkpoint whose run
             stopped before the end of its schedule (a warning says how far
             it got). Defaults to ``False``.
+        work_dir (str, optional): With ``stage``: the pattern of the
+            loaded runs' work dirs, with ``{name}`` (the run's name) and/or
+            ``{stage}``, e.g. ``'work_dirs/synthetic/{name}'``. Defaults to
+            ``None``: ``'work_dirs/{name}'``.
+        config (str, optional): With ``stage``: the pattern of the loaded
+            runs' configs, e.g. ``'configs/hcml/tiny/{name}.py'``. Defaults
+            to ``None``: ``'configs/hcml/{name}.py'``.
     """
 
     priority = 'VERY_HIGH'
@@ -133,18 +140,30 @@ class LoadStageCheckpointHook(Hook):
                  stages: Optional[Sequence[dict]] = None,
                  stage: Optional[str] = None,
                  run: Optional[str] = None,
-                 allow_partial: bool = False) -> None:
+                 allow_partial: bool = False,
+                 work_dir: Optional[str] = None,
+                 config: Optional[str] = None) -> None:
         if not isinstance(allow_partial, bool):
             raise ValueError('allow_partial must be True or False, got '
                              f'{allow_partial!r}')
         self.allow_partial = allow_partial
+        patterns = {
+            k: v
+            for k, v in (('work_dir', work_dir), ('config', config))
+            if v is not None
+        }
         if stage is not None or run is not None:
             if stages is not None or stage is None or run is None:
                 raise ValueError(
                     'give LoadStageCheckpointHook either stages, or stage '
                     f'and run; got stages={stages!r}, stage={stage!r}, '
                     f'run={run!r}')
-            stages = stage_chain(stage, run)
+            stages = stage_chain(stage, run, **patterns)
+        elif patterns:
+            raise ValueError(
+                'LoadStageCheckpointHook takes work_dir and config patterns '
+                'only with stage and run (each entry of stages names its '
+                f'own); got {patterns!r} with stages={stages!r}')
         if not stages:
             raise ValueError('stages must name at least one earlier stage, '
                              f'got {stages!r}')
