@@ -13,7 +13,7 @@ follows: a figure is the mean over seeds; its 95% interval is the percentile
 bootstrap that resamples the test clips of every seed (the same clips for
 both sides of a paired difference) and averages over seeds.
 """
-from typing import Callable, Dict, List, Sequence
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -135,8 +135,11 @@ def hierarchy_claims(seeds: Sequence[dict], reps: int = 1000,
     and 3.
     """
     n = len(seeds)
+    if 'lowlabel' not in common_settings(seeds):
+        raise ValueError('claims (f)-(g) need the low-label arms in every '
+                         'seed')
 
-    def paired(better, worse, settings=('lowlabel', 'unbiased')):
+    def paired(better, worse, settings=common_settings(seeds)):
         return {s: seed_bootstrap(seeds, _gain(s, better, worse), reps, seed)
                 for s in settings}
 
@@ -184,11 +187,13 @@ def hierarchy_claims(seeds: Sequence[dict], reps: int = 1000,
 
 def hierarchy_arrays(arrays: dict) -> dict:
     """What this module reads of one study's arrays: the test ``labels``,
-    the test ``scores`` of Figure 2's arms and the ``efficacy`` probes."""
+    the test ``scores`` of Figure 2's arms (in the settings that trained
+    them all) and the ``efficacy`` probes."""
     return dict(
         labels=np.asarray(arrays['labels']),
         scores={s: {m: arrays['scores'][s][m] for m in ARMS.values()}
-                for s in FIGURE2_SETTINGS},
+                for s in FIGURE2_SETTINGS
+                if set(ARMS.values()) <= set(arrays['scores'].get(s, {}))},
         efficacy={sup: {lv: dict(train_acc=float(e['train_acc']),
                                  test_scores=e['test_scores'])
                         for lv, e in levels.items()}
@@ -238,9 +243,17 @@ def load_seed_arrays(path: str) -> dict:
     return out
 
 
+def common_settings(seeds: Sequence[dict]) -> Tuple[str, ...]:
+    """The Figure 2 settings every seed trained the arms of."""
+    return tuple(s for s in FIGURE2_SETTINGS
+                 if all(s in a['scores'] for a in seeds))
+
+
 def hierarchy_results(seeds: Sequence[dict], reps: int = 1000,
                       seed: int = 0) -> dict:
-    """``figure2``, ``table1`` and ``hierarchy_claims`` over ``seeds``."""
-    return dict(figure2=figure2_table(seeds, FIGURE2_SETTINGS, reps, seed),
+    """``figure2``, ``table1`` and ``hierarchy_claims`` over ``seeds`` (the
+    settings every seed has)."""
+    return dict(figure2=figure2_table(seeds, common_settings(seeds), reps,
+                                      seed),
                 table1=table1_efficacy(seeds, reps, seed),
                 hierarchy_claims=hierarchy_claims(seeds, reps, seed))

@@ -7,8 +7,9 @@ from mmhcml.benchmarks.arms import RUNS, SELF_SUP, motion_heads
 from mmhcml.analysis.motion_features import efficacy_score
 from mmhcml.benchmarks.evaluate import probe_efficacy
 from mmhcml.benchmarks.hierarchy import (ARMS, hierarchy_claims,
-                                         load_seed_arrays, save_seed_arrays,
-                                         seed_bootstrap, table1_efficacy)
+                                         hierarchy_results, load_seed_arrays,
+                                         save_seed_arrays, seed_bootstrap,
+                                         table1_efficacy)
 from mmhcml.benchmarks.synthetic_study import StudySettings, _Study
 
 
@@ -192,9 +193,24 @@ def test_a_sweep_seed_without_table2_trains_only_what_figure2_needs(tmp_path):
     assert set(lean.runs()) < set(full.runs())
     assert not [r for r in lean.runs() if r[1] == 'baseline']
     assert not [r for r in lean.runs() if r[0] == 'biased']
-    # every run Figure 2 and Table 1 read is still trained
-    for setting in ('lowlabel', 'unbiased'):
-        for run in ('pmb', 'joint', 'joint_s1', 'joint_s12',
-                    'joint_shuffled'):
-            assert (setting, run) in lean.runs()
+    # Figure 2's low-label arms, Table 1's PMB-only (unbiased) and its
+    # self-supervised chains are still trained
+    for run in ('pmb', 'joint', 'joint_s1', 'joint_s12', 'joint_shuffled'):
+        assert ('lowlabel', run) in lean.runs()
+    assert [r for r in lean.runs() if r[0] == 'unbiased'] == [
+        ('unbiased', 'pmb')]
     assert ('selfsup', 'stage3_recon') in lean.runs()
+
+
+def test_pooling_keeps_the_settings_every_seed_has():
+    rng = np.random.default_rng(5)
+    full = _seed(rng, 0.5, 0.0, True)
+    lean = _seed(rng, 0.5, 0.0, True)
+    del lean['scores']['unbiased']
+    pooled = hierarchy_results([full, lean], reps=50)
+    assert list(pooled['figure2']) == ['lowlabel']
+    assert list(pooled['hierarchy_claims'][0]['value']) == ['lowlabel']
+    no_low = _seed(rng, 0.5, 0.0, True)
+    del no_low['scores']['lowlabel']
+    with pytest.raises(ValueError, match='low-label'):
+        hierarchy_claims([no_low], reps=10)
