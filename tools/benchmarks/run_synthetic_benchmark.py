@@ -64,10 +64,11 @@ def parse_args(argv=None):
                             default=getattr(defaults, field),
                             help=f'{text} (default: %(default)s)')
     parser.add_argument('--no-table2', dest='table2', action='store_false',
-                        help='train and test only what Figure 2, Table 1 '
-                        'and claims (f)-(h) need (no baseline, no '
-                        'appearance-biased setting): the extra seeds of a '
-                        'seed sweep')
+                        help='train and test only what Table 1 and claims '
+                        '(f)-(h) need: Figure 2\'s arms in the low-label '
+                        'setting, PMB-only in the unbiased one, no '
+                        'baseline, no appearance-biased setting (the extra '
+                        'seeds of a seed sweep)')
     parser.add_argument('--combine', nargs='+', metavar='DIR',
                         help='pool finished studies (one per seed) into '
                         'Figure 2, Table 1 and claims (f)-(h) over seeds; '
