@@ -20,8 +20,9 @@ log_processor = dict(by_epoch=False)
 # refined at frame size from the frames (upsample='guided', 8 channels): on
 # the validation videos it raised the mean cut of zero flow's error from
 # 2.0 / 4.9 / 4.4% (bilinear, the paper's form) to 13.5 / 13.9 / 19.3%
-# (seeds 0-2). Edge-aware smoothness, flow_weight and census / SSIM were
-# measured beside it (docs/research/stage1_flow_generalisation/).
+# (seeds 0-2); upsample='convex' gave 7.3% (seed 0). Edge-aware smoothness,
+# flow_weight and census / SSIM were measured beside it
+# (docs/research/stage1_flow_generalisation/).
 model = dict(motion_heads=[
     dict(type='FlowReconstructionHead', level=1,
          dense_channels=(32, 32, 24, 16, 8), loss_weight=15.0,
