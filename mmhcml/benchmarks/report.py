@@ -281,7 +281,10 @@ def _plot_flow(study, arrays: dict, path: str, examples: int) -> None:
                                      predict_level_flows)
     from ..datasets.synthetic_motion import MOTION_CLASSES
     s = study.s
-    config, checkpoint = study.model_run('unbiased', 'hcml')
+    # HCML of the unbiased setting; a sweep seed (no Table 2) trains it
+    # in the low-label setting only
+    config, checkpoint = study.model_run(
+        'unbiased' if s.table2 else 'lowlabel', 'hcml')
     model, _ = load_flow_model(config, checkpoint, [1])
     frames_all, labels = arrays['flow_frames'], arrays['labels']
     step = max(len(labels) // examples, 1)
