@@ -8,8 +8,7 @@ import numpy as np
 
 __all__ = ['write_report', 'results_markdown', 'claims_markdown',
            'hierarchy_markdown', 'plot_figure2', 'write_seed_pool',
-           'MODEL_NAMES',
-           'SETTING_NAMES']
+           'MODEL_NAMES', 'SETTING_NAMES']
 
 MODEL_NAMES = {'baseline': 'Baseline R2D', 'pmb_only': 'R2D + PMB (no self-sup)',
                'hcml': 'HCML (PMB + self-sup)'}
@@ -115,13 +114,13 @@ def results_markdown(results: dict) -> str:
 def hierarchy_markdown(results: dict) -> str:
     """Figure 2 (top-1 per arm) and Table 1 (efficacy of ``P^l``) as
     markdown, from ``results['figure2']`` and ``results['table1']``."""
-    seeds = len(next(iter(next(iter(results['figure2'].values())).values()))[
+    arm_names = list(next(iter(results['figure2'].values())))
+    seeds = len(next(iter(results['figure2'].values()))[arm_names[0]][
         'per_seed'])
     lines = [f'## What each level adds (Figure 2, test top-1 %, {seeds} '
              'seed(s))', '',
-             '| training | ' + ' | '.join(next(iter(
-                 results['figure2'].values()))) + ' |',
-             '|---|' + '---|' * len(next(iter(results['figure2'].values())))]
+             '| training | ' + ' | '.join(arm_names) + ' |',
+             '|---|' + '---|' * len(arm_names)]
     for setting, arms in results['figure2'].items():
         cells = [f'{_pct(e["value"])} [{_pct(e["ci95"][0])}, '
                  f'{_pct(e["ci95"][1])}]' for e in arms.values()]

@@ -49,12 +49,9 @@ BENCH_BASE = osp.join(ROOT, 'configs/hcml/_base_/datasets/'
 #: the folder of the tiny synthetic configs each run's config inherits
 #: (``<run>_synthetic.py``)
 RUN_CONFIGS = osp.join(ROOT, 'configs/hcml/tiny')
-#: Table 2's models -> the training runs they need, in order (every setting)
-MODELS = {
-    'baseline': ('baseline', ),
-    'pmb_only': ('pmb', ),
-    'hcml': ('stage1', 'stage2', 'stage3', 'joint'),
-}
+#: Table 2's models (every setting); the runs each starts from are in
+#: :data:`.arms.RUNS`
+MODELS = ('baseline', 'pmb_only', 'hcml')
 #: Figure 2's arms beyond Table 2's (see :mod:`.arms`): joint training from
 #: stage 1 only, from stages 1-2, and from stages 1-3 trained on
 #: time-shuffled contrastive targets
@@ -232,8 +229,8 @@ class _Study:
         if not self.s.table2:
             return (('pmb_only', 'hcml', *LEVEL_MODELS)
                     if setting == 'lowlabel' else ('pmb_only', ))
-        return tuple(MODELS) + (LEVEL_MODELS if setting in HIERARCHY_SETTINGS
-                                else ())
+        return MODELS + (LEVEL_MODELS if setting in HIERARCHY_SETTINGS
+                         else ())
 
     def num_clips(self, setting: str, run: str) -> int:
         s = self.s
