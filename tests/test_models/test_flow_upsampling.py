@@ -200,3 +200,34 @@ def test_predict_flow_hands_the_guided_head_its_frames():
     expected = model.frames_in_unit_range(clips)[:, :, :7].transpose(
         1, 2).reshape(7, 3, 32, 32)
     torch.testing.assert_close(head.refine.seen[:, 2:5], expected)
+
+
+def test_estimator_equals_its_convs_on_contiguous_input():
+    """The CPU path runs the dense estimator (section 3.2) in channels-last
+    layout; its flow and input gradient must equal the DenseNet chain
+    written out with ``F.conv2d`` on a contiguous input."""
+    import torch.nn.functional as F
+    torch.manual_seed(0)
+    head = FlowReconstructionHead(in_channels=6, dense_channels=(4, 3))
+    torch.nn.init.normal_(head.predict_flow.weight, std=0.1)
+    x = torch.randn(3, 6, 9, 11)
+
+    def oracle(inp):
+        for layer in head.dense:
+            conv = layer[0]
+            out = F.leaky_relu(
+                F.conv2d(inp, conv.weight, conv.bias, padding=1), 0.1)
+            inp = torch.cat([inp, out], dim=1)
+        return F.conv2d(inp, head.predict_flow.weight,
+                        head.predict_flow.bias, padding=1)
+
+    x1 = x.clone().requires_grad_()
+    x2 = x.clone().requires_grad_()
+    flow = head.estimate(x1)
+    expected = oracle(x2)
+    torch.testing.assert_close(flow, expected, rtol=1e-5, atol=1e-6)
+    grad = torch.randn_like(expected)
+    flow.backward(grad)
+    expected.backward(grad)
+    torch.testing.assert_close(x1.grad, x2.grad, rtol=1e-5, atol=1e-6)
+    assert flow.shape == (3, 2, 9, 11)

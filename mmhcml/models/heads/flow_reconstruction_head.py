@@ -41,6 +41,21 @@ __all__ = ['FlowReconstructionHead', 'convex_upsample_flow', 'UPSAMPLE_MODES']
 UPSAMPLE_MODES = ('bilinear', 'convex', 'guided')
 
 
+def _cpu_channels_last(x: Tensor) -> Tensor:
+    """``x`` in channels-last layout on CPU, unchanged elsewhere.
+
+    The same convolutions, with the same values to float rounding: oneDNN's
+    3x3 kernels with few output channels run faster on channels-last inputs
+    (the dense estimator's forward and backward at 15 x 64 x 56 x 56, one
+    thread: 0.86x the time; the guided refinement at frame size: 0.4-0.6x;
+    docs/benchmark.md). The concatenations of the dense estimator keep the
+    layout.
+    """
+    if x.device.type == 'cpu':
+        return x.contiguous(memory_format=torch.channels_last)
+    return x
+
+
 def convex_upsample_flow(flow: Tensor, mask: Tensor, factor: int) -> Tensor:
     """RAFT's convex upsampling of a flow field by an integer ``factor``.
 
@@ -232,7 +247,7 @@ class FlowReconstructionHead(BaseMotionHead):
         Shape:
             - x: ``(B, C_p, h, w)``; output ``(B, 2, h, w)``
         """
-        return self.predict_flow(self._dense(x))
+        return self.predict_flow(self._dense(_cpu_channels_last(x)))
 
     def _dense(self, x: Tensor) -> Tensor:
         for layer in self.dense:
@@ -246,7 +261,7 @@ class FlowReconstructionHead(BaseMotionHead):
             - x: ``(B, C_p, h, w)``; outputs ``(B, 2, h, w)`` and
               ``(B, 9 * upsample_factor^2, h, w)``
         """
-        dense = self._dense(x)
+        dense = self._dense(_cpu_channels_last(x))
         return self.predict_flow(dense), self.upsample_mask(dense)
 
     def forward(self, motion: Tensor) -> Tensor:
@@ -327,10 +342,7 @@ class FlowReconstructionHead(BaseMotionHead):
             n * pairs, 3, *size)
         warped, _ = backward_warp(source, flow)
         x = torch.cat([flow, target, warped, target - warped], dim=1)
-        if x.device.type == 'cpu':
-            # the same convs, 1.7-2.4x faster on CPU for so few channels
-            x = x.contiguous(memory_format=torch.channels_last)
-        return flow + self.refine(x).contiguous()
+        return flow + self.refine(_cpu_channels_last(x)).contiguous()
 
     def loss(self, feats: Sequence[Tensor], frames: Tensor) -> dict:
         """Reconstruction loss of Eq. 2-3 for this head's level.
