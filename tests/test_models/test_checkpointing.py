@@ -1,5 +1,6 @@
 """``with_cp``: same losses, gradients and BN statistics, less saved memory."""
 import copy
+import weakref
 
 import pytest
 import torch
@@ -7,6 +8,8 @@ import torch.nn as nn
 
 from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
+from mmhcml.models.heads.flow_reconstruction_head import \
+    conv_rebuilding_input
 from mmhcml.models.utils import checkpoint_segment, running_stats_frozen
 from tests.conftest import tiny_model_cfg
 
@@ -131,3 +134,82 @@ def test_with_cp_from_cfg_options_on_a_real_config():
                          'model.motion_heads.0.with_cp': True})
     model = MODELS.build(cfg.model)
     assert model.backbone.with_cp and model.motion_heads['rec_l1'].with_cp
+
+
+class _ProbeConv(nn.Conv2d):
+    """A conv that remembers (weakly) the input it was called with."""
+
+    def forward(self, x):
+        self.seen = weakref.ref(x)
+        return super().forward(x)
+
+
+@pytest.mark.parametrize('autocast', [False, True])
+def test_conv_rebuilding_input_keeps_no_concatenation(autocast, monkeypatch):
+    """Memory-efficient DenseNet: the concatenation a conv reads is not
+    kept for the backward pass but rebuilt; values and gradients equal the
+    plain conv of the concatenation (bf16 autocast included)."""
+    import mmhcml.models.heads.flow_reconstruction_head as module
+    notes = []
+
+    class CountedRebuild(module._Rebuild):
+
+        def __new__(cls, *args):
+            notes.append(args)
+            return super().__new__(cls, *args)
+
+    monkeypatch.setattr(module, '_Rebuild', CountedRebuild)
+    torch.manual_seed(0)
+    conv = _ProbeConv(7, 3, 3, padding=1)
+    parts = [torch.randn(2, 4, 6, 5, requires_grad=True),
+             torch.randn(2, 3, 6, 5, requires_grad=True)]
+    grad = torch.randn(2, 3, 6, 5)
+
+    def run(fn):
+        for p in parts + list(conv.parameters()):
+            p.grad = None
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=autocast):
+            out = fn()
+        kept = conv.seen() is not None
+        out.float().backward(grad)
+        return (out.detach().float(), kept,
+                [p.grad.clone() for p in parts + list(conv.parameters())])
+
+    plain, kept_plain, grads_plain = run(
+        lambda: conv(torch.cat(parts, dim=1)))
+    rebuilt, kept_rebuilt, grads_rebuilt = run(
+        lambda: conv_rebuilding_input(conv, parts))
+    # the plain conv keeps its fp32 input (under autocast a bf16 copy);
+    # the rebuilding one keeps a note of the dtype and layout instead
+    assert kept_plain != autocast and not kept_rebuilt
+    assert [dtype for dtype, _ in notes] == [
+        torch.bfloat16 if autocast else torch.float32]
+    torch.testing.assert_close(rebuilt, plain, rtol=0, atol=0)
+    for a, b in zip(grads_rebuilt, grads_plain):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_flow_head_with_cp_runs_each_conv_once():
+    """``with_cp`` rebuilds the concatenations instead of running the
+    estimator's convs a second time in the backward pass; same gradients."""
+    from mmhcml.models.heads.flow_reconstruction_head import \
+        FlowReconstructionHead
+    heads, calls = {}, {}
+    for with_cp in (False, True):
+        torch.manual_seed(0)
+        head = FlowReconstructionHead(in_channels=6, dense_channels=(4, 3),
+                                      with_cp=with_cp).train()
+        torch.nn.init.normal_(head.predict_flow.weight, std=0.1)
+        calls[with_cp] = []
+        for conv in [layer[0] for layer in head.dense] + [head.predict_flow]:
+            conv.register_forward_hook(
+                lambda *a, log=calls[with_cp]: log.append(1))
+        feats = torch.randn(1, 6, 3, 4, 4, requires_grad=True)
+        frames = torch.rand(1, 3, 3, 16, 16)
+        head.loss((feats, ), frames)['loss_rec_l1'].backward()
+        heads[with_cp] = (head, feats.grad)
+    assert len(calls[True]) == len(calls[False]) == 3
+    torch.testing.assert_close(heads[True][1], heads[False][1])
+    grads = dict(heads[False][0].named_parameters())
+    for name, param in heads[True][0].named_parameters():
+        torch.testing.assert_close(param.grad, grads[name].grad, msg=name)

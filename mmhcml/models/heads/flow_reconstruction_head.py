@@ -18,7 +18,7 @@ as PWC-Net's finer pyramid levels and its context network refine a coarse
 estimate: it sees the sub-pixel brightness changes that the features at
 1/4 of the frame size do not resolve.
 """
-from typing import Optional, Sequence, Tuple
+from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -28,11 +28,14 @@ from torch import Tensor
 from mmaction.registry import MODELS
 from mmaction.utils import ConfigType, OptConfigType
 from ..ops import backward_warp, upsample_flow
-from ..utils import checkpoint_segment, wants_checkpoint
+from ..utils import wants_checkpoint
 from ._level_utils import frames_at_level
 from .base_motion_head import BaseMotionHead
 
-__all__ = ['FlowReconstructionHead', 'convex_upsample_flow', 'UPSAMPLE_MODES']
+__all__ = [
+    'FlowReconstructionHead', 'conv_rebuilding_input', 'convex_upsample_flow',
+    'UPSAMPLE_MODES'
+]
 
 #: Ways :meth:`FlowReconstructionHead.pair_flow` brings the flow to frame
 #: size: ``'bilinear'`` (the paper), ``'convex'`` (RAFT's learned convex
@@ -54,6 +57,56 @@ def _cpu_channels_last(x: Tensor) -> Tensor:
     if x.device.type == 'cpu':
         return x.contiguous(memory_format=torch.channels_last)
     return x
+
+
+def conv_rebuilding_input(conv: nn.Module, feats: List[Tensor]) -> Tensor:
+    """``conv(cat(feats, dim=1))`` without keeping the concatenation.
+
+    A convolution keeps its input for the weight gradient. In a dense block
+    (section 3.2's estimator) that input is the concatenation of every
+    earlier output, so each layer would keep its own copy of all of them.
+    Here the concatenation is replaced, among the tensors autograd saves,
+    by a note to rebuild it from ``feats`` (which the block keeps anyway)
+    when the backward pass unpacks it: memory-efficient DenseNet (Pleiss
+    et al., 2017), with a copy instead of a second forward pass. Under
+    autocast the saved input is the cast concatenation; it is rebuilt and
+    cast the same way. Values and gradients equal ``conv(cat(feats))``.
+
+    Shape:
+        - feats: tensors ``(B, C_i, h, w)``; output ``conv``'s output for
+          ``(B, sum C_i, h, w)``
+    """
+    parts = tuple(feats)  # the caller's list grows after this call
+    x = torch.cat(parts, dim=1)
+    if tuple(conv.weight.shape) == tuple(x.shape):
+        return conv(x)  # the saved input and weight would be ambiguous
+
+    # the hooks must not hold ``x`` itself, or it would live on with them
+    shape, dtype, address = x.shape, x.dtype, x.data_ptr()
+
+    def pack(saved: Tensor):
+        if saved.shape == shape and (saved.dtype != dtype
+                                     or saved.data_ptr() == address):
+            return _Rebuild(saved.dtype, saved.is_contiguous(
+                memory_format=torch.channels_last))
+        return saved
+
+    def unpack(packed):
+        if isinstance(packed, _Rebuild):
+            rebuilt = torch.cat(parts, dim=1).to(packed.dtype)
+            if packed.channels_last:
+                rebuilt = rebuilt.contiguous(memory_format=torch.channels_last)
+            return rebuilt
+        return packed
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, unpack):
+        return conv(x)
+
+
+class _Rebuild(NamedTuple):
+    """What :func:`conv_rebuilding_input` keeps of a concatenation."""
+    dtype: torch.dtype
+    channels_last: bool
 
 
 def convex_upsample_flow(flow: Tensor, mask: Tensor, factor: int) -> Tensor:
@@ -142,10 +195,13 @@ class FlowReconstructionHead(BaseMotionHead):
             :meth:`pair_flow` refuses other sizes. Defaults to ``4``.
         upsample_channels (int): Width of the convex mask's hidden conv, or
             of the guided refinement's convs. Defaults to ``32``.
-        with_cp (bool): Checkpoint the dense estimator in training: only its
-            input is kept and it runs again in the backward pass (its
-            concatenated activations are the head's largest memory). Same
-            gradients. Defaults to ``False``.
+        with_cp (bool): Trade compute for memory in the dense estimator
+            in training: the concatenations its convs read (the head's
+            largest activations, ``C_p + 32 + ... + 8`` channels per layer)
+            are not kept for the backward pass but rebuilt there from the
+            layers' own outputs, which are kept (a copy, not a second
+            forward of the convs; :func:`conv_rebuilding_input`). Same
+            values and gradients. Defaults to ``False``.
         init_cfg (dict, optional): Initialisation config. Defaults to
             ``None``.
 
@@ -247,12 +303,27 @@ class FlowReconstructionHead(BaseMotionHead):
         Shape:
             - x: ``(B, C_p, h, w)``; output ``(B, 2, h, w)``
         """
-        return self.predict_flow(self._dense(_cpu_channels_last(x)))
+        feats = self._dense(_cpu_channels_last(x))
+        return self._conv(self.predict_flow, feats)
 
-    def _dense(self, x: Tensor) -> Tensor:
+    def _dense(self, x: Tensor) -> List[Tensor]:
+        """The input and the five dense layers' outputs; the next layer
+        reads their concatenation (section 3.2's DenseNet connections)."""
+        feats = [x]
         for layer in self.dense:
-            x = torch.cat([x, layer(x)], dim=1)
-        return x
+            conv, act = layer
+            feats.append(act(self._conv(conv, feats)))
+        return feats
+
+    def _conv(self, conv: nn.Module, feats: List[Tensor]) -> Tensor:
+        """``conv(cat(feats))``. With ``with_cp`` in training the
+        concatenation is not kept for the backward pass: it is rebuilt
+        there from ``feats`` (see :func:`conv_rebuilding_input`)."""
+        if len(feats) == 1:
+            return conv(feats[0])
+        if wants_checkpoint(self, self.with_cp):
+            return conv_rebuilding_input(conv, feats)
+        return conv(torch.cat(feats, dim=1))
 
     def _flow_and_mask(self, x: Tensor) -> Tuple[Tensor, Tensor]:
         """Coarse flow and convex-upsampling logits from the same features.
@@ -261,17 +332,16 @@ class FlowReconstructionHead(BaseMotionHead):
             - x: ``(B, C_p, h, w)``; outputs ``(B, 2, h, w)`` and
               ``(B, 9 * upsample_factor^2, h, w)``
         """
-        dense = self._dense(_cpu_channels_last(x))
-        return self.predict_flow(dense), self.upsample_mask(dense)
+        feats = self._dense(_cpu_channels_last(x))
+        hidden = self._conv(self.upsample_mask[0], feats)
+        return (self._conv(self.predict_flow, feats),
+                self.upsample_mask[2](self.upsample_mask[1](hidden)))
 
     def forward(self, motion: Tensor) -> Tensor:
         """Flow of every frame of ``motion`` (see class docstring)."""
         n, c, t, h, w = motion.shape
         x = motion.transpose(1, 2).reshape(n * t, c, h, w)
-        if wants_checkpoint(self, self.with_cp):
-            flow = checkpoint_segment(self.estimate, x, modules=(self, ))
-        else:
-            flow = self.estimate(x)
+        flow = self.estimate(x)
         return flow.reshape(n, t, 2, h, w).transpose(1, 2)
 
     @property
@@ -316,11 +386,7 @@ class FlowReconstructionHead(BaseMotionHead):
                 f'of {factor * h}x{factor * w} for {h}x{w} features, got '
                 f'{size[0]}x{size[1]}')
         x = feats[:, :, :-1].transpose(1, 2).reshape(n * (steps - 1), c, h, w)
-        if wants_checkpoint(self, self.with_cp):
-            flow, mask = checkpoint_segment(self._flow_and_mask, x,
-                                            modules=(self, ))
-        else:
-            flow, mask = self._flow_and_mask(x)
+        flow, mask = self._flow_and_mask(x)
         return convex_upsample_flow(flow.float(), mask.float(), factor)
 
     def _refine(self, flow: Tensor, frames: Optional[Tensor], n: int,

@@ -26,8 +26,8 @@ reconstruction_loss = dict(
     intensity_scale=1.0,
     photometric_scales=(1, ))
 # lambda = 15 of Eq. 5 is the head's loss_weight. with_cp: the dense flow
-# estimator runs again in the backward pass instead of keeping its
-# activations (exact; docs/benchmark.md)
+# estimator's concatenations are rebuilt in the backward pass instead of
+# kept (exact; docs/benchmark.md)
 flow_head = dict(type='FlowReconstructionHead', level=1,
                  loss=reconstruction_loss, loss_weight=15.0, with_cp=True)
 # Eq. 4: InfoNCE over cosine similarity with temperature tau = 0.1, K = 2
