@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from mmaction.registry import MODELS
+from mmhcml.models.backbones import PrimeMotionBlock
 from mmhcml.models.ops import cost_volume
 from mmhcml.models.ops.cost_volume_native import native_available
 
@@ -111,3 +112,61 @@ def test_folding_only_at_inference():
     frozen.requires_grad_(False)
     assert frozen.can_fold(x)  # a frozen eval block (progressive stages)
     assert not frozen.can_fold(x.requires_grad_())
+
+
+@pytest.mark.parametrize('fuse_kernel', [1, 3])
+def test_training_products_equal_the_conv_modules(fuse_kernel):
+    """In training the 1x1x1 reduce and fuse convs run as matrix products
+    on CPU; output, input gradient, weight gradients and the BN running
+    statistics equal the ConvModules' own forward (``conv3d``)."""
+    from mmhcml.models.backbones import prime_motion_block as module
+    torch.manual_seed(0)
+    blocks = [PrimeMotionBlock(in_channels=32, reduction=2, max_displacement=2,
+                               stride=1, fuse_kernel=fuse_kernel).train()
+              for _ in range(2)]
+    blocks[1].load_state_dict(blocks[0].state_dict())
+    # features far from zero norm: the cosine of Eq. 1 amplifies rounding
+    # differences of near-zero feature vectors in its gradient
+    x = torch.randn(2, 32, 3, 6, 7) + 2.0
+    grad = torch.randn(2, 16, 3, 6, 7)
+    convs_called = []
+    for conv in (blocks[0].reduce.conv, blocks[0].fuse.conv):
+        conv.forward = (lambda inp, conv=conv: convs_called.append(conv) or
+                        type(conv).forward(conv, inp))
+    results = []
+    real = module._conv_module
+    for block, run in zip(blocks, (real, lambda m, inp: m(inp))):
+        module._conv_module = run
+        try:
+            inp = x.clone().requires_grad_()
+            out = block(inp)
+            out.backward(grad)
+        finally:
+            module._conv_module = real
+        results.append((out, inp.grad, block))
+    (out_a, grad_a, block_a), (out_b, grad_b, block_b) = results
+    # the 1x1x1 convs ran as products; a 3x3 fuse conv as itself
+    assert convs_called == ([] if fuse_kernel == 1 else [blocks[0].fuse.conv])
+    torch.testing.assert_close(out_a, out_b, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(grad_a, grad_b, rtol=1e-5, atol=1e-6)
+    params_b = dict(block_b.named_parameters())
+    for name, param in block_a.named_parameters():
+        torch.testing.assert_close(param.grad, params_b[name].grad,
+                                   rtol=1e-5, atol=1e-6, msg=name)
+    buffers_b = dict(block_b.named_buffers())
+    for name, buf in block_a.named_buffers():
+        torch.testing.assert_close(buf, buffers_b[name], msg=name)
+
+
+def test_training_products_only_for_plain_pointwise_convs():
+    """A 3x3 fuse conv, or a conv with hooks, runs the module itself."""
+    from mmhcml.models.backbones.prime_motion_block import _conv_module
+    block = PrimeMotionBlock(in_channels=8, reduction=2, max_displacement=2,
+                             stride=1, fuse_kernel=3).train()
+    calls = []
+    block.fuse.conv.register_forward_hook(lambda *a: calls.append('fuse'))
+    block.reduce.conv.register_forward_hook(lambda *a: calls.append('red'))
+    _conv_module(block.fuse, torch.randn(1, block.fuse.conv.in_channels, 2,
+                                         5, 5))
+    _conv_module(block.reduce, torch.randn(1, 8, 2, 5, 5))
+    assert calls == ['fuse', 'red']

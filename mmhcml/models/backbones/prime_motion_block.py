@@ -5,6 +5,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule, build_norm_layer
+from mmcv.cnn.bricks.wrappers import Conv3d as MMCVConv3d
 from mmengine.model import BaseModule
 from torch import Tensor
 from torch.profiler import record_function
@@ -16,6 +17,41 @@ from ..ops import (COST_VOLUME_IMPLS, check_displacement, fold_conv_bn,
                    temporal_cost_volume)
 
 __all__ = ['PrimeMotionBlock']
+
+
+def _conv_module(module: ConvModule, x: Tensor) -> Tensor:
+    """``module(x)``; a 1x1x1 conv on CPU as one batched matrix product.
+
+    PyTorch runs a 1x1x1 ``conv3d`` with a small batch on one CPU thread
+    through ``slow_conv3d``, whose backward pass took 1.4x the time of the
+    same products written as ``matmul`` (256 -> 64 channels at 16 x 56 x 56,
+    forward and backward, one thread; docs/benchmark.md). Same values: the
+    conv's products are these. Any other conv, device or layer order runs
+    the module.
+
+    Shape:
+        - x: ``(N, C_in, T, H, W)``; output ``(N, C_out, T, H, W)``
+    """
+    conv = module.conv
+    if x.device.type != 'cpu' or tuple(module.order) != (
+            'conv', 'norm', 'act') or type(conv) not in (
+                nn.Conv3d, MMCVConv3d) or conv.kernel_size != (1, 1, 1) or \
+            conv.stride != (1, 1, 1) or conv.padding != (0, 0, 0) or \
+            conv.groups != 1 or conv._forward_hooks or \
+            conv._forward_pre_hooks or torch.is_autocast_enabled('cpu'):
+        return module(x)
+    n, _, t, h, w = x.shape
+    out = torch.matmul(
+        conv.weight.reshape(conv.out_channels, -1),
+        x.reshape(n, conv.in_channels, -1)).view(n, conv.out_channels, t, h,
+                                                 w)
+    if conv.bias is not None:
+        out = out + conv.bias.view(1, -1, 1, 1, 1)
+    if module.with_norm:
+        out = module.norm(out)
+    if module.with_activation:
+        out = module.activate(out)
+    return out
 
 
 @MODELS.register_module()
@@ -162,9 +198,10 @@ class PrimeMotionBlock(BaseModule):
     def forward_modules(self, x: Tensor) -> Tensor:
         """The block as its modules: conv, BN, ReLU, cost volume, BN, ReLU,
         concatenation, conv, BN, ReLU (training and the reference)."""
-        reduced = self.reduce(x)
+        reduced = _conv_module(self.reduce, x)
         costs = self.cost_act(self.cost_norm(self.temporal_cost_volume(reduced)))
-        return self.fuse(torch.cat([costs.to(reduced.dtype), reduced], dim=1))
+        return _conv_module(
+            self.fuse, torch.cat([costs.to(reduced.dtype), reduced], dim=1))
 
     @staticmethod
     def _plain_conv_bn_relu(module: nn.Module) -> bool:
