@@ -132,9 +132,9 @@ def add_comparison_args(parser: argparse.ArgumentParser,
                         help='autocast dtype (losses stay float32)')
     parser.add_argument('--with-cp', choices=WITH_CP_CHOICES,
                         help="override the HCML config's with_cp: "
-                        'checkpoint the flow estimator (flow) or also the '
-                        'motion blocks (all); less memory, one more forward '
-                        'of them per step')
+                        'rebuild the flow estimator\'s concatenations in the '
+                        'backward pass (flow) and also recompute the motion '
+                        'blocks (all); less memory')
 
 
 def random_batch(shape: Sequence[int], batch: int, num_classes: int,
@@ -328,9 +328,15 @@ def ratio_summary(values: Sequence[float]) -> Optional[Dict]:
 
 
 def interleaved_repeats(steps: Dict[str, Callable[[], None]], device: str,
-                       repeats: int, iters: int = 1) -> Dict[str, list]:
+                       repeats: int, iters: int = 1,
+                       settle: int = 0) -> Dict[str, list]:
     """Time every step once per repeat (``iters`` calls, median taken),
     ``repeats`` times, the order reversed every other repeat.
+
+    ``settle`` untimed calls of a step come before its timed ones in every
+    repeat, so that it is timed as in a training loop, on the memory its
+    own previous call left (on CPU, the allocator's free blocks and the
+    pages already mapped) rather than on another case's.
 
     Returns:
         dict: ``{name: [median ms of each repeat, ...]}`` and, under ``'_calls'``,
@@ -338,12 +344,16 @@ def interleaved_repeats(steps: Dict[str, Callable[[], None]], device: str,
     """
     check_iters(repeats, 0)
     check_iters(iters, 0)
+    if not isinstance(settle, int) or isinstance(settle, bool) or settle < 0:
+        raise ValueError(f'settle must be an int >= 0, got {settle!r}')
     names = list(steps)
     timed: Dict[str, list] = {name: [] for name in names}
     calls: Dict[str, list] = {name: [] for name in names}
     for index in range(repeats):
         print(f'[benchmark] repeat {index + 1}/{repeats}', flush=True)
         for name in (names if index % 2 == 0 else names[::-1]):
+            for _ in range(settle):
+                steps[name]()
             times = [time_call(steps[name], device) for _ in range(iters)]
             calls[name] += times
             timed[name].append(statistics.median(times))
@@ -416,6 +426,7 @@ def benchmark_models(baseline: Config,
                      shape: Sequence[int] = (16, 224, 224),
                      batch: int = 8,
                      iters: int = 1,
+                     settle: int = 0,
                      warmup: int = 1,
                      repeats: int = 7,
                      device: str = 'cpu',
@@ -434,6 +445,8 @@ def benchmark_models(baseline: Config,
         batch (int): Clips per step. Defaults to ``8``.
         iters (int): Timed calls per case and repeat (their median is the
             repeat's time). Defaults to ``1``.
+        settle (int): Untimed calls per case and repeat before its timed
+            ones (see :func:`interleaved_repeats`). Defaults to ``0``.
         warmup (int): Untimed steps per case after it is built (at least
             one runs, inside the peak-memory measurement). Defaults to ``1``.
         repeats (int): Passes of interleaved timing over every case; each
@@ -446,8 +459,9 @@ def benchmark_models(baseline: Config,
             the config's.
         with_cp (str, optional): Overrides ``with_cp`` of the HCML
             model: ``'none'``, ``'flow'`` (the flow estimator) or ``'all'``
-            (also each level's motion block and fusion); checkpointed parts
-            keep less memory and run their forward twice. Defaults to
+            (also each level's motion block and fusion); less memory: the
+            flow estimator rebuilds its concatenations in the backward
+            pass, the motion blocks run their forward twice. Defaults to
             ``None``, the config's.
         cases (str): ``'all'``, ``'inference'`` (baseline and deploy
             inference only, for shapes where training steps are too slow)
@@ -509,7 +523,7 @@ def benchmark_models(baseline: Config,
         steps[name], results[name] = _measure_case(
             model_cfg, train=train, freeze=freeze, warmup=warmup, **common)
     load_before = os.getloadavg()[0]
-    timed = interleaved_repeats(steps, device, repeats, iters)
+    timed = interleaved_repeats(steps, device, repeats, iters, settle)
     load_after = os.getloadavg()[0]
     calls = timed.pop('_calls')
     for name, info in results.items():
@@ -528,7 +542,8 @@ def benchmark_models(baseline: Config,
         device_name=device_name(device),
         torch=torch.__version__,
         setup=dict(shape=list(shape), batch=batch, iters=iters,
-                   warmup=warmup, repeats=repeats, amp=amp, cases=cases,
+                   warmup=warmup, repeats=repeats, settle=settle, amp=amp,
+                   cases=cases,
                    threads=torch.get_num_threads(),
                    cpu_count=os.cpu_count(),
                    load_avg=[load_before, load_after],
@@ -550,7 +565,8 @@ def format_report(result: Dict) -> str:
              f'{setup["cost_volume_impl"]}, with_cp '
              f'{setup.get("with_cp", "none")}',
              f'timing: {setup.get("repeats", 1)} interleaved repeats x '
-             f'{setup["iters"]} call(s) per case, {setup.get("threads")} '
+             f'{setup["iters"]} call(s) per case after '
+             f'{setup.get("settle", 0)} untimed, {setup.get("threads")} '
              f'threads on {setup.get("cpu_count")} CPUs, load average '
              + ' -> '.join(f'{x:.2f}' for x in setup.get('load_avg', []))
              + ' (before -> after)',

@@ -161,3 +161,32 @@ def test_cli_inference_only_reports_the_spread(tmp_path, tiny_config_paths,
     assert result['ratios']['joint_step'] is None
     assert 'median of 3 repeats' in proc.stdout
     assert 'joint_step' in proc.stdout and 'n/a' in proc.stdout
+
+
+def test_settle_runs_each_case_untimed_right_before_its_timed_calls(
+        monkeypatch):
+    """``settle``: a case's untimed calls come immediately before its
+    timed ones in every repeat (timed on its own memory state), and are
+    not counted."""
+    from mmhcml.profiling import model_benchmark as mb
+    events = []
+
+    def fake_time_call(fn, device):
+        fn()
+        events[-1] = events[-1] + '*'  # the call just made was timed
+        return 1.0
+
+    def base():
+        events.append('base')
+
+    def hcml():
+        events.append('hcml')
+
+    monkeypatch.setattr(mb, 'time_call', fake_time_call)
+    timed = mb.interleaved_repeats(dict(base=base, hcml=hcml), 'cpu',
+                                   repeats=2, iters=1, settle=2)
+    assert events == ['base', 'base', 'base*', 'hcml', 'hcml', 'hcml*',
+                      'hcml', 'hcml', 'hcml*', 'base', 'base', 'base*']
+    assert timed['base'] == [1.0, 1.0]
+    with pytest.raises(ValueError, match='settle'):
+        mb.interleaved_repeats(dict(base=base), 'cpu', repeats=1, settle=-1)

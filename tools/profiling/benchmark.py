@@ -1,12 +1,14 @@
 """Baseline vs HCML: inference, training stages, peak memory, FLOPs ratio.
 
     python tools/profiling/benchmark.py [BASELINE_CONFIG HCML_CONFIG] \
-        [--shape T H W] [--batch B] [--repeats R] [--iters N] [--warmup N] \
+        [--shape T H W] [--batch B] [--repeats R] [--iters N] [--settle N] \
+        [--warmup N] \
         [--cases all|inference|train] [--threads N] \
         [--device cpu|cuda] [--amp none|bf16|fp16] [--cost-volume-impl auto] \
         [--with-cp none|flow|all] [--out result.json]
 
-Every case is built first, then timed in R interleaved repeats; each ratio
+Every case is built first, then timed in R interleaved repeats (in each,
+N timed calls after --settle untimed ones of the same case); each ratio
 is the median of its R per-repeat ratios, printed with quartiles and range,
 and the verdicts use the medians. Defaults: the R2D-50 model bases,
 16 x 224 x 224, batch 8, 7 repeats. See docs/benchmark.md for measured
@@ -53,6 +55,10 @@ def parse_args(argv=None):
                         'median over them)')
     parser.add_argument('--iters', type=int, default=1,
                         help='timed calls per case and repeat')
+    parser.add_argument('--settle', type=int, default=1,
+                        help='untimed calls per case and repeat before its '
+                        'timed ones: each case timed on the memory its own '
+                        'last call left, as in a training loop')
     parser.add_argument('--warmup', type=int, default=1,
                         help='untimed steps per case after building it')
     parser.add_argument('--cases', choices=CASE_SETS, default='all',
@@ -73,6 +79,7 @@ def main(argv=None):
     result = benchmark_models(
         Config.fromfile(args.baseline), Config.fromfile(args.hcml),
         shape=args.shape, batch=args.batch, iters=args.iters,
+        settle=args.settle,
         warmup=args.warmup, repeats=args.repeats, device=args.device,
         amp=args.amp, cases=args.cases, threads=args.threads,
         cost_volume_impl=args.cost_volume_impl,
