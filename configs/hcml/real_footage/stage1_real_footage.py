@@ -20,8 +20,10 @@ log_processor = dict(by_epoch=False)
 # refined at frame size from the frames (upsample='guided', 8 channels): on
 # the validation videos it raised the mean cut of zero flow's error from
 # 2.0 / 4.9 / 4.4% (bilinear, the paper's form) to 13.5 / 13.9 / 19.3%
-# (seeds 0-2); upsample='convex' gave 7.3% (seed 0). Edge-aware smoothness,
-# flow_weight and census / SSIM were measured beside it
+# (seeds 0-2); upsample='convex' gave 7.3% (seed 0). Edge-aware smoothness
+# (on top of guided: 17.0 / 16.2 / 10.8%, below guided's three-seed mean),
+# a multi-scale Eq. 2, clips at twice the frame interval, flow_weight and
+# census / SSIM were measured beside it
 # (docs/research/stage1_flow_generalisation/).
 model = dict(motion_heads=[
     dict(type='FlowReconstructionHead', level=1,
