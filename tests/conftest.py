@@ -35,6 +35,22 @@ TINY_PREPROCESSOR = dict(
     format_shape='NCTHW')
 
 
+def assert_same_training_state(module, reference, rtol=None, atol=None,
+                               buffers=True):
+    """``module``'s parameter gradients equal ``reference``'s, name by name
+    (``rtol``/``atol`` as ``torch.testing.assert_close``), and with
+    ``buffers`` its buffers too (BN running statistics; default
+    tolerances)."""
+    grads = dict(reference.named_parameters())
+    for name, param in module.named_parameters():
+        torch.testing.assert_close(param.grad, grads[name].grad, rtol=rtol,
+                                   atol=atol, msg=name)
+    if buffers:
+        kept = dict(reference.named_buffers())
+        for name, buf in module.named_buffers():
+            torch.testing.assert_close(buf, kept[name], msg=name)
+
+
 def tiny_model_cfg(num_classes=4, with_cls_head=True, heads=('rec', 'con2',
                                                             'con3'),
                    temporal_strides=(1, 2, 2, 1), levels=(1, 2, 3)):

@@ -114,9 +114,9 @@ def results_markdown(results: dict) -> str:
 def hierarchy_markdown(results: dict) -> str:
     """Figure 2 (top-1 per arm) and Table 1 (efficacy of ``P^l``) as
     markdown, from ``results['figure2']`` and ``results['table1']``."""
-    arm_names = list(next(iter(results['figure2'].values())))
-    seeds = len(next(iter(results['figure2'].values()))[arm_names[0]][
-        'per_seed'])
+    first = next(iter(results['figure2'].values()))
+    arm_names = list(first)
+    seeds = len(first[arm_names[0]]['per_seed'])
     lines = [f'## What each level adds (Figure 2, test top-1 %, {seeds} '
              'seed(s))', '',
              '| training | ' + ' | '.join(arm_names) + ' |',

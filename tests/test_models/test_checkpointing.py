@@ -11,7 +11,7 @@ from mmaction.structures import ActionDataSample
 from mmhcml.models.heads.flow_reconstruction_head import \
     conv_rebuilding_input
 from mmhcml.models.utils import checkpoint_segment, running_stats_frozen
-from tests.conftest import tiny_model_cfg
+from tests.conftest import assert_same_training_state, tiny_model_cfg
 
 
 def cp_cfg(with_cp):
@@ -49,14 +49,9 @@ def test_with_cp_matches_plain_training_and_saves_memory():
     losses_b, saved_b = train_step(checked.train(), clips, samples)
     for key in ('loss_cls', 'loss_rec_l1', 'loss_con_l2', 'loss_con_l3'):
         torch.testing.assert_close(losses_b[key], losses_a[key])
-    grads_a = dict(plain.named_parameters())
-    for name, param in checked.named_parameters():
-        torch.testing.assert_close(param.grad, grads_a[name].grad,
-                                   rtol=1e-4, atol=1e-6, msg=name)
-    # recomputation must not update running statistics a second time
-    buffers_a = dict(plain.named_buffers())
-    for name, buf in checked.named_buffers():
-        torch.testing.assert_close(buf, buffers_a[name], msg=name)
+    # gradients, and buffers: recomputation must not update running
+    # statistics a second time
+    assert_same_training_state(checked, plain, rtol=1e-4, atol=1e-6)
     assert checked.backbone.motion_blocks['level1'].cost_norm \
         .num_batches_tracked.item() == 1
     # the checkpointed blocks and estimator keep only their inputs
@@ -210,6 +205,5 @@ def test_flow_head_with_cp_runs_each_conv_once():
         heads[with_cp] = (head, feats.grad)
     assert len(calls[True]) == len(calls[False]) == 3
     torch.testing.assert_close(heads[True][1], heads[False][1])
-    grads = dict(heads[False][0].named_parameters())
-    for name, param in heads[True][0].named_parameters():
-        torch.testing.assert_close(param.grad, grads[name].grad, msg=name)
+    assert_same_training_state(heads[True][0], heads[False][0],
+                               buffers=False)

@@ -7,6 +7,7 @@ from mmaction.registry import MODELS
 from mmhcml.models.backbones import PrimeMotionBlock
 from mmhcml.models.ops import cost_volume
 from mmhcml.models.ops.cost_volume_native import native_available
+from tests.conftest import assert_same_training_state
 
 #: the compiled CPU path, where a C compiler built it
 NATIVE = ('native', ) if native_available() else ()
@@ -149,13 +150,7 @@ def test_training_products_equal_the_conv_modules(fuse_kernel):
     assert convs_called == ([] if fuse_kernel == 1 else [blocks[0].fuse.conv])
     torch.testing.assert_close(out_a, out_b, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(grad_a, grad_b, rtol=1e-5, atol=1e-6)
-    params_b = dict(block_b.named_parameters())
-    for name, param in block_a.named_parameters():
-        torch.testing.assert_close(param.grad, params_b[name].grad,
-                                   rtol=1e-5, atol=1e-6, msg=name)
-    buffers_b = dict(block_b.named_buffers())
-    for name, buf in block_a.named_buffers():
-        torch.testing.assert_close(buf, buffers_b[name], msg=name)
+    assert_same_training_state(block_a, block_b, rtol=1e-5, atol=1e-6)
 
 
 def test_training_products_only_for_plain_pointwise_convs():

@@ -5,7 +5,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule, build_norm_layer
-from mmcv.cnn.bricks.wrappers import Conv3d as MMCVConv3d
 from mmengine.model import BaseModule
 from torch import Tensor
 from torch.profiler import record_function
@@ -13,7 +12,7 @@ from torch.profiler import record_function
 from mmaction.registry import MODELS
 from mmaction.utils import ConfigType, OptConfigType
 from ..ops import (COST_VOLUME_IMPLS, check_displacement, fold_conv_bn,
-                   inference_foldable, num_displacements,
+                   inference_foldable, num_displacements, pointwise_conv3d,
                    temporal_cost_volume)
 
 __all__ = ['PrimeMotionBlock']
@@ -33,12 +32,9 @@ def _conv_module(module: ConvModule, x: Tensor) -> Tensor:
         - x: ``(N, C_in, T, H, W)``; output ``(N, C_out, T, H, W)``
     """
     conv = module.conv
-    if x.device.type != 'cpu' or tuple(module.order) != (
-            'conv', 'norm', 'act') or type(conv) not in (
-                nn.Conv3d, MMCVConv3d) or conv.kernel_size != (1, 1, 1) or \
-            conv.stride != (1, 1, 1) or conv.padding != (0, 0, 0) or \
-            conv.groups != 1 or conv._forward_hooks or \
-            conv._forward_pre_hooks or torch.is_autocast_enabled('cpu'):
+    if x.device.type != 'cpu' or torch.is_autocast_enabled('cpu') or tuple(
+            module.order) != ('conv', 'norm', 'act') or \
+            not pointwise_conv3d(conv):
         return module(x)
     n, _, t, h, w = x.shape
     out = torch.matmul(
@@ -293,8 +289,7 @@ class PrimeMotionBlock(BaseModule):
         with record_function('pmb.fuse'):
             weight, bias = fold_conv_bn(self.fuse.conv, self.fuse.norm)
             conv = self.fuse.conv
-            if conv.kernel_size == (1, 1, 1) and conv.stride == (1, 1, 1) \
-                    and conv.padding == (0, 0, 0) and conv.groups == 1:
+            if pointwise_conv3d(conv):
                 out = torch.baddbmm(
                     bias[None, :, None].expand(n, self.out_channels, length),
                     weight.reshape(self.out_channels, m + red).expand(

@@ -41,7 +41,7 @@ from torch.autograd.function import once_differentiable
 
 __all__ = [
     'channel_moments', 'conv_bn_residual', 'foldable', 'fold_conv_bn',
-    'inference_foldable'
+    'inference_foldable', 'pointwise_conv3d'
 ]
 
 
@@ -97,6 +97,15 @@ def _has_hooks(module: nn.Module) -> bool:
     return bool(module._forward_hooks or module._forward_pre_hooks)
 
 
+def pointwise_conv3d(conv: nn.Module) -> bool:
+    """Whether ``conv`` is a plain 1x1x1 ``nn.Conv3d`` (or MMCV's wrapper)
+    that a batched matrix product over ``(N, C, T*H*W)`` can replace:
+    ungrouped, unit stride, no padding, no forward hooks."""
+    return (type(conv) in _PLAIN_CONV3D and conv.groups == 1
+            and conv.kernel_size == (1, 1, 1) and conv.stride == (1, 1, 1)
+            and conv.padding == (0, 0, 0) and not _has_hooks(conv))
+
+
 def foldable(conv: nn.Module, bn: nn.Module) -> bool:
     """Whether :func:`conv_bn_residual` can fold ``bn`` into ``conv``: a
     bias-free, ungrouped, unit-stride 1x1x1 ``nn.Conv3d`` (or MMCV's
@@ -104,14 +113,12 @@ def foldable(conv: nn.Module, bn: nn.Module) -> bool:
     that is not ``SyncBatchNorm`` (its statistics are global), neither with
     a ``forward`` of its own nor with forward hooks (folding skips the
     modules' forwards)."""
-    return (type(conv) in _PLAIN_CONV3D and conv.bias is None
-            and conv.groups == 1 and conv.kernel_size == (1, 1, 1)
-            and conv.stride == (1, 1, 1) and conv.padding == (0, 0, 0)
+    return (pointwise_conv3d(conv) and conv.bias is None
             and isinstance(bn, nn.modules.batchnorm._BatchNorm)
             and type(bn).forward is nn.modules.batchnorm._BatchNorm.forward
             and not isinstance(bn, nn.SyncBatchNorm) and bn.affine
             and bn.num_features == conv.out_channels
-            and not _has_hooks(conv) and not _has_hooks(bn))
+            and not _has_hooks(bn))
 
 
 def _batch_statistics(weight: Tensor, flat: Tensor) -> Tuple[Tensor, Tensor]:
