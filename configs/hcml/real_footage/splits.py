@@ -18,8 +18,8 @@
 # pose2sim's two lab recordings (different cameras and people, same room)
 # are one in val, one in test.
 # tree (a moving camera, the fastest motion of the 13: Farneback's p99 flow
-# 11.8 px at 96x128, stride 2) is a validation video so that the choices
-# see fast motion; the other three move slowly (p99 flow under 1 px).
+# 7.6 px over the whole video at 96x128, stride 2) is a validation video so
+# that the choices see fast motion; the other three move slowly (0.5-2.0 px).
 real_footage_videos = '../shared/real_footage'
 splits = dict(
     train=[
