@@ -8,7 +8,11 @@ OpenCV's Farneback flow and OpenCV's DIS flow (preset medium); the
 percentiles of the flow magnitudes; the end-point difference between the
 model and Farneback; and the same errors on the *still* pixels alone (those
 whose intensity changes by less than ``STILL_LEVEL`` from frame ``t`` to
-``t + 1``, where zero flow is right), with the model's mean flow there.
+``t + 1``, where zero flow is right), with the model's mean flow there;
+and, with the pixels binned by the magnitude of DIS's flow
+(:data:`MOTION_BINS`), how far the model's flow reaches along DIS's and how
+much of zero flow's error each flow saves in each bin
+(:func:`motion_breakdown`): where a flow falls short of DIS, by speed.
 Each flow's error is averaged over its own in-frame pixels, so a flow that
 sends pixels out of the frame drops them from its average; the *same-pixel*
 cut compares it with zero flow's error on exactly those pixels (the frame
@@ -48,7 +52,7 @@ from .flow_vis import flow_to_color, predict_level_flows
 __all__ = [
     'read_video_frames', 'farneback_flow', 'dis_flow', 'photometric_error',
     'model_pair_flows', 'evaluate_video', 'evaluate_shots', 'synthetic_epe',
-    'save_flow_quality_panel', 'format_flow_quality'
+    'save_flow_quality_panel', 'format_flow_quality', 'motion_breakdown'
 ]
 
 PERCENTILES = (50, 90, 99)
@@ -57,6 +61,8 @@ PERCENTILES = (50, 90, 99)
 STILL_LEVEL = 0.01
 #: The flows every video is measured with, in table order.
 METHODS = ('zero', 'model', 'farneback', 'dis')
+#: Edges (px per frame pair) of the bins of :func:`motion_breakdown`.
+MOTION_BINS = (0.0, 0.5, 1.0, 2.0, 4.0, float('inf'))
 
 
 def farneback_flow(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -157,6 +163,62 @@ def _opencv_flows(method, frames: np.ndarray) -> Tensor:
                   for t in range(len(frames) - 1)])).permute(0, 3, 1, 2)
 
 
+def motion_breakdown(flows: Dict[str, Tensor], maps: Dict[str, Tensor],
+                     reference: str = 'dis',
+                     edges: Sequence[float] = MOTION_BINS) -> List[dict]:
+    """Each flow's saving over zero flow, by the speed of ``reference``.
+
+    Pixels are binned by the magnitude of the ``reference`` flow; only
+    pixels that the model's and the reference's flows keep in the frame
+    count (their error maps are > 0 there, as ``rho(0) > 0``). Per bin:
+
+    - ``share``: fraction of the counted pixels in the bin;
+    - ``reference_flow``, ``model_flow``: mean magnitudes (px);
+    - ``reach``: the model's flow projected on the reference's direction,
+      summed, over the reference's magnitude, summed
+      (``sum(m . r / |r|) / sum(|r|)``: 1 when the model follows the
+      reference, 0.5 when it goes half as far, 0 when it does not move);
+    - ``saved``: per flow (all but zero), the error of zero flow minus its
+      error, summed over the bin, over zero flow's error summed over all
+      counted pixels (the bins of one flow add up to its pixel-weighted
+      cut on the counted pixels).
+
+    Shape:
+        - flows: name -> ``(N, 2, H, W)``, with ``'zero'``, ``'model'`` and
+          ``reference``; maps: name -> ``(N, H, W)`` error maps, 0 where the
+          warped position is outside the frame
+    """
+    if reference not in flows or 'model' not in flows:
+        raise KeyError(f'motion_breakdown needs the flows "model" and '
+                       f'"{reference}", got {sorted(flows)}')
+    ref = flows[reference].float()
+    magnitude = ref.norm(dim=1)
+    counted = ((maps['model'] > 0) & (maps[reference] > 0)).float()
+    zero_total = (maps['zero'] * counted).sum().clamp(min=1e-12)
+    along = (flows['model'].float() * ref).sum(dim=1) / magnitude.clamp(
+        min=1e-6)
+    rows = []
+    for low, high in zip(edges[:-1], edges[1:]):
+        weight = ((magnitude >= low) & (magnitude < high)).float() * counted
+        count = weight.sum().clamp(min=1.0)
+        rows.append({
+            # JSON has no infinity: an open last bin ends at None
+            'bin': [float(low), float(high) if high < float('inf') else None],
+            'share': float(weight.sum() / counted.sum().clamp(min=1.0)),
+            'reference_flow': float((magnitude * weight).sum() / count),
+            'model_flow': float(
+                (flows['model'].float().norm(dim=1) * weight).sum() / count),
+            'reach': float((along * weight).sum() /
+                           (magnitude * weight).sum().clamp(min=1e-12)),
+            'saved': {
+                name: float(((maps['zero'] - maps[name]) * weight).sum() /
+                            zero_total)
+                for name in maps if name != 'zero'
+            }
+        })
+    return rows
+
+
 def evaluate_shots(model: nn.Module, shots: Sequence[np.ndarray],
                    clip_len: int) -> dict:
     """Zero, model, Farneback and DIS flow on the pairs of each shot.
@@ -173,7 +235,8 @@ def evaluate_shots(model: nn.Module, shots: Sequence[np.ndarray],
         each method's own in-frame pixels, pair by pair);
         ``epd_model_vs_farneback`` (mean end-point difference); ``still``
         (``fraction`` of still pixels, the errors on them and the model's
-        mean flow magnitude there, ``model_flow``); and the arrays of the
+        mean flow magnitude there, ``model_flow``); ``by_motion``
+        (:func:`motion_breakdown` against DIS); and the arrays of the
         middle pair of the longest shot under ``'_panel'``.
     """
     used = [shot for shot in shots if len(shot) >= clip_len]
@@ -229,6 +292,7 @@ def evaluate_shots(model: nn.Module, shots: Sequence[np.ndarray],
                       for name in METHODS if name != 'zero'},
         'epd_model_vs_farneback':
         float((flows['model'] - flows['farneback']).norm(dim=1).mean()),
+        'by_motion': motion_breakdown(flows, maps),
         'still': {
             'fraction': float(still.mean()),
             'photometric': still_errors,
@@ -364,6 +428,9 @@ def format_flow_quality(results: dict) -> List[str]:
             f'{100 * cut["dis"]:>7.1f}%'
             f'{mag["model"]["p99"]:>10.2f}{mag["farneback"]["p99"]:>7.2f}'
             f'{row["still"]["model_flow"]:>6.2f}')
+    for name, row in results['videos'].items():
+        if 'by_motion' in row:
+            lines.append(_format_by_motion(name, row['by_motion']))
     if 'mean_cut' in results:
         mean = results['mean_cut']
         lines.append(f'mean cut: model {100 * mean["model"]:.1f}%, Farneback '
@@ -386,6 +453,16 @@ def format_flow_quality(results: dict) -> List[str]:
                      f'(zero flow {syn["epe_zero"]:.2f} px, {syn["clips"]} '
                      'clips)')
     return lines
+
+
+def _format_by_motion(name: str, rows: List[dict]) -> str:
+    bins = '/'.join(f'{row["bin"][0]:g}' for row in rows) + '+'
+    share = '/'.join(f'{100 * row["share"]:.0f}' for row in rows)
+    reach = '/'.join(f'{row["reach"]:.2f}' for row in rows)
+    saved = {key: '/'.join(f'{100 * row["saved"][key]:.1f}' for row in rows)
+             for key in ('model', 'dis')}
+    return (f'{name[:23]}: by |DIS| {bins} px: pixels {share}%, model reach '
+            f'{reach}, saved model {saved["model"]}% DIS {saved["dis"]}%')
 
 
 def write_json(out_file: str, results: dict) -> None:

@@ -259,6 +259,9 @@ def test_flow_quality_tool_writes_json_and_panel(tmp_path, texture_video):
     assert osp.getsize(out / 'flow_quality.png') > 0
     assert results['mean_cut']['model'] == pytest.approx(
         row['cut']['model'])
+    shares = [b['share'] for b in row['by_motion']]
+    assert len(shares) == 5 and sum(shares) == pytest.approx(1.0)
+    assert sum(b['saved']['dis'] for b in row['by_motion']) > 0
 
 
 def test_extract_split_rawframes_writes_shots_losslessly(tmp_path,
@@ -315,3 +318,38 @@ def test_cut_same_pixels_takes_zero_flow_on_the_methods_pixels():
     assert result['photometric']['model'] == pytest.approx(floor, rel=1e-4)
     assert result['cut']['model'] == pytest.approx(1 - floor / zero, rel=1e-4)
     assert result['cut_same_pixels']['model'] == pytest.approx(0.0, abs=1e-5)
+
+
+def test_motion_breakdown_bins_by_the_reference_speed():
+    """Half the pixels move 0.3 px, half 3 px (reference); the model goes
+    half as far, along the reference, and its error maps are hand-set, so
+    share, reach and saving per bin are hand-computed."""
+    ref = torch.zeros(2, 2, 4, 4)
+    ref[:, 0, :2] = 0.3           # rows 0-1: slow, along +x
+    ref[:, 1, 2:] = -3.0          # rows 2-3: fast, along -y
+    flows = {'zero': ref * 0, 'model': ref * 0.5, 'dis': ref}
+    maps = {'zero': torch.ones(2, 4, 4),
+            'model': torch.full((2, 4, 4), 0.5),
+            'dis': torch.full((2, 4, 4), 0.25)}
+    maps['model'][:, 3, 3] = 0.0  # this pixel leaves the frame: not counted
+    rows = flow_quality.motion_breakdown(flows, maps)
+    assert [row['bin'] for row in rows] == [
+        [0.0, 0.5], [0.5, 1.0], [1.0, 2.0], [2.0, 4.0], [4.0, None]]
+    slow, fast = rows[0], rows[3]
+    counted = 32 - 2
+    assert slow['share'] == pytest.approx(16 / counted)
+    assert fast['share'] == pytest.approx(14 / counted)
+    assert rows[1]['share'] == rows[2]['share'] == rows[4]['share'] == 0
+    assert slow['reach'] == pytest.approx(0.5)
+    assert fast['reach'] == pytest.approx(0.5)
+    assert slow['reference_flow'] == pytest.approx(0.3)
+    assert fast['model_flow'] == pytest.approx(1.5)
+    # saved: (1 - 0.5) per counted pixel of the bin over 30 (zero's total)
+    assert slow['saved']['model'] == pytest.approx(16 * 0.5 / counted)
+    assert fast['saved']['dis'] == pytest.approx(14 * 0.75 / counted)
+    # a model that moves against the reference reaches backwards
+    flows['model'] = -ref
+    assert flow_quality.motion_breakdown(flows, maps)[3]['reach'] == (
+        pytest.approx(-1.0))
+    with pytest.raises(KeyError, match='"dis"'):
+        flow_quality.motion_breakdown({'model': ref}, maps)
