@@ -158,6 +158,10 @@ def test_motion_heads_and_eq4_eq5_values(rel):
             # Eq. 2-3: generalised Charbonnier, alpha = 0.45, eps = 1e-3
             assert head.loss.type == 'ReconstructionLoss'
             assert (head.loss.alpha, head.loss.eps) == (0.45, 1e-3)
+            # Eq. 3's plain smoothness and the bilinear upsampling: the
+            # real-footage departures (edge-aware, guided) stay out
+            assert head.loss.get('smooth_edge_weight', 0.0) == 0.0
+            assert head.get('upsample', 'bilinear') == 'bilinear'
     if kind(rel) in ('joint', 'finetune'):
         # Eq. 5 with D.2's lambda = 15, gamma^1 = gamma^2 = 0.25
         assert heads['rec_l1'].loss_weight == 15.0
@@ -335,3 +339,13 @@ def test_test_pipeline_yields_the_paper_views(rel, shape, rendered_benchmark):
             item['crop_size'] = 64
     data = DATASETS.build(cfg)[0]
     assert tuple(data['inputs'].shape) == shape
+
+
+def test_real_footage_stage1_is_the_validation_videos_choice():
+    """The departures the validation videos chose (research log, fourth
+    pass) are written in the real-footage stage-1 config."""
+    head = load('configs/hcml/real_footage/stage1_real_footage.py'
+                ).model.motion_heads[0]
+    assert head.upsample == 'guided'
+    assert head.loss.smooth_edge_weight == 150.0
+    assert (head.loss.smooth_weight, head.loss.alpha) == (0.01, 0.45)
