@@ -75,6 +75,10 @@ def shrink_pipeline(pipeline):
 
 
 def shrink_dataset(dataset, info, rawframes):
+    if dataset['type'] == 'ConcatDataset':
+        for part in dataset['datasets']:
+            shrink_dataset(part, info, rawframes)
+        return
     if dataset['type'] in ('RawframeDataset', 'CheckedRawframeDataset') or \
             dataset.get(
             'data_type') == 'rawframes':

@@ -50,6 +50,10 @@ def draw_pans(rel, frame_size):
     init_default_scope('mmaction')
     cfg = Config.fromfile(rel)
     dataset = cfg.train_dataloader.dataset
+    if dataset.type == 'ConcatDataset':  # the same crop in every part
+        crops = [crop_part(part.pipeline) for part in dataset.datasets]
+        assert all(crop == crops[0] for crop in crops), rel
+        dataset = dataset.datasets[0]
     pipeline = Compose(crop_part(dataset.pipeline))
     frames = [np.zeros((*frame_size, 3), np.uint8)] * 8
     np.random.seed(0)

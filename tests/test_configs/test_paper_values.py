@@ -342,10 +342,20 @@ def test_test_pipeline_yields_the_paper_views(rel, shape, rendered_benchmark):
 
 
 def test_real_footage_stage1_is_the_validation_videos_choice():
-    """The departures the validation videos chose (research log, fourth
-    pass) are written in the real-footage stage-1 config."""
-    head = load('configs/hcml/real_footage/stage1_real_footage.py'
-                ).model.motion_heads[0]
+    """The departures the validation videos chose (research log, fifth
+    pass) are written in the real-footage stage-1 config: guided
+    upsampling, Eq. 3 as written, clips at frame interval 1 and 2 with
+    D.2's pipeline otherwise."""
+    cfg = load('configs/hcml/real_footage/stage1_real_footage.py')
+    head = cfg.model.motion_heads[0]
     assert head.upsample == 'guided'
-    assert head.loss.smooth_edge_weight == 150.0
+    assert head.loss.smooth_edge_weight == 0.0
     assert (head.loss.smooth_weight, head.loss.alpha) == (0.01, 0.45)
+    dataset = cfg.train_dataloader.dataset
+    assert dataset.type == 'ConcatDataset'
+    samplers = [d.pipeline[0] for d in dataset.datasets]
+    assert [s.frame_interval for s in samplers] == [1, 2]
+    assert {(s.type, s.clip_len) for s in samplers} == {('SampleFrames', 8)}
+    first, second = (d.pipeline[1:] for d in dataset.datasets)
+    assert first == second
+    assert [d.short_video for d in dataset.datasets] == ['skip', 'skip']

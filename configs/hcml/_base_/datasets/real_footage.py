@@ -8,8 +8,9 @@
 # 8-frame clips, appendix D.2's augmentation only: a rescale (short side 80 to
 # 112 px, as D.2's 256-320 around its 224 crop), a random 64x96 crop that does
 # not move, a horizontal flip. Entry configs take `real_footage_dataloader`
-# (stage 1) or `real_footage_dataloader_long` (stages 2 and 3): names that
-# cannot clash with a stage config. Their iteration-based schedules:
+# (stage 1), `real_footage_dataloader_two_speeds` (stage 1, half the clips at
+# frame interval 2) or `real_footage_dataloader_long` (stages 2 and 3): names
+# that cannot clash with a stage config. Their iteration-based schedules:
 # ../schedules/real_footage_iters.py.
 real_footage_root = 'data/real_footage'
 # Opt-in, off by default: the zoom (1.5x in half the clips) and the crop that
@@ -56,3 +57,20 @@ real_footage_dataloader_long = dict(
         pipeline=[dict(real_footage_dataloader['dataset']['pipeline'][0],
                        clip_len=12)] +
         real_footage_dataloader['dataset']['pipeline'][1:]))
+# Real motion twice as fast: the same clips at frame interval 1 and at 2, one
+# dataset each (a ConcatDataset: every shot is drawn at both speeds).
+# Shots shorter than a clip at a given interval (8 frames; 15 at interval 2)
+# are left out of that dataset. The pipelines are D.2's; only which frames a
+# clip takes changes. Chosen on the validation videos for the real-footage
+# stage 1 (docs/research/stage1_flow_generalisation/); opt-in elsewhere.
+real_footage_dataloader_two_speeds = dict(
+    real_footage_dataloader,
+    dataset=dict(
+        type='ConcatDataset',
+        datasets=[
+            dict(real_footage_dataloader['dataset'], short_video='skip',
+                 pipeline=[dict(real_footage_dataloader['dataset']
+                                ['pipeline'][0], frame_interval=interval)] +
+                 real_footage_dataloader['dataset']['pipeline'][1:])
+            for interval in (1, 2)
+        ]))
