@@ -95,13 +95,15 @@ def extract_rawframes(videos: Sequence[str],
                       frame_stride: int = 2,
                       train_fraction: float = 0.7,
                       min_frames: int = 8,
-                      log: Callable[[str], None] = print) -> Dict[str, str]:
+                      log: Callable[[str], None] = print,
+                      ext: str = 'png') -> Dict[str, str]:
     """Write each video's first ``train_fraction`` and rest as rawframes.
 
-    Layout (MMAction2 rawframes, ``img_{:05}.jpg`` from 0)::
+    Layout (MMAction2 rawframes, ``img_{:05}.<ext>`` from 0; PNG, lossless,
+    is what the real-footage configs read)::
 
-        out_dir/rawframes/<video>_train/img_00000.jpg ...
-        out_dir/rawframes/<video>_test/img_00000.jpg ...
+        out_dir/rawframes/<video>_train/img_00000.png ...
+        out_dir/rawframes/<video>_test/img_00000.png ...
         out_dir/train_list.txt   (``<video>_train <num_frames>`` per line)
         out_dir/test_list.txt
 
@@ -129,7 +131,7 @@ def extract_rawframes(videos: Sequence[str],
                     f'frames at frame_stride={frame_stride}, fewer than '
                     f'min_frames={min_frames}')
             write_rawframes(
-                osp.join(out_dir, 'rawframes', f'{name}_{split}'), part)
+                osp.join(out_dir, 'rawframes', f'{name}_{split}'), part, ext)
             lists[split].append(f'{name}_{split} {len(part)}')
         log(f'[{index + 1}/{len(videos)}] {name}: {cut} train, '
             f'{len(frames) - cut} test frames')

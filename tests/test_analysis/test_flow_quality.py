@@ -234,8 +234,14 @@ def test_extract_rawframes_splits_each_video(tmp_path, texture_video):
                               min_frames=4, log=lambda *_: None)
     assert open(lists['train']).read().split() == ['pan_train', '12']
     assert open(lists['test']).read().split() == ['pan_test', '8']
-    frame = cv2.imread(str(tmp_path / 'out/rawframes/pan_test/img_00007.jpg'))
+    frame = cv2.imread(str(tmp_path / 'out/rawframes/pan_test/img_00007.png'))
     assert frame.shape == (32, 32, 3)
+    # the frames are the ones the real-footage configs read
+    from mmengine.config import Config
+    cfg = Config.fromfile('configs/hcml/real_footage/stage1_real_footage.py')
+    for part in cfg.train_dataloader.dataset.datasets:
+        name = part.filename_tmpl.format(7)
+        assert osp.exists(tmp_path / 'out/rawframes/pan_test' / name), name
     with pytest.raises(ValueError, match='fewer than min_frames'):
         extract_rawframes([path], str(tmp_path / 'o2'), (32, 32), 1, 0.9,
                           min_frames=4, log=lambda *_: None)

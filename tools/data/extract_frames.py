@@ -33,8 +33,8 @@ def parse_args(argv=None):
     parser.add_argument('--split', choices=SPLIT_NAMES, default='train')
     parser.add_argument('--video-dir', help='folder of the --splits videos')
     parser.add_argument('--ext', choices=('png', 'jpg'), default='png',
-                        help='frame format with --splits (png: lossless, '
-                        'what the configs read)')
+                        help='frame format (png: lossless, what the '
+                        'real-footage configs read)')
     parser.add_argument('--out-dir', required=True)
     parser.add_argument('--size', type=int, nargs=2, default=[96, 128],
                         metavar=('H', 'W'))
@@ -61,7 +61,8 @@ def main(argv=None):
     if args.train_fraction is None:
         args.train_fraction = 0.7
     return extract_rawframes(args.videos, args.out_dir, tuple(args.size),
-                             args.frame_stride, args.train_fraction)
+                             args.frame_stride, args.train_fraction,
+                             ext=args.ext)
 
 
 if __name__ == '__main__':
