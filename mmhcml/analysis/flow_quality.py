@@ -193,10 +193,12 @@ def motion_breakdown(flows: Dict[str, Tensor], maps: Dict[str, Tensor],
                        f'"{reference}", got {sorted(flows)}')
     ref = flows[reference].float()
     magnitude = ref.norm(dim=1)
+    model = flows['model'].float()
+    model_magnitude = model.norm(dim=1)
     counted = ((maps['model'] > 0) & (maps[reference] > 0)).float()
+    num_counted = counted.sum().clamp(min=1.0)
     zero_total = (maps['zero'] * counted).sum().clamp(min=1e-12)
-    along = (flows['model'].float() * ref).sum(dim=1) / magnitude.clamp(
-        min=1e-6)
+    along = (model * ref).sum(dim=1) / magnitude.clamp(min=1e-6)
     rows = []
     for low, high in zip(edges[:-1], edges[1:]):
         weight = ((magnitude >= low) & (magnitude < high)).float() * counted
@@ -204,10 +206,9 @@ def motion_breakdown(flows: Dict[str, Tensor], maps: Dict[str, Tensor],
         rows.append({
             # JSON has no infinity: an open last bin ends at None
             'bin': [float(low), float(high) if high < float('inf') else None],
-            'share': float(weight.sum() / counted.sum().clamp(min=1.0)),
+            'share': float(weight.sum() / num_counted),
             'reference_flow': float((magnitude * weight).sum() / count),
-            'model_flow': float(
-                (flows['model'].float().norm(dim=1) * weight).sum() / count),
+            'model_flow': float((model_magnitude * weight).sum() / count),
             'reach': float((along * weight).sum() /
                            (magnitude * weight).sum().clamp(min=1e-12)),
             'saved': {

@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 
 from mmhcml.analysis import flow_quality
 from mmhcml.analysis.flow_quality import (dis_flow, evaluate_video,
@@ -237,7 +238,6 @@ def test_extract_rawframes_splits_each_video(tmp_path, texture_video):
     frame = cv2.imread(str(tmp_path / 'out/rawframes/pan_test/img_00007.png'))
     assert frame.shape == (32, 32, 3)
     # the frames are the ones the real-footage configs read
-    from mmengine.config import Config
     cfg = Config.fromfile('configs/hcml/real_footage/stage1_real_footage.py')
     for part in cfg.train_dataloader.dataset.datasets:
         name = part.filename_tmpl.format(7)
