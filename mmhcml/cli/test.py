@@ -11,8 +11,8 @@ from typing import List, Optional
 from mmengine.config import Config
 
 import mmhcml  # noqa: F401  (compat fixes, registration)
-from ._common import (apply_common_args, parse_with_common_args,
-                      prepare_runner)
+from ._common import (apply_common_args, destroy_process_group_on_exit,
+                      parse_with_common_args, prepare_runner)
 
 __all__ = ['parse_args', 'merge_args', 'enable_visualization', 'main']
 
@@ -97,4 +97,5 @@ def merge_args(cfg: Config,
 
 
 def main(argv: Optional[List[str]] = None) -> dict:
-    return prepare_runner(parse_args(argv), merge_args, 'test').test()
+    with destroy_process_group_on_exit():
+        return prepare_runner(parse_args(argv), merge_args, 'test').test()

@@ -11,8 +11,9 @@ from typing import List, Optional
 from mmengine.config import Config
 
 import mmhcml  # noqa: F401  (compat fixes, registration)
-from ._common import (apply_common_args, drop_sync_bn_without_cuda,
-                      parse_with_common_args, prepare_runner)
+from ._common import (apply_common_args, destroy_process_group_on_exit,
+                      drop_sync_bn_without_cuda, parse_with_common_args,
+                      prepare_runner)
 
 __all__ = ['parse_args', 'merge_args', 'drop_sync_bn_without_cuda', 'main']
 
@@ -102,4 +103,5 @@ def merge_args(cfg: Config,
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    prepare_runner(parse_args(argv), merge_args, 'train').train()
+    with destroy_process_group_on_exit():
+        prepare_runner(parse_args(argv), merge_args, 'train').train()
