@@ -59,7 +59,8 @@ real_footage_dataloader_long = dict(
         real_footage_dataloader['dataset']['pipeline'][1:]))
 # Real motion twice as fast: the same clips at frame interval 1 and at 2, one
 # dataset each (a ConcatDataset: every shot is drawn at both speeds).
-# Shots shorter than a clip at a given interval (8 frames; 15 at interval 2)
+# Shots shorter than a clip at a given interval (8 frames; 16 at interval 2,
+# clip_len x frame_interval as MMAction2's SampleFrames counts it)
 # are left out of that dataset. The pipelines are D.2's; only which frames a
 # clip takes changes. Chosen on the validation videos for the real-footage
 # stage 1 (docs/research/stage1_flow_generalisation/); opt-in elsewhere.
