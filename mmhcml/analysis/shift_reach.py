@@ -37,20 +37,31 @@ def middle_frame(path: str) -> np.ndarray:
 
     if not osp.isfile(path):
         raise FileNotFoundError(f'video {path!r} does not exist')
+    # Two passes of grab() (no frame kept) then one retrieve: the frame
+    # count that containers report is not always right, and holding every
+    # frame of a long video would not fit in memory.
+    count = 0
     capture = cv2.VideoCapture(os.fspath(path))
-    frames = []
     try:
-        while True:
-            ok, frame = capture.read()
-            if not ok:
-                break
-            frames.append(frame)
+        while capture.grab():
+            count += 1
     finally:
         capture.release()
-    if not frames:
+    frame = None
+    capture = cv2.VideoCapture(os.fspath(path))
+    try:
+        for _ in range(count // 2 + 1):
+            if not capture.grab():
+                break
+        else:
+            ok, frame = capture.retrieve()
+            frame = frame if ok else None
+    finally:
+        capture.release()
+    if frame is None:
         raise ValueError(f'video {path!r}: OpenCV decoded no frame (is the '
                          'file a readable video?)')
-    return np.ascontiguousarray(frames[len(frames) // 2][:, :, ::-1])
+    return np.ascontiguousarray(frame[:, :, ::-1])
 
 
 def shift_windows(frame: np.ndarray, shift: int, clip_len: int,
