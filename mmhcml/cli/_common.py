@@ -342,9 +342,8 @@ def destroy_process_group_on_exit() -> Iterator[None]:
     garbage collection frees it before exit. On 2 gloo processes with a DDP
     model in such a cycle, 8 of 24 exits aborted without either step, 5 of
     24 with the destroy alone, 0 of 24 with both (docs/reliability.md has
-    the script). Nothing is waited for:
-    both steps are local to each process, so a rank that raised does not
-    hang the others.
+    the script). Nothing is waited for: both steps are local to each
+    process, so a rank that raised does not hang the others.
     """
     try:
         yield

@@ -14,8 +14,8 @@ valid pixels) of zero flow, of the model's level-1 flow, of Farneback and of
 DIS (preset medium); percentiles of the flows' magnitudes; the end-point
 difference of model and Farneback; the errors on still pixels. Also the
 model's end-point error on rendered translating textures, whose true motion
-is known. ``--shift-reach S ...``: the model's reach when
-the middle frame of each video is moved as a whole by S px per frame
+is known. ``--shift-reach S ...``: the model's reach when the middle frame
+of each video is moved as a whole by S px per frame
 (mmhcml.analysis.shift_reach). Writes ``flow_quality.json`` and
 ``flow_quality.png`` (frames, both flows, error maps) to ``--out-dir``.
 """
