@@ -13,7 +13,7 @@ from mmaction.registry import MODELS
 from mmaction.utils import ConfigType, OptConfigType
 from ..ops import (COST_VOLUME_IMPLS, check_displacement, fold_conv_bn,
                    inference_foldable, num_displacements, pointwise_conv3d,
-                   temporal_cost_volume)
+                   soft_argmax_displacement, temporal_cost_volume)
 
 __all__ = ['PrimeMotionBlock']
 
@@ -66,6 +66,12 @@ class PrimeMotionBlock(BaseModule):
     The last frame is paired with itself so the output keeps ``T`` frames.
     The cost volume has no learnable parameters.
 
+    With ``soft_argmax=True`` (not in the paper) two channels follow the
+    fused ones: the soft-argmax of the raw cost volume (before its BN), the
+    displacement ``(dx, dy)`` in feature pixels that the costs point at
+    (:func:`~mmhcml.models.ops.soft_argmax_displacement`), with a learned
+    temperature; ``P`` then has ``C_p + 2`` channels.
+
     Args:
         in_channels (int): ``C``, channels of the backbone features.
         reduction (int): ``beta``; the 1x1x1 conv keeps ``C / beta``
@@ -82,6 +88,12 @@ class PrimeMotionBlock(BaseModule):
             not give it; ``1`` keeps HCML within the paper's FLOPs budget
             (R2D-50 1.12x, R(2+1)D-101 1.07x vs. 1.18x and 1.11x), ``3``
             exceeds it (1.26x, 1.16x). Defaults to ``1``.
+        soft_argmax (bool): Append the cost volume's soft-argmax (two
+            channels, see above) to ``P``. Defaults to ``False`` (the
+            paper).
+        soft_argmax_temperature (float): Initial temperature ``tau`` of the
+            soft-argmax's softmax (learned as ``log tau``). Defaults to
+            ``0.1``.
         conv_cfg (dict): Config of the conv layers.
             Defaults to ``dict(type='Conv3d')``.
         norm_cfg (dict): Config of the norm layers.
@@ -104,6 +116,8 @@ class PrimeMotionBlock(BaseModule):
                  stride: int = 2,
                  cost_volume_impl: str = 'auto',
                  fuse_kernel: int = 1,
+                 soft_argmax: bool = False,
+                 soft_argmax_temperature: float = 0.1,
                  conv_cfg: ConfigType = dict(type='Conv3d'),
                  norm_cfg: ConfigType = dict(type='BN3d'),
                  act_cfg: ConfigType = dict(type='ReLU', inplace=True),
@@ -124,10 +138,22 @@ class PrimeMotionBlock(BaseModule):
         if fuse_kernel not in (1, 3, 5, 7):
             raise ValueError(
                 f'fuse_kernel must be 1, 3, 5 or 7, got {fuse_kernel!r}')
+        if not isinstance(soft_argmax, bool):
+            raise ValueError(
+                f'soft_argmax must be a bool, got {soft_argmax!r}')
+        if isinstance(soft_argmax_temperature, bool) or not isinstance(
+                soft_argmax_temperature,
+                (int, float)) or not soft_argmax_temperature > 0:
+            raise ValueError('soft_argmax_temperature must be a number > 0, '
+                             f'got {soft_argmax_temperature!r}')
         reduced = in_channels // reduction
         self.in_channels = in_channels
         self.reduced_channels = reduced
-        self.out_channels = out_channels or reduced
+        #: width of the fuse conv's output (``C_p``)
+        self.fuse_channels = out_channels or reduced
+        self.soft_argmax = soft_argmax
+        #: channels of ``P``: ``C_p``, plus 2 with ``soft_argmax``
+        self.out_channels = self.fuse_channels + (2 if soft_argmax else 0)
         self.max_displacement = max_displacement
         self.stride = stride
         self.cost_volume_impl = cost_volume_impl
@@ -145,13 +171,16 @@ class PrimeMotionBlock(BaseModule):
         self.cost_act = MODELS.build(act_cfg)
         self.fuse = ConvModule(
             self.num_costs + reduced,
-            self.out_channels,
+            self.fuse_channels,
             kernel_size=(1, fuse_kernel, fuse_kernel),
             padding=(0, fuse_kernel // 2, fuse_kernel // 2),
             bias=False,
             conv_cfg=conv_cfg,
             norm_cfg=norm_cfg,
             act_cfg=act_cfg)
+        if soft_argmax:
+            self.log_temperature = nn.Parameter(
+                torch.tensor(float(soft_argmax_temperature)).log())
 
     def temporal_cost_volume(self, feats: Tensor) -> Tensor:
         """Cost volume of each frame with its successor, the last with itself.
@@ -195,9 +224,16 @@ class PrimeMotionBlock(BaseModule):
         """The block as its modules: conv, BN, ReLU, cost volume, BN, ReLU,
         concatenation, conv, BN, ReLU (training and the reference)."""
         reduced = _conv_module(self.reduce, x)
-        costs = self.cost_act(self.cost_norm(self.temporal_cost_volume(reduced)))
-        return _conv_module(
+        raw = self.temporal_cost_volume(reduced)
+        costs = self.cost_act(self.cost_norm(raw))
+        out = _conv_module(
             self.fuse, torch.cat([costs.to(reduced.dtype), reduced], dim=1))
+        if not self.soft_argmax:
+            return out
+        flow = soft_argmax_displacement(raw, self.max_displacement,
+                                        self.stride,
+                                        self.log_temperature.exp())
+        return torch.cat([out, flow.to(out.dtype)], dim=1)
 
     @staticmethod
     def _plain_conv_bn_relu(module: nn.Module) -> bool:
@@ -212,10 +248,13 @@ class PrimeMotionBlock(BaseModule):
     def can_fold(self, x: Tensor) -> bool:
         """Whether :meth:`forward_folded` may run: eval mode, no gradient
         wanted, a float32 CPU or CUDA input outside autocast, and the
-        layers conv -> BatchNorm -> ReLU as built by default. Never while
+        layers conv -> BatchNorm -> ReLU as built by default, no
+        ``soft_argmax``. Never while
         TorchScript traces or scripts the block: an exported graph replays
         the module path (the folded one writes into buffers in place)."""
         if torch.jit.is_tracing() or torch.jit.is_scripting():
+            return False
+        if self.soft_argmax:
             return False
         if self.training or x.dtype != torch.float32 or \
                 torch.is_autocast_enabled(x.device.type):
@@ -291,9 +330,9 @@ class PrimeMotionBlock(BaseModule):
             conv = self.fuse.conv
             if pointwise_conv3d(conv):
                 out = torch.baddbmm(
-                    bias[None, :, None].expand(n, self.out_channels, length),
-                    weight.reshape(self.out_channels, m + red).expand(
-                        n, self.out_channels, m + red), flat)
-                return out.relu_().view(n, self.out_channels, t, h, w)
+                    bias[None, :, None].expand(n, self.fuse_channels, length),
+                    weight.reshape(self.fuse_channels, m + red).expand(
+                        n, self.fuse_channels, m + red), flat)
+                return out.relu_().view(n, self.fuse_channels, t, h, w)
             return F.conv3d(buf, weight, bias, conv.stride, conv.padding,
                             conv.dilation, conv.groups).relu_()
